@@ -1,0 +1,223 @@
+/** Opens a capture (file, '-' for stdin, gzip or not), sniffs its format and streams every record to a sink. */
+
+import { open } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { AnomalyRecorder } from '../anomalies/recorder.js';
+import { A } from '../anomalies/registry.js';
+import { CaptureError, CaptureErrorCode } from '../util/errors.js';
+import type { CaptureInterface, CaptureSection } from './frame.js';
+import { isPcapMagic, PcapParser, type PcapHeader } from './pcap.js';
+import { BlockType, PcapngParser, type InterfaceStatistics, type NameEntry } from './pcapng.js';
+import { GzipDataError, GzipTruncatedError, openSource, type ByteSource, type Compression } from './source.js';
+import { ReaderState, type CaptureStats, type CaptureWarning, type FrameSink, type RecordParser } from './state.js';
+
+export type { FrameSink } from './state.js';
+
+/** Size of the one reused read buffer; it grows only for a record larger than itself. */
+export const CHUNK_SIZE = 1 << 20;
+
+export type CaptureFormat = 'pcap' | 'pcapng';
+
+export interface ReadOptions {
+  /** Compute the SHA-256 of the raw input in the same pass (default true). */
+  hash?: boolean;
+  /** Read buffer size in bytes (tests use tiny chunks to exercise records that straddle reads). */
+  chunkSize?: number;
+  /** Stream used for the path '-' (default process.stdin). */
+  stdin?: NodeJS.ReadableStream;
+}
+
+/** Everything the reader learnt about one input, including how far it got. */
+export interface CaptureResult {
+  file: string;
+  format: CaptureFormat | null;
+  compression: Compression;
+  /** Classic pcap only. */
+  pcapHeader: PcapHeader | null;
+  sections: CaptureSection[];
+  interfaces: CaptureInterface[];
+  stats: CaptureStats;
+  blockCounts: Record<string, number>;
+  names: NameEntry[];
+  interfaceStats: Map<number, InterfaceStatistics>;
+  secretsTypes: number[];
+  anomalies: AnomalyRecorder;
+  warnings: CaptureWarning[];
+  /** The fatal problem that stopped reading, if any; every frame before it was delivered. */
+  error: CaptureError | null;
+  /** SHA-256 of the raw input (as stored), or null when not requested or not obtainable. */
+  sha256: string | null;
+  /** Raw input bytes (compressed size for gzip). */
+  fileBytes: number;
+}
+
+/** Names of capture formats we recognise but do not read, for a helpful error. */
+function otherFormat(b: Uint8Array): string | null {
+  const ascii = (n: number): string => String.fromCharCode(...b.subarray(0, n));
+  if (b.length >= 8 && ascii(8) === 'snoop\0\0\0') return 'Sun snoop';
+  if (b.length >= 4 && ascii(4) === 'GMBU') return 'Microsoft Network Monitor 2.x';
+  if (b.length >= 4 && ascii(4) === 'RTSS') return 'Microsoft Network Monitor 1.x';
+  if (b.length >= 4 && b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) return 'zstd-compressed data';
+  if (b.length >= 4 && b[0] === 0x04 && b[1] === 0x22 && b[2] === 0x4d && b[3] === 0x18) return 'LZ4-compressed data';
+  return null;
+}
+
+function ioMessage(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  switch (code) {
+    case 'ENOENT': return 'no such file';
+    case 'EACCES': return 'permission denied';
+    case 'EISDIR': return 'is a directory, not a capture file';
+    default: return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/**
+ * Reads the capture at `path` and calls `sink` once per frame, in file order. Never throws for
+ * problems with the input: they come back in `error` (fatal) and `warnings`, with every frame read
+ * before them already delivered.
+ */
+export async function readCapture(path: string, sink: FrameSink, options: ReadOptions = {}): Promise<CaptureResult> {
+  const withHash = options.hash ?? true;
+  const st = new ReaderState(path, sink, new AnomalyRecorder());
+  const result: CaptureResult = {
+    file: path, format: null, compression: 'none', pcapHeader: null, sections: st.sections, interfaces: st.interfaces,
+    stats: st.stats, blockCounts: st.blockCounts, names: [], interfaceStats: new Map(), secretsTypes: [],
+    anomalies: st.anomalies, warnings: st.warnings, error: null, sha256: null, fileBytes: 0,
+  };
+  let opened;
+  try {
+    opened = await openSource(path, withHash, options.stdin);
+  } catch (e) {
+    result.error = new CaptureError(CaptureErrorCode.Io, `cannot open: ${ioMessage(e)}`, { file: path, offset: 0, frame: 1 });
+    return result;
+  }
+  result.compression = opened.compression;
+  const { source, tap } = opened;
+  let parser: RecordParser | null = null;
+  try {
+    parser = await stream(source, st, result, options.chunkSize ?? CHUNK_SIZE);
+  } catch (e) {
+    result.error = toCaptureError(e, st);
+  }
+  if (parser instanceof PcapParser) result.pcapHeader = parser.header;
+  if (parser instanceof PcapngParser) {
+    result.names = parser.names;
+    result.interfaceStats = parser.interfaceStats;
+    result.secretsTypes = parser.secretsTypes;
+  }
+  if (result.error !== null) await drain(source);
+  await source.close().catch(() => undefined);
+  result.fileBytes = tap.bytes;
+  if (withHash) result.sha256 = tap.complete ? tap.digest() : await hashFile(path);
+  return result;
+}
+
+function toCaptureError(e: unknown, st: ReaderState): CaptureError {
+  if (e instanceof CaptureError) return e;
+  if (e instanceof GzipDataError) return st.error(CaptureErrorCode.Gzip, `gzip data is corrupt (${e.message})`);
+  return st.error(CaptureErrorCode.Io, `read failed: ${ioMessage(e)}`);
+}
+
+async function stream(source: ByteSource, st: ReaderState, result: CaptureResult, chunkSize: number): Promise<RecordParser | null> {
+  let buf = new Uint8Array(Math.max(chunkSize, 64));
+  let pos = 0;
+  let end = 0;
+  let base = 0; // stream offset of buf[0]
+  let gzipCut = false;
+  const fill = async (): Promise<number> => {
+    try {
+      return await source.read(buf, end, buf.length - end);
+    } catch (e) {
+      if (!(e instanceof GzipTruncatedError)) throw e;
+      gzipCut = true;
+      return 0;
+    }
+  };
+  // Sniff: the longest magic we look at is 8 bytes.
+  while (end < 8) {
+    const n = await fill();
+    if (n === 0) break;
+    end += n;
+  }
+  if (end === 0) {
+    if (gzipCut) throw st.error(CaptureErrorCode.Gzip, 'gzip stream ends before any data', 0);
+    throw st.error(CaptureErrorCode.Empty, 'file is empty', 0);
+  }
+  const parser = pickParser(buf.subarray(0, end), st, result);
+  for (;;) {
+    pos = parser.parse(buf, pos, end, base);
+    if (pos > 0) {
+      buf.copyWithin(0, pos, end);
+      base += pos;
+      end -= pos;
+      pos = 0;
+    }
+    if (parser.need > buf.length) {
+      // Parsers validate a record's length against the caps before asking, so this is bounded.
+      const bigger = new Uint8Array(Math.max(parser.need, buf.length * 2));
+      bigger.set(buf.subarray(0, end));
+      buf = bigger;
+    }
+    const n = gzipCut ? 0 : await fill();
+    if (n === 0) break;
+    end += n;
+  }
+  if (gzipCut) st.warn(A.CaptureGzipTruncated, base + end, 'gzip stream ends before its end marker');
+  if (end > pos) parser.finish(buf, pos, end, base);
+  return parser;
+}
+
+function pickParser(head: Uint8Array, st: ReaderState, result: CaptureResult): RecordParser {
+  if (head.length >= 4) {
+    const magic = ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0;
+    if (isPcapMagic(magic)) {
+      result.format = 'pcap';
+      return new PcapParser(st);
+    }
+    if (magic === BlockType.SHB) {
+      result.format = 'pcapng';
+      return new PcapngParser(st);
+    }
+  }
+  const other = otherFormat(head);
+  if (other) throw st.error(CaptureErrorCode.UnsupportedFormat, `${other} is not supported; convert it to pcapng first (e.g. editcap -F pcapng)`, 0);
+  if (head.length < 4) throw st.error(CaptureErrorCode.BadMagic, `file is only ${head.length} byte(s) long, too short for a capture header`, 0);
+  let hex = '';
+  for (let i = 0; i < 4; i++) hex += head[i]!.toString(16).padStart(2, '0');
+  throw st.error(CaptureErrorCode.BadMagic, `not a pcap or pcapng file (starts with 0x${hex})`, 0);
+}
+
+/** Reads the rest of the input so the raw tap sees (and hashes) all of it. */
+async function drain(source: ByteSource): Promise<void> {
+  const scratch = new Uint8Array(1 << 16);
+  try {
+    while ((await source.read(scratch, 0, scratch.length)) > 0) {
+      // discard
+    }
+  } catch {
+    // A source that fails again (corrupt gzip) leaves the tap incomplete; hashFile covers files.
+  }
+}
+
+/** Hashes a file on its own when the streaming pass could not see all of it; null for stdin. */
+async function hashFile(path: string): Promise<string | null> {
+  if (path === '-') return null;
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const h = createHash('sha256');
+      const chunk = new Uint8Array(1 << 20);
+      for (;;) {
+        const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+        if (bytesRead === 0) break;
+        h.update(chunk.subarray(0, bytesRead));
+      }
+      return h.digest('hex');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,27 @@
+/** `da-audit info`: the facts of each capture file, like capinfos. */
+
+import { readCapture } from '../capture/open.js';
+import { buildInfo } from '../report/info.js';
+import { renderInfoJson, renderInfoTable } from '../report/info-render.js';
+import { reportCaptureProblems, type Writer } from './diagnostics.js';
+import { ExitCode, worst } from './exit-codes.js';
+
+export interface InfoOptions {
+  format: 'table' | 'json';
+  strict: boolean;
+}
+
+export async function runInfo(files: string[], opts: InfoOptions, out: Writer, err: Writer): Promise<ExitCode> {
+  const reports = [];
+  let code: ExitCode = ExitCode.Ok;
+  for (const file of files) {
+    const result = await readCapture(file, () => undefined);
+    reportCaptureProblems(result, err);
+    const report = buildInfo(result);
+    reports.push(report);
+    if (report.status !== 'complete') code = worst(code, ExitCode.Input);
+    if (opts.strict && report.anomalies.some((a) => a.id.startsWith('capture.'))) code = worst(code, ExitCode.Input);
+  }
+  out(opts.format === 'json' ? renderInfoJson(reports) : renderInfoTable(reports));
+  return code;
+}

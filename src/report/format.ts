@@ -1,0 +1,61 @@
+/** Display strings: times, sizes, and escaping of packet-derived text; the only place they are built. */
+
+import type { TsResolution } from '../capture/timestamp.js';
+
+/** Decimal digits that show a timestamp of resolution `res` without rounding (capped at ns). */
+export function fractionDigits(res: TsResolution): number {
+  return Math.min(9, res.exponent);
+}
+
+/** ISO 8601 UTC, e.g. 2026-11-26T06:37:06.123456Z, with `digits` fraction digits (truncated, never rounded). */
+export function isoTime(sec: number, nsec: number, digits = 9): string {
+  const date = new Date(sec * 1000);
+  if (Number.isNaN(date.getTime())) return `${sec}.${String(nsec).padStart(9, '0')}s since 1970`;
+  const whole = date.toISOString().slice(0, 19);
+  if (digits <= 0) return `${whole}Z`;
+  return `${whole}.${String(nsec).padStart(9, '0').slice(0, digits)}Z`;
+}
+
+/** Exact seconds as text, e.g. "12.000345000". */
+export function secondsText(sec: number, nsec: number): string {
+  return `${sec}.${String(nsec).padStart(9, '0')}`;
+}
+
+/** "1,234,567" */
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** "1,234,567 bytes (1.2 MB)" */
+export function byteSize(n: number): string {
+  if (n < 1000) return `${n} bytes`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = -1;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${count(n)} bytes (${v.toFixed(1)} ${units[u]})`;
+}
+
+/**
+ * Makes packet- or file-derived text safe for a terminal or a plain-text table: control characters
+ * (C0, DEL, C1), line and paragraph separators and bidirectional overrides become visible escapes
+ * such as `\n` or `\u202e`, so a hostile name cannot move the cursor, fake a line or reorder text.
+ */
+export function escapeTerminal(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x5c) out += '\\\\';
+    else if (c < 0x20 || (c >= 0x7f && c < 0xa0)) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if ((c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0xfeff) {
+      out += `\\u${c.toString(16).padStart(4, '0')}`;
+    } else out += ch;
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+/** Byte readers over Uint8Array: the only place with shift-and-or reads (architecture §5.4). */
+
+// Callers check bounds first (check-then-read): a Uint8Array read past its end yields
+// `undefined`, which bit operations silently turn into 0.
+
+export function u8(b: Uint8Array, o: number): number {
+  return b[o]!;
+}
+
+export function u16be(b: Uint8Array, o: number): number {
+  return (b[o]! << 8) | b[o + 1]!;
+}
+
+export function u16le(b: Uint8Array, o: number): number {
+  return b[o]! | (b[o + 1]! << 8);
+}
+
+/** Unsigned 32-bit big-endian; `>>> 0` keeps the result non-negative. */
+export function u32be(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+export function u32le(b: Uint8Array, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+}
+
+/** 16 or 32 bits in the byte order of a capture section (`le` true for little-endian). */
+export function u16x(b: Uint8Array, o: number, le: boolean): number {
+  return le ? u16le(b, o) : u16be(b, o);
+}
+
+export function u32x(b: Uint8Array, o: number, le: boolean): number {
+  return le ? u32le(b, o) : u32be(b, o);
+}
+
+/**
+ * A 64-bit unsigned value in the section's byte order, as a BigInt. Only for rare header
+ * fields (section length, if_tsoffset, epb_packetid), never per packet.
+ */
+export function u64x(b: Uint8Array, o: number, le: boolean): bigint {
+  const first = BigInt(u32x(b, o, le));
+  const second = BigInt(u32x(b, o + 4, le));
+  return le ? (second << 32n) | first : (first << 32n) | second;
+}
+
+/** Signed 64-bit value in the section's byte order (if_tsoffset, SHB section length). */
+export function i64x(b: Uint8Array, o: number, le: boolean): bigint {
+  return BigInt.asIntN(64, u64x(b, o, le));
+}
+
+/** Lower-case hex of a byte range, for display and tests. */
+export function hex(b: Uint8Array, start = 0, end = b.length): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += b[i]!.toString(16).padStart(2, '0');
+  return s;
+}

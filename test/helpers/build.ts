@@ -1,0 +1,229 @@
+/** Packet builders for tests, fixtures and the benchmark: they compute lengths and checksums. */
+
+export type Bytes = Uint8Array;
+
+export function concat(...parts: Bytes[]): Bytes {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export function u16(v: number): Bytes {
+  return Uint8Array.of((v >>> 8) & 0xff, v & 0xff);
+}
+
+export function u32(v: number): Bytes {
+  return Uint8Array.of((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
+}
+
+export function ascii(s: string): Bytes {
+  return new TextEncoder().encode(s);
+}
+
+/** Bytes from hex text; whitespace and `#` comments are ignored. */
+export function fromHex(text: string): Bytes {
+  const clean = text.replace(/#.*$/gm, '').replace(/\s+/g, '');
+  if (clean.length % 2 !== 0) throw new Error('odd number of hex digits');
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** Parses "a.b.c.d" into 4 bytes. */
+export function ip4(text: string): Bytes {
+  const parts = text.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !(p >= 0 && p <= 255))) throw new Error(`bad IPv4 ${text}`);
+  return Uint8Array.from(parts);
+}
+
+/** Parses an IPv6 address (with :: and an optional dotted tail) into 16 bytes. */
+export function ip6(text: string): Bytes {
+  let head = text;
+  const tail: number[] = [];
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const v4 = ip4(dotted[1]!);
+    tail.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+    head = text.slice(0, -dotted[1]!.length);
+    if (head.endsWith(':') && !head.endsWith('::')) head = head.slice(0, -1);
+  }
+  const [left, right] = head.includes('::') ? head.split('::') : [head, undefined];
+  const groups = (s: string | undefined): number[] => (s ? s.split(':').filter((x) => x.length > 0).map((x) => parseInt(x, 16)) : []);
+  const l = groups(left);
+  const r = [...groups(right), ...tail];
+  const fill = right === undefined ? [] : new Array(8 - l.length - r.length).fill(0);
+  const all = right === undefined ? [...l, ...tail] : [...l, ...fill, ...r];
+  if (all.length !== 8) throw new Error(`bad IPv6 ${text}`);
+  const out = new Uint8Array(16);
+  all.forEach((g, i) => {
+    out[2 * i] = (g >>> 8) & 0xff;
+    out[2 * i + 1] = g & 0xff;
+  });
+  return out;
+}
+
+export function mac(text: string): Bytes {
+  return Uint8Array.from(text.split(':').map((x) => parseInt(x, 16)));
+}
+
+/** Internet checksum (RFC 1071) over the given parts. */
+export function inetChecksum(...parts: Bytes[]): number {
+  let sum = 0;
+  let odd = false;
+  let carry = 0;
+  for (const p of parts) {
+    for (let i = 0; i < p.length; i++) {
+      if (!odd) carry = p[i]! << 8;
+      else sum += carry | p[i]!;
+      odd = !odd;
+    }
+  }
+  if (odd) sum += carry;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+export const EtherType = { IPv4: 0x0800, IPv6: 0x86dd, VLAN: 0x8100, QinQ: 0x88a8, ARP: 0x0806 } as const;
+export const Proto = { HopByHop: 0, ICMP: 1, IPIP: 4, TCP: 6, UDP: 17, IPv6: 41, Routing: 43, Fragment: 44, ESP: 50, AH: 51, ICMPv6: 58, NoNext: 59, DstOpts: 60 } as const;
+
+export function ethernet(dst: string, src: string, etherType: number, payload: Bytes): Bytes {
+  return concat(mac(dst), mac(src), u16(etherType), payload);
+}
+
+export interface Ipv4Options {
+  src: string;
+  dst: string;
+  protocol: number;
+  ttl?: number;
+  id?: number;
+  flags?: number;
+  fragmentOffset?: number;
+  options?: Bytes;
+  /** Override the total length field (for malformed packets). */
+  totalLength?: number;
+}
+
+export function ipv4(o: Ipv4Options, payload: Bytes): Bytes {
+  const opts = o.options ?? new Uint8Array(0);
+  const ihl = 5 + Math.ceil(opts.length / 4);
+  const hdr = new Uint8Array(ihl * 4);
+  hdr[0] = 0x40 | ihl;
+  const total = o.totalLength ?? hdr.length + payload.length;
+  hdr.set(u16(total), 2);
+  hdr.set(u16(o.id ?? 0x1234), 4);
+  hdr.set(u16(((o.flags ?? 0) << 13) | (o.fragmentOffset ?? 0)), 6);
+  hdr[8] = o.ttl ?? 64;
+  hdr[9] = o.protocol;
+  hdr.set(ip4(o.src), 12);
+  hdr.set(ip4(o.dst), 16);
+  hdr.set(opts, 20);
+  hdr.set(u16(inetChecksum(hdr)), 10);
+  return concat(hdr, payload);
+}
+
+export interface Ipv6Options {
+  src: string;
+  dst: string;
+  nextHeader: number;
+  hopLimit?: number;
+  trafficClass?: number;
+  flowLabel?: number;
+  payloadLength?: number;
+}
+
+export function ipv6(o: Ipv6Options, payload: Bytes): Bytes {
+  const hdr = new Uint8Array(40);
+  const tc = o.trafficClass ?? 0;
+  const fl = o.flowLabel ?? 0;
+  hdr.set(u32(((6 << 28) | (tc << 20) | fl) >>> 0), 0);
+  hdr.set(u16(o.payloadLength ?? payload.length), 4);
+  hdr[6] = o.nextHeader;
+  hdr[7] = o.hopLimit ?? 64;
+  hdr.set(ip6(o.src), 8);
+  hdr.set(ip6(o.dst), 24);
+  return concat(hdr, payload);
+}
+
+/** Pseudo-header for the TCP/UDP/ICMPv6 checksum of an IPv4 or IPv6 packet. */
+export function pseudoHeader(src: string, dst: string, protocol: number, length: number): Bytes {
+  if (src.includes(':')) return concat(ip6(src), ip6(dst), u32(length), Uint8Array.of(0, 0, 0, protocol));
+  return concat(ip4(src), ip4(dst), Uint8Array.of(0, protocol), u16(length));
+}
+
+export interface Endpoints {
+  src: string;
+  dst: string;
+}
+
+export function udp(ep: Endpoints, sport: number, dport: number, payload: Bytes): Bytes {
+  const seg = concat(u16(sport), u16(dport), u16(8 + payload.length), u16(0), payload);
+  let sum = inetChecksum(pseudoHeader(ep.src, ep.dst, Proto.UDP, seg.length), seg);
+  if (sum === 0) sum = 0xffff;
+  seg.set(u16(sum), 6);
+  return seg;
+}
+
+export const TcpFlag = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20 } as const;
+
+export interface TcpOptions {
+  sport: number;
+  dport: number;
+  seq?: number;
+  ack?: number;
+  flags: number;
+  window?: number;
+  options?: Bytes;
+}
+
+export function tcp(ep: Endpoints, o: TcpOptions, payload: Bytes = new Uint8Array(0)): Bytes {
+  const opts = o.options ?? new Uint8Array(0);
+  const hlen = 20 + Math.ceil(opts.length / 4) * 4;
+  const hdr = new Uint8Array(hlen);
+  hdr.set(u16(o.sport), 0);
+  hdr.set(u16(o.dport), 2);
+  hdr.set(u32(o.seq ?? 0), 4);
+  hdr.set(u32(o.ack ?? 0), 8);
+  hdr[12] = (hlen / 4) << 4;
+  hdr[13] = o.flags;
+  hdr.set(u16(o.window ?? 65535), 14);
+  hdr.set(opts, 20);
+  const seg = concat(hdr, payload);
+  seg.set(u16(inetChecksum(pseudoHeader(ep.src, ep.dst, Proto.TCP, seg.length), seg)), 16);
+  return seg;
+}
+
+export function icmpv6(ep: Endpoints, type: number, code: number, body: Bytes): Bytes {
+  const msg = concat(Uint8Array.of(type, code, 0, 0), body);
+  msg.set(u16(inetChecksum(pseudoHeader(ep.src, ep.dst, Proto.ICMPv6, msg.length), msg)), 2);
+  return msg;
+}
+
+/** A deterministic pseudo-random byte generator (xorshift32), for reproducible fixtures. */
+export class Prng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0 || 1;
+  }
+  next(): number {
+    let x = this.s;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    this.s = x;
+    return x;
+  }
+  bytes(n: number): Bytes {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.next() & 0xff;
+    return out;
+  }
+  int(maxExclusive: number): number {
+    return this.next() % maxExclusive;
+  }
+}
