@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { AnomalyRecorder } from '../anomalies/recorder.js';
 import { A } from '../anomalies/registry.js';
+import { u32be } from '../util/bytes.js';
 import { CaptureError, CaptureErrorCode } from '../util/errors.js';
 import type { CaptureInterface, CaptureSection } from './frame.js';
 import { isPcapMagic, PcapParser, type PcapHeader } from './pcap.js';
@@ -170,7 +171,7 @@ async function stream(source: ByteSource, st: ReaderState, result: CaptureResult
 
 function pickParser(head: Uint8Array, st: ReaderState, result: CaptureResult): RecordParser {
   if (head.length >= 4) {
-    const magic = ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0;
+    const magic = u32be(head, 0);
     if (isPcapMagic(magic)) {
       result.format = 'pcap';
       return new PcapParser(st);

@@ -1,7 +1,7 @@
 /** Classic pcap reader (draft-gharris-opsawg-pcap §4–§5; Wireshark wiretap/libpcap.c quirks). */
 
 import { A } from '../anomalies/registry.js';
-import { u16x, u32x } from '../util/bytes.js';
+import { u16x, u32be, u32x } from '../util/bytes.js';
 import { CaptureErrorCode } from '../util/errors.js';
 import { Direction, RecordKind } from './frame.js';
 import { MAX_RECORD_CAPLEN, type ReaderState, type RecordParser } from './state.js';
@@ -120,7 +120,7 @@ export class PcapParser implements RecordParser {
   private readHeader(buf: Uint8Array, pos: number, base: number): void {
     const st = this.st;
     st.recordOffset = base + pos;
-    const magic = ((buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!) >>> 0;
+    const magic = u32be(buf, pos);
     const le = magic === PcapMagic.MicroLE || magic === PcapMagic.NanoLE || magic === PcapMagic.ModifiedLE;
     const nano = magic === PcapMagic.NanoBE || magic === PcapMagic.NanoLE;
     const modified = magic === PcapMagic.ModifiedBE || magic === PcapMagic.ModifiedLE;

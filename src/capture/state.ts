@@ -30,7 +30,8 @@ export class CaptureStats {
   maxCapLen = -1;
   /** Packets whose captured length is below the wire length. */
   cutPackets = 0;
-  timedPackets = 0;
+  /** Records with a timestamp (packets and journal entries) folded into the times below. */
+  timedRecords = 0;
   earliestSec = 0;
   earliestNsec = 0;
   earliestIface = -1;
@@ -90,7 +91,9 @@ export class ReaderState {
     const s = this.stats;
     f.number = this.nextFrame;
     if (f.kind !== RecordKind.Packet) {
+      // Timed non-packet records (journal entries) belong to the capture's time span, as in capinfos.
       s.otherRecords++;
+      if (f.hasTs) this.foldTime(f);
       this.sink(f, buf);
       return;
     }
@@ -109,7 +112,7 @@ export class ReaderState {
     const s = this.stats;
     const sec = f.tsSec;
     const nsec = f.tsNsec;
-    if (s.timedPackets === 0) {
+    if (s.timedRecords === 0) {
       s.earliestSec = s.latestSec = sec;
       s.earliestNsec = s.latestNsec = nsec;
       s.earliestIface = s.latestIface = f.interfaceId;
@@ -131,7 +134,7 @@ export class ReaderState {
     }
     s.prevSec = sec;
     s.prevNsec = nsec;
-    s.timedPackets++;
+    s.timedRecords++;
   }
 }
 

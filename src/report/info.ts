@@ -82,10 +82,10 @@ function sameResolution(a: TsResolution, b: TsResolution): boolean {
 
 export function buildInfo(r: CaptureResult): InfoReport {
   const s = r.stats;
-  const resAt = (iface: number): TsResolution | null => r.interfaces[iface]?.tsResolution ?? null;
+  // A time from a non-packet record (interface -1) is a journal entry's, in microseconds.
   const timeAt = (sec: number, nsec: number, iface: number): string => {
-    const res = resAt(iface);
-    return isoTime(sec, nsec, res ? fractionDigits(res) : 9);
+    const res = r.interfaces[iface]?.tsResolution;
+    return isoTime(sec, nsec, res ? fractionDigits(res) : 6);
   };
   const resolutions = r.interfaces.map((i) => i.tsResolution);
   const firstRes = resolutions[0];
@@ -95,7 +95,7 @@ export function buildInfo(r: CaptureResult): InfoReport {
   const byteOrder = orders.size === 0 ? null : orders.size > 1 ? 'mixed' : orders.has(true) ? 'little-endian' : 'big-endian';
   const section0 = r.sections[0];
   const formatVersion = section0 ? `${section0.versionMajor}.${section0.versionMinor}` : null;
-  const duration = s.timedPackets > 0 ? subtractTs(s.latestSec, s.latestNsec, s.earliestSec, s.earliestNsec) : null;
+  const duration = s.timedRecords > 0 ? subtractTs(s.latestSec, s.latestNsec, s.earliestSec, s.earliestNsec) : null;
   const truncated = r.warnings.some((w) => anomalyDef(w.code).kind === 'truncated');
   return {
     file: r.file,
@@ -123,14 +123,14 @@ export function buildInfo(r: CaptureResult): InfoReport {
     frames: s.packets + s.otherRecords,
     packets: s.packets,
     otherRecords: s.otherRecords,
-    firstPacketTime: s.timedPackets > 0 ? timeAt(s.earliestSec, s.earliestNsec, s.earliestIface) : null,
-    lastPacketTime: s.timedPackets > 0 ? timeAt(s.latestSec, s.latestNsec, s.latestIface) : null,
+    firstPacketTime: s.timedRecords > 0 ? timeAt(s.earliestSec, s.earliestNsec, s.earliestIface) : null,
+    lastPacketTime: s.timedRecords > 0 ? timeAt(s.latestSec, s.latestNsec, s.latestIface) : null,
     durationSeconds: duration ? secondsText(duration.sec, duration.nsec) : null,
     dataBytes: s.wireBytes,
     capturedBytes: s.capturedBytes,
     averagePacketSize: s.packets > 0 ? Math.round((s.wireBytes / s.packets) * 100) / 100 : null,
     packetsCutBySnaplen: s.cutPackets,
-    strictTimeOrder: s.timedPackets > 0 ? s.strictTimeOrder : null,
+    strictTimeOrder: s.timedRecords > 0 ? s.strictTimeOrder : null,
     blocks: { ...r.blockCounts },
     nameResolutionEntries: r.names.length,
     decryptionSecrets: r.secretsTypes.length,

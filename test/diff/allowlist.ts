@@ -1,0 +1,60 @@
+/**
+ * Documented disagreements with the reference tools. Every entry says why we and they differ;
+ * the differential tests fail on any disagreement not listed here.
+ */
+
+export interface Allowance {
+  /** Input name as in test titles (fixtures/… or corpus/…). */
+  input: string;
+  /** Which comparison it concerns. */
+  check: 'tshark-frames' | 'capinfos' | 'pcap-parser';
+  /** Which part of the comparison is excused; all of it when absent. */
+  aspect?: 'first-time' | 'last-time' | 'interfaces';
+  why: string;
+}
+
+const MULTI_SECTION = 'capinfos 4.0 lists the interface list once per section (so a 3-section file with 5 IDBs shows 15 interfaces) and counts packets per interface by their section-local id. Our interface list has one entry per IDB; tshark\'s frame.interface_id (section-local) agrees with us in the tshark-frames test.';
+
+export const ALLOWED: Allowance[] = [
+  {
+    input: 'corpus/seladb+PcapPlusPlus/Tests/Pcap++Test/PcapExamples/solaris.snoop',
+    check: 'tshark-frames',
+    why: 'Sun snoop is not pcap or pcapng: we refuse it with CAPTURE_UNSUPPORTED_FORMAT (and say to convert it with editcap); tshark reads snoop natively.',
+  },
+  {
+    input: 'corpus/seladb+PcapPlusPlus/Tests/Pcap++Test/PcapExamples/solaris.snoop',
+    check: 'capinfos',
+    why: 'Sun snoop is out of scope (see the tshark-frames entry).',
+  },
+  {
+    input: 'corpus/the-tcpdump-group+tcpdump/tests/timestamp_invalid_micro.pcap',
+    check: 'capinfos',
+    aspect: 'last-time',
+    why: 'A record has ts_usec = 1000000. capinfos prints that packet as "1418145370.1000000" (the raw field after the dot, not carried), which reads as .1 s; we carry it into the seconds (1418145371.000000) and flag capture.timestamp_fraction_out_of_range. tshark frame.time_epoch ("…370.1000000000", 10 digits) agrees with us exactly.',
+  },
+  {
+    input: 'corpus/the-tcpdump-group+tcpdump/tests/timestamp_invalid_micro.pcap',
+    check: 'tshark-frames',
+    why: 'Frame 3 has ts_usec = 2^31. Wireshark computes nsecs = ts_usec × 1000 in 32 bits, which wraps to 0, and shows …370.000000000; we carry the 2147 whole seconds into the seconds (…7517.483648000) and flag capture.timestamp_fraction_out_of_range.',
+  },
+  ...['fixtures/captures/pcapng-mixed-endian-sections.pcapng',
+    'corpus/hadrielk+pcapng-test-generator/output_be/difficult/test202.pcapng',
+    'corpus/hadrielk+pcapng-test-generator/output_le/difficult/test200.pcapng',
+    'corpus/hadrielk+pcapng-test-generator/output_le/difficult/test201.pcapng',
+  ].map((input) => ({ input, check: 'capinfos' as const, aspect: 'interfaces' as const, why: MULTI_SECTION })),
+  {
+    input: 'corpus/seladb+PcapPlusPlus/Tests/Pcap++Test/PcapExamples/pcapng-example.pcapng',
+    check: 'capinfos',
+    aspect: 'first-time',
+    why: 'capinfos 4.0 prints a first packet time in the year 586524 (18446744073204.126329 s) for this file, although every frame has a sane time: tshark frame.time_epoch agrees with us frame by frame, and the earliest frame (1) is at 1422527998.578402281.',
+  },
+  {
+    input: 'corpus/the-tcpdump-group+libpcap/tests/pcap-invalid-version-1.pcap',
+    check: 'pcap-parser',
+    why: 'The header says version 1.4. pcap-parser only checks "major != 2 && minor != 4", so it reads the file; we refuse major versions other than 2 with CAPTURE_UNSUPPORTED_VERSION, as tshark and libpcap do.',
+  },
+];
+
+export function allowed(input: string, check: Allowance['check'], aspect?: Allowance['aspect']): Allowance | undefined {
+  return ALLOWED.find((a) => a.input === input && a.check === check && (a.aspect === undefined || a.aspect === aspect));
+}
