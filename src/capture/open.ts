@@ -14,6 +14,16 @@ import { ReaderState, type CaptureStats, type CaptureWarning, type FrameSink, ty
 
 export type { FrameSink } from './state.js';
 
+/**
+ * Thrown by a sink to stop reading early (e.g. `decode --count`): readCapture ends normally, with the
+ * statistics of the frames delivered so far.
+ */
+export class StopReading extends Error {
+  constructor() {
+    super('stop reading');
+  }
+}
+
 /** Size of the one reused read buffer; it grows only for a record larger than itself. */
 export const CHUNK_SIZE = 1 << 20;
 
@@ -26,6 +36,11 @@ export interface ReadOptions {
   chunkSize?: number;
   /** Stream used for the path '-' (default process.stdin). */
   stdin?: NodeJS.ReadableStream;
+  /**
+   * Called once before the first frame with the result being filled in: its `interfaces` and
+   * `sections` grow as the reader meets them, so a sink can look up a frame's interface.
+   */
+  onStart?: (live: CaptureResult) => void;
 }
 
 /** Everything the reader learnt about one input, including how far it got. */
@@ -86,6 +101,7 @@ export async function readCapture(path: string, sink: FrameSink, options: ReadOp
     stats: st.stats, blockCounts: st.blockCounts, names: [], interfaceStats: new Map(), secretsTypes: [],
     anomalies: st.anomalies, warnings: st.warnings, error: null, sha256: null, fileBytes: 0,
   };
+  options.onStart?.(result);
   let opened;
   try {
     opened = await openSource(path, withHash, options.stdin);
@@ -95,19 +111,22 @@ export async function readCapture(path: string, sink: FrameSink, options: ReadOp
   }
   result.compression = opened.compression;
   const { source, tap } = opened;
-  let parser: RecordParser | null = null;
+  const picked: { parser: RecordParser | null } = { parser: null };
+  let stoppedEarly = false;
   try {
-    parser = await stream(source, st, result, options.chunkSize ?? CHUNK_SIZE);
+    await stream(source, st, result, options.chunkSize ?? CHUNK_SIZE, picked);
   } catch (e) {
-    result.error = toCaptureError(e, st);
+    if (e instanceof StopReading) stoppedEarly = true;
+    else result.error = toCaptureError(e, st);
   }
+  const parser = picked.parser;
   if (parser instanceof PcapParser) result.pcapHeader = parser.header;
   if (parser instanceof PcapngParser) {
     result.names = parser.names;
     result.interfaceStats = parser.interfaceStats;
     result.secretsTypes = parser.secretsTypes;
   }
-  if (result.error !== null) await drain(source);
+  if (result.error !== null || (stoppedEarly && withHash)) await drain(source);
   await source.close().catch(() => undefined);
   result.fileBytes = tap.bytes;
   if (withHash) result.sha256 = tap.complete ? tap.digest() : await hashFile(path);
@@ -120,7 +139,8 @@ function toCaptureError(e: unknown, st: ReaderState): CaptureError {
   return st.error(CaptureErrorCode.Io, `read failed: ${ioMessage(e)}`);
 }
 
-async function stream(source: ByteSource, st: ReaderState, result: CaptureResult, chunkSize: number): Promise<RecordParser | null> {
+async function stream(source: ByteSource, st: ReaderState, result: CaptureResult, chunkSize: number,
+  picked: { parser: RecordParser | null }): Promise<void> {
   let buf = new Uint8Array(Math.max(chunkSize, 64));
   let pos = 0;
   let end = 0;
@@ -146,6 +166,7 @@ async function stream(source: ByteSource, st: ReaderState, result: CaptureResult
     throw st.error(CaptureErrorCode.Empty, 'file is empty', 0);
   }
   const parser = pickParser(buf.subarray(0, end), st, result);
+  picked.parser = parser;
   for (;;) {
     pos = parser.parse(buf, pos, end, base);
     if (pos > 0) {
@@ -166,7 +187,6 @@ async function stream(source: ByteSource, st: ReaderState, result: CaptureResult
   }
   if (gzipCut) st.warn(A.CaptureGzipTruncated, base + end, 'gzip stream ends before its end marker');
   if (end > pos) parser.finish(buf, pos, end, base);
-  return parser;
 }
 
 function pickParser(head: Uint8Array, st: ReaderState, result: CaptureResult): RecordParser {

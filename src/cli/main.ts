@@ -1,8 +1,9 @@
 /** da-audit command line: argv → command → report on stdout, diagnostics on stderr, documented exit code. */
 
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
+import { runDecode, type DecodeOptions } from './decode.js';
 import { runInfo } from './info.js';
 import type { Writer } from './diagnostics.js';
 
@@ -35,7 +36,24 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
     .action(async (files: string[], opts: { format: 'table' | 'json'; strict: boolean }) => {
       setCode(await runInfo(files, opts, io.out, io.err));
     });
+  program
+    .command('decode')
+    .description('decode every frame: one line each like tshark (source → destination, layer stack, key fields), or JSON lines')
+    .argument('<capture>', "capture file (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'jsonl']).default('text'))
+    .addOption(new Option('--time <kind>', 'time column: seconds since the first frame, or ISO 8601 UTC').choices(['relative', 'absolute']).default('relative'))
+    .option('-c, --count <n>', 'stop after n frames', positiveInt, 0)
+    .option('--frame <n>', 'decode only frame n (Wireshark numbering)', positiveInt, 0)
+    .action(async (file: string, opts: DecodeOptions) => {
+      setCode(await runDecode(file, opts, io.out, io.err));
+    });
   return program;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return n;
 }
 
 /** Runs the CLI and returns the exit code (never calls process.exit itself). */

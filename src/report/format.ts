@@ -1,6 +1,7 @@
 /** Display strings: times, sizes, and escaping of packet-derived text; the only place they are built. */
 
 import type { TsResolution } from '../capture/timestamp.js';
+import { u16be } from '../util/bytes.js';
 
 /** Decimal digits that show a timestamp of resolution `res` without rounding (capped at ns). */
 export function fractionDigits(res: TsResolution): number {
@@ -58,4 +59,41 @@ export function escapeTerminal(text: string): string {
     } else out += ch;
   }
   return out;
+}
+
+/** Dotted-quad text of an IPv4 address given as an unsigned 32-bit number. */
+export function ipv4Text(addr: number): string {
+  return `${addr >>> 24}.${(addr >>> 16) & 0xff}.${(addr >>> 8) & 0xff}.${addr & 0xff}`;
+}
+
+/**
+ * RFC 5952 text of the 16-byte IPv6 address at `buf[off]`: lower case, no leading zeros, the longest
+ * run of two or more zero groups (the first on a tie) as "::", and IPv4-mapped addresses as
+ * ::ffff:a.b.c.d. (ip6addr, which parses what users type, also shortens a single zero group, which
+ * §4.2.2 forbids and tshark does not do; so printing is done here.)
+ */
+export function ipv6Text(buf: Uint8Array, off: number): string {
+  const g: number[] = [];
+  for (let i = 0; i < 8; i++) g.push(u16be(buf, off + 2 * i));
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
+    return `::ffff:${buf[off + 12]}.${buf[off + 13]}.${buf[off + 14]}.${buf[off + 15]}`;
+  }
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
+  if (bestStart < 0) return hex(g);
+  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
 }

@@ -15,6 +15,11 @@ export function u16le(b: Uint8Array, o: number): number {
   return b[o]! | (b[o + 1]! << 8);
 }
 
+/** Unsigned 24-bit big-endian (TLS handshake lengths). */
+export function u24be(b: Uint8Array, o: number): number {
+  return (b[o]! << 16) | (b[o + 1]! << 8) | b[o + 2]!;
+}
+
 /** Unsigned 32-bit big-endian; `>>> 0` keeps the result non-negative. */
 export function u32be(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;

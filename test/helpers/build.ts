@@ -227,3 +227,112 @@ export class Prng {
     return this.next() % maxExclusive;
   }
 }
+
+/** An 802.1Q (or 802.1ad with tpid 0x88a8) tag: TCI then the inner EtherType; the outer EtherType is the TPID. */
+export function vlanTag(vid: number, innerType: number, pcp = 0): Bytes {
+  return concat(u16(((pcp & 7) << 13) | (vid & 0x0fff)), u16(innerType));
+}
+
+/** An IEEE 802.3 frame with LLC/SNAP carrying `etherType` (length field instead of an EtherType). */
+export function ethernet8023Snap(dst: string, src: string, etherType: number, payload: Bytes): Bytes {
+  const llc = concat(Uint8Array.of(0xaa, 0xaa, 0x03, 0, 0, 0), u16(etherType), payload);
+  return concat(mac(dst), mac(src), u16(llc.length), llc);
+}
+
+/** BSD loopback header: 4-byte address family in the given byte order. */
+export function loopback(family: number, payload: Bytes, littleEndian = true): Bytes {
+  const h = new Uint8Array(4);
+  new DataView(h.buffer).setUint32(0, family, littleEndian);
+  return concat(h, payload);
+}
+
+/** Linux cooked capture v1 (16 bytes). */
+export function sll(protocol: number, payload: Bytes, packetType = 0): Bytes {
+  return concat(u16(packetType), u16(1), u16(6), Uint8Array.of(2, 0, 0, 0, 0, 1, 0, 0), u16(protocol), payload);
+}
+
+/** Linux cooked capture v2 (20 bytes). */
+export function sll2(protocol: number, payload: Bytes, ifindex = 2): Bytes {
+  return concat(u16(protocol), u16(0), u32(ifindex), u16(1), Uint8Array.of(0, 6), Uint8Array.of(2, 0, 0, 0, 0, 1, 0, 0), payload);
+}
+
+/** IPv6 Hop-by-Hop or Destination Options header padded with PadN to `(lenUnits + 1) * 8` bytes. */
+export function ipv6Options(nextHeader: number, lenUnits = 0): Bytes {
+  const h = new Uint8Array((lenUnits + 1) * 8);
+  h[0] = nextHeader;
+  h[1] = lenUnits;
+  h[2] = 1; // PadN
+  h[3] = h.length - 4;
+  return h;
+}
+
+/** IPv6 Routing header, type 0 style, with `addresses` 16-byte entries. */
+export function ipv6Routing(nextHeader: number, addresses: string[], routingType = 0): Bytes {
+  const h = new Uint8Array(8 + 16 * addresses.length);
+  h[0] = nextHeader;
+  h[1] = addresses.length * 2;
+  h[2] = routingType;
+  h[3] = addresses.length;
+  addresses.forEach((a, i) => h.set(ip6(a), 8 + 16 * i));
+  return h;
+}
+
+/** IPv6 Fragment header. `offset` is in 8-octet units. */
+export function ipv6Fragment(nextHeader: number, offset: number, more: boolean, id: number): Bytes {
+  return concat(Uint8Array.of(nextHeader, 0), u16((offset << 3) | (more ? 1 : 0)), u32(id));
+}
+
+/** ESP: SPI, sequence, then an opaque body (ciphertext, or a plaintext payload + trailer + ICV). */
+export function esp(spi: number, seq: number, body: Bytes): Bytes {
+  return concat(u32(spi), u32(seq), body);
+}
+
+/**
+ * ESP-NULL body (RFC 2410 + RFC 4303 §2.4–2.8): the plaintext payload, padding 1, 2, 3… to a 4-byte
+ * boundary, pad length, next header, and an ICV of `icvLen` pseudo-random bytes.
+ */
+export function espNullBody(payload: Bytes, nextHeader: number, icvLen: number, seed = 1, extraPad = 0): Bytes {
+  const padLen = ((4 - ((payload.length + 2) % 4)) % 4) + extraPad;
+  const pad = Uint8Array.from({ length: padLen }, (_, i) => i + 1);
+  return concat(payload, pad, Uint8Array.of(padLen, nextHeader), new Prng(seed).bytes(icvLen));
+}
+
+/** AH with an ICV of `icvLen` bytes (a multiple of 4): header length field = (12 + icv) / 4 − 2. */
+export function ah(nextHeader: number, spi: number, seq: number, icvLen: number, payload: Bytes): Bytes {
+  const len = (12 + icvLen) / 4 - 2;
+  return concat(Uint8Array.of(nextHeader, len, 0, 0), u32(spi), u32(seq), new Prng(spi).bytes(icvLen), payload);
+}
+
+/** Teredo origin indicator (RFC 4380 §5.1.1): port and IPv4 obfuscated by XOR. */
+export function teredoOrigin(port: number, ipv4: string): Bytes {
+  const a = ip4(ipv4).map((x) => x ^ 0xff);
+  return concat(Uint8Array.of(0, 0), u16(port ^ 0xffff), a);
+}
+
+/** Teredo authentication indicator with the given client id and auth value, nonce and confirmation byte. */
+export function teredoAuth(clientId: Bytes, authValue: Bytes, nonce: Bytes = new Uint8Array(8)): Bytes {
+  return concat(Uint8Array.of(0, 1, clientId.length, authValue.length), clientId, authValue, nonce, Uint8Array.of(0));
+}
+
+/**
+ * A Teredo address (RFC 4380 §4): 2001:0000, server IPv4, flags, client port and IPv4 obfuscated.
+ */
+export function teredoAddress(server: string, clientPort: number, clientIpv4: string, flags = 0x8000): string {
+  const s = ip4(server);
+  const c = ip4(clientIpv4).map((x) => x ^ 0xff);
+  const g = (hi: number, lo: number): string => ((hi << 8) | lo).toString(16);
+  return `2001:0:${g(s[0]!, s[1]!)}:${g(s[2]!, s[3]!)}:${flags.toString(16)}:${(clientPort ^ 0xffff).toString(16)}:${g(c[0]!, c[1]!)}:${g(c[2]!, c[3]!)}`;
+}
+
+/** ICMPv4 message with checksum. */
+export function icmp(type: number, code: number, rest: Bytes, body: Bytes = new Uint8Array(0)): Bytes {
+  const msg = concat(Uint8Array.of(type, code, 0, 0), rest, body);
+  msg.set(u16(inetChecksum(msg)), 2);
+  return msg;
+}
+
+/** ISAKMP header (RFC 2408 §3.1 / MS-AIPS §2.2.1) followed by `payloads` (already encoded). */
+export function isakmpHeader(o: { ispi: Bytes; rspi?: Bytes; nextPayload: number; version?: number; exchange: number; flags?: number; messageId?: number }, payloads: Bytes): Bytes {
+  return concat(o.ispi, o.rspi ?? new Uint8Array(8), Uint8Array.of(o.nextPayload, o.version ?? 0x10, o.exchange, o.flags ?? 0),
+    u32(o.messageId ?? 0), u32(28 + payloads.length), payloads);
+}

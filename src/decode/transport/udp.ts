@@ -1,0 +1,38 @@
+/** UDP (RFC 768): ports and length; clamps the payload to the length and dispatches by port. */
+
+import { A } from '../../anomalies/registry.js';
+import { u16be } from '../../util/bytes.js';
+import { locateUdpApplication } from '../app-locate.js';
+import { Layer } from '../layers.js';
+import type { PacketView } from '../packet-view.js';
+import { LayerFlag, Status } from '../status.js';
+
+/** src port(2) dst port(2) length(2) checksum(2). */
+export function decodeUdp(v: PacketView, at: number, end: number): number {
+  const b = v.buf;
+  if (end - at < 8) return v.stop(Layer.Udp, at, v.shortfall(end), A.UdpHeaderShort);
+  const declared = u16be(b, at + 4);
+  if (declared < 8) return v.stop(Layer.Udp, at, Status.Malformed, A.UdpLengthTooSmall);
+  let stop = at + declared;
+  let flags = 0;
+  if (stop > end) {
+    // Past the capture: cut by the snaplen (or quoted in ICMP). Past the IP payload: the header lies.
+    if (v.quote === 0 && !(end >= v.captureEnd && v.cut)) v.note(A.UdpLengthExceedsIp);
+    stop = end;
+    flags |= LayerFlag.Truncated;
+  }
+  if (v.push(Layer.Udp, at, at + 8, stop, flags) < 0) return Layer.None;
+  return locateUdpApplication(v, u16be(b, at), u16be(b, at + 2), at + 8, stop);
+}
+
+export function udpSrcPort(v: PacketView, i: number): number {
+  return u16be(v.buf, v.start[i]!);
+}
+
+export function udpDstPort(v: PacketView, i: number): number {
+  return u16be(v.buf, v.start[i]! + 2);
+}
+
+export function udpLength(v: PacketView, i: number): number {
+  return u16be(v.buf, v.start[i]! + 4);
+}
