@@ -116,9 +116,14 @@ export class PacketView {
     this.anomalies.record(anomaly, this.frame);
   }
 
-  /** A header did not fit before `end`: the capture ran out (Truncated) or a parent's length said so (Malformed). */
+  /**
+   * A header did not fit before `end`. Truncated when the capture ran out: the snaplen cut the frame,
+   * or the header sits in an ICMP quote (which holds only the start of a packet). Malformed when a
+   * parent's length ended it early, or the whole frame was captured and is simply too short.
+   */
   shortfall(end: number): Status {
-    return end >= this.captureEnd ? Status.Truncated : Status.Malformed;
+    if (this.quote > 0) return Status.Truncated;
+    return end >= this.captureEnd && this.cut ? Status.Truncated : Status.Malformed;
   }
 
   /** Sets where the next layer lies and returns its kind (for the dissect loop). */
