@@ -58,7 +58,8 @@ export function dissect(v: PacketView, f: Frame, buf: Uint8Array): void {
   while (kind !== Layer.None) {
     switch (kind) {
       case Layer.Ethernet: kind = decodeEthernet(v, at, end); break;
-      case Layer.Vlan: kind = decodeVlan(v, at, end); break;
+      case Layer.Vlan:
+      case Layer.QinQ: kind = decodeVlan(v, at, end, kind); break;
       case Layer.LlcSnap: kind = decodeLlcSnap(v, at, end); break;
       case Layer.Null:
       case Layer.Loop: kind = decodeLoopback(v, at, end, kind); break;

@@ -5,6 +5,8 @@ export const Layer = {
   // link
   Ethernet: 1,
   Vlan: 2,
+  /** 802.1ad service tag (TPID 0x88a8); Wireshark names it ieee8021ad. */
+  QinQ: 8,
   LlcSnap: 3,
   Null: 4,
   Loop: 5,
@@ -47,6 +49,7 @@ export type Layer = (typeof Layer)[keyof typeof Layer];
 const NAMES: Record<number, [display: string, tshark: string]> = {
   [Layer.Ethernet]: ['eth', 'eth'],
   [Layer.Vlan]: ['vlan', 'vlan'],
+  [Layer.QinQ]: ['qinq', 'ieee8021ad'],
   [Layer.LlcSnap]: ['llc', 'llc'],
   [Layer.Null]: ['null', 'null'],
   [Layer.Loop]: ['loop', 'null'],

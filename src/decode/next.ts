@@ -10,8 +10,8 @@ export function kindForEtherType(t: number): number {
     case EtherType.Ipv4: return Layer.Ipv4;
     case EtherType.Ipv6: return Layer.Ipv6;
     case EtherType.Vlan:
-    case EtherType.QinQ:
     case EtherType.QinQOld: return Layer.Vlan;
+    case EtherType.QinQ: return Layer.QinQ;
     default: return Layer.None;
   }
 }

@@ -62,6 +62,7 @@ export function frameFields(v: PacketView): FieldMap {
   for (let i = 0; i < v.count; i++) {
     switch (v.kind[i]) {
       case Layer.Vlan: add(m, 'vlan.id', vlanId(v, i)); break;
+      case Layer.QinQ: add(m, 'ieee8021ad.id', vlanId(v, i)); break;
       case Layer.Ipv4:
         add(m, 'ip.src', ipv4Text(ipv4Src(v, i)));
         add(m, 'ip.dst', ipv4Text(ipv4Dst(v, i)));

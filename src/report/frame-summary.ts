@@ -56,7 +56,7 @@ export function stackText(v: PacketView): string {
   const parts: string[] = [];
   for (let i = 0; i < v.count; i++) {
     let name = layerName(v.kind[i]!);
-    if (v.kind[i] === Layer.Vlan) name += ` ${vlanId(v, i)}`;
+    if (v.kind[i] === Layer.Vlan || v.kind[i] === Layer.QinQ) name += ` ${vlanId(v, i)}`;
     if ((v.flags[i]! & LayerFlag.Heuristic) !== 0) name += '?';
     parts.push(name);
   }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AnomalyRecorder } from '../../src/anomalies/recorder.js';
+import { A } from '../../src/anomalies/registry.js';
 import { RecordKind } from '../../src/capture/frame.js';
 import { readCapture } from '../../src/capture/open.js';
 import { dissect } from '../../src/decode/dissect.js';
@@ -18,7 +19,7 @@ import { DECODE_FIELDS, tsharkRows } from '../helpers/tshark.js';
 import { allowed } from './allowlist.js';
 
 /** The protocols we decode, by their tshark names; other names in frame.protocols are not compared. */
-const COMPARED = new Set(['eth', 'vlan', 'llc', 'sll', 'null', 'ip', 'ipv6', 'ipv6.hopopts', 'ipv6.routing', 'ipv6.fraghdr',
+const COMPARED = new Set(['eth', 'vlan', 'ieee8021ad', 'llc', 'sll', 'null', 'ip', 'ipv6', 'ipv6.hopopts', 'ipv6.routing', 'ipv6.fraghdr',
   'ipv6.dstopts', 'icmp', 'icmpv6', 'tcp', 'udp', 'esp', 'ah', 'teredo', 'isakmp', 'udpencap']);
 
 function keepCompared(protocols: string): string {
@@ -35,12 +36,19 @@ interface Tally {
 if (!HAVE_TSHARK) console.warn('tshark not found: the tshark differential tests are skipped (CI installs tshark, so they run there)');
 if (HAVE_TSHARK && !HAVE_CORPUS) console.warn('differential tests: ../shared/corpus not found; comparing fixtures only');
 
-async function compareAll(check: 'tshark-frames' | 'tshark-decode', one: (input: Input, tally: Tally) => Promise<string[]>): Promise<Tally> {
+/** A disagreement: which input and frame, and what differs. */
+interface Difference {
+  frame: number;
+  what: string;
+}
+
+async function compareAll(check: 'tshark-frames' | 'tshark-decode', one: (input: Input, tally: Tally) => Promise<Difference[]>): Promise<Tally> {
   const tally: Tally = { frames: 0, fields: 0, excused: 0, disagreements: [] };
   await mapLimit(allInputs(), 4, async (input) => {
-    const local = await one(input, tally);
-    if (local.length > 0 && allowed(input.name, check)) tally.excused += local.length;
-    else tally.disagreements.push(...local);
+    for (const d of await one(input, tally)) {
+      if (allowed(input.name, check, undefined, d.frame)) tally.excused++;
+      else tally.disagreements.push(`${input.name} frame ${d.frame} ${d.what}`);
+    }
   });
   return tally;
 }
@@ -51,8 +59,8 @@ describe.skipIf(!HAVE_TSHARK)('agreement with tshark', () => {
   it(`reader: frame number, time, lengths and interface on ${inputs.length} inputs`, { timeout: 600_000 }, async () => {
     const t = await compareAll('tshark-frames', async (input, tally) => {
       const [theirs, { frames, result }] = await Promise.all([tsharkRows(input.path), readPath(input.path)]);
-      const local: string[] = [];
-      if (theirs.length !== frames.length) local.push(`${input.name}: tshark has ${theirs.length} frames, we have ${frames.length}`);
+      const local: Difference[] = [];
+      if (theirs.length !== frames.length) local.push({ frame: 0, what: `count: tshark has ${theirs.length} frames, we have ${frames.length}` });
       for (let i = 0; i < Math.min(theirs.length, frames.length); i++) {
         const t = theirs[i]!;
         const f = frames[i]!;
@@ -67,7 +75,7 @@ describe.skipIf(!HAVE_TSHARK)('agreement with tshark', () => {
         const theirsNorm: Record<string, string> = { ...t, 'frame.time_epoch': t['frame.time_epoch'] ? decimalToNs(t['frame.time_epoch']).toString() : '' };
         for (const k of Object.keys(ours)) {
           tally.fields++;
-          if (ours[k] !== theirsNorm[k]) local.push(`${input.name} frame ${i + 1} ${k}: tshark ${theirsNorm[k]} ours ${ours[k]}`);
+          if (ours[k] !== theirsNorm[k]) local.push({ frame: i + 1, what: `${k}: tshark ${theirsNorm[k]} ours ${ours[k]}` });
         }
       }
       tally.frames += Math.min(theirs.length, frames.length);
@@ -82,7 +90,7 @@ describe.skipIf(!HAVE_TSHARK)('agreement with tshark', () => {
     const t = await compareAll('tshark-decode', async (input, tally) => {
       const theirs = await tsharkRows(input.path);
       const view = new PacketView(new AnomalyRecorder());
-      const local: string[] = [];
+      const local: Difference[] = [];
       let i = 0;
       await readCapture(input.path, (f, buf) => {
         const t = theirs[i++];
@@ -92,7 +100,8 @@ describe.skipIf(!HAVE_TSHARK)('agreement with tshark', () => {
         // A header we could not finish (truncated, malformed, cut inside an ICMP quote) is the stop layer:
         // tshark lists it (marked malformed) and may show its first fields when any byte of it was
         // captured, or when the frame was captured whole (then even an empty header is a malformed one).
-        const started = view.stopAt >= 0 && (view.stopAt < view.captureEnd || !view.cut);
+        // (tshark's IPv6 dissector declines a header whose version is not 6, so that one is not listed.)
+        const started = view.stopAt >= 0 && (view.stopAt < view.captureEnd || !view.cut) && view.anomaly !== A.Ipv6BadVersion;
         const stop = started && view.stopLayer !== Layer.None && view.status !== Status.Unsupported ? tsharkLayerName(view.stopLayer) : '';
         const stack: string[] = [];
         for (let k = 0; k < view.count; k++) stack.push(tsharkLayerName(view.kind[k]!));
@@ -100,7 +109,7 @@ describe.skipIf(!HAVE_TSHARK)('agreement with tshark', () => {
         const ourStack = keepCompared(stack.join(':'));
         const theirStack = keepCompared(t['frame.protocols']);
         tally.fields++;
-        if (ourStack !== theirStack) local.push(`${input.name} frame ${f.number} stack: tshark ${theirStack} ours ${ourStack}`);
+        if (ourStack !== theirStack) local.push({ frame: f.number, what: `stack: tshark ${theirStack} ours ${ourStack}` });
         const fields = frameFields(view);
         for (const name of DECODE_FIELDS) {
           if (name === 'frame.protocols') continue;
@@ -109,7 +118,7 @@ describe.skipIf(!HAVE_TSHARK)('agreement with tshark', () => {
           const them = t[name] === '' ? [] : t[name].split(',');
           if (ours.join(',') === them.join(',')) continue;
           const partial = stop !== '' && name.startsWith(`${stop}.`) && them.length === ours.length + 1 && them.slice(0, ours.length).join(',') === ours.join(',');
-          if (!partial) local.push(`${input.name} frame ${f.number} ${name}: tshark ${them.join(',') || '—'} ours ${ours.join(',') || '—'}`);
+          if (!partial) local.push({ frame: f.number, what: `${name}: tshark ${them.join(',') || '—'} ours ${ours.join(',') || '—'}` });
         }
       }, { hash: false });
       return local;

@@ -37,13 +37,13 @@ export function decodeLlcSnap(v: PacketView, at: number, end: number): number {
   return nextForEtherType(v, u16be(b, at + 6), at + 8, end);
 }
 
-/** 802.1Q / 802.1ad tag: TCI(2) = PCP(3) DEI(1) VID(12), then the inner EtherType(2). */
-export function decodeVlan(v: PacketView, at: number, end: number): number {
-  if (end - at < 4) return v.stop(Layer.Vlan, at, v.shortfall(end), A.VlanHeaderShort);
+/** 802.1Q C-tag or 802.1ad S-tag (`kind`): TCI(2) = PCP(3) DEI(1) VID(12), then the inner EtherType(2). */
+export function decodeVlan(v: PacketView, at: number, end: number, kind: number): number {
+  if (end - at < 4) return v.stop(kind, at, v.shortfall(end), A.VlanHeaderShort);
   let tags = 0;
-  for (let i = 0; i < v.count; i++) if (v.kind[i] === Layer.Vlan) tags++;
-  if (tags >= MAX_VLAN_TAGS) return v.stop(Layer.Vlan, at, Status.Malformed, A.VlanTooManyTags);
-  if (v.push(Layer.Vlan, at, at + 4, end, 0) < 0) return Layer.None;
+  for (let i = 0; i < v.count; i++) if (v.kind[i] === Layer.Vlan || v.kind[i] === Layer.QinQ) tags++;
+  if (tags >= MAX_VLAN_TAGS) return v.stop(kind, at, Status.Malformed, A.VlanTooManyTags);
+  if (v.push(kind, at, at + 4, end, 0) < 0) return Layer.None;
   return nextForEtherType(v, u16be(v.buf, at + 2), at + 4, end);
 }
 

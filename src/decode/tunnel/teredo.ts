@@ -32,7 +32,7 @@ export function decodeTeredo(v: PacketView, at: number, end: number): number {
   const onPort = udp >= 0 && v.kind[udp] === Layer.Udp && (u16be(b, v.start[udp]!) === Port.Teredo || u16be(b, v.start[udp]! + 2) === Port.Teredo);
   if (v.push(Layer.Teredo, at, p, end, onPort ? 0 : LayerFlag.Heuristic) < 0) return Layer.None;
   if (end === p && (origin >= 0 || p > at)) return Layer.None; // indicators alone
-  if (end - p < 40) return v.stop(Layer.Teredo, p, v.shortfall(end), A.Ipv6HeaderShort);
+  if (end - p < 40) return v.stop(Layer.Ipv6, p, v.shortfall(end), A.Ipv6HeaderShort);
   if (b[p]! >> 4 !== 6) return v.stop(Layer.Teredo, p, Status.Malformed, A.TeredoBadInnerIpv6);
   // A bubble is an IPv6 header with no next header and an empty payload (RFC 4380 §2.8).
   if (b[p + 6] === 59 && u16be(b, p + 4) === 0 && end - p > 40) v.note(A.TeredoBubbleWithPayload);
