@@ -1,0 +1,288 @@
+/** Turns each decoded frame into flow updates: one flow per IP/transport pair, inner flows linked to their carrier. */
+
+import type { Frame } from '../capture/frame.js';
+import { ahSpi } from '../decode/ipsec/ah.js';
+import { espSeq, espSpi } from '../decode/ipsec/esp.js';
+import { Layer } from '../decode/layers.js';
+import { icmpType } from '../decode/net/icmp.js';
+import { ipv4Dst, ipv4Protocol, ipv4Src } from '../decode/net/ipv4.js';
+import { ipv6NextHeader, ipv6SrcAt } from '../decode/net/ipv6.js';
+import type { PacketView } from '../decode/packet-view.js';
+import { LayerFlag } from '../decode/status.js';
+import { tcpFlags } from '../decode/transport/tcp.js';
+import { u16be } from '../util/bytes.js';
+import { Flow, FlowFinish, icmpTypeBit, type SaStats } from './flow.js';
+import { FlowKeyBuilder } from './flow-key.js';
+import { FlowTable } from './flow-table.js';
+
+/** SAs kept per flow; more are counted in the flow but not tracked one by one. */
+const MAX_SAS_PER_FLOW = 64;
+/** ICMP errors kept per flow. */
+const MAX_ICMP_ERRORS = 16;
+
+export interface FlowOptions {
+  /** Live flows at most (default 1,000,000). */
+  maxFlows: number;
+  /** Idle time after which a flow is finished, in capture seconds (default 1800; 0 = never). */
+  idleSec: number;
+}
+
+export const DEFAULT_FLOW_OPTIONS: FlowOptions = { maxFlows: 1_000_000, idleSec: 1800 };
+
+/** What the tracker tells its consumer about each transport layer it has put into a flow. */
+export interface TransportEvent {
+  flow: Flow;
+  /** The packet travels from the flow's originator. */
+  fromOrig: boolean;
+  /** Layer indexes in the PacketView: the IP layer and its transport (or −1). */
+  ip: number;
+  transport: number;
+}
+
+const IP_EXTENSIONS = (1 << Layer.Ipv6HopByHop) | (1 << Layer.Ipv6Routing) | (1 << Layer.Ipv6Fragment) | (1 << Layer.Ipv6DstOpts);
+
+function isExtension(kind: number): boolean {
+  return kind < 31 && ((IP_EXTENSIONS >>> kind) & 1) === 1;
+}
+
+/** Bits of Flow.historyBits: the letter's index in HISTORY, plus 8 for the responder. */
+const HISTORY = 'SHADFR';
+
+export class FlowTracker {
+  readonly table: FlowTable<Flow>;
+  private readonly kb = new FlowKeyBuilder();
+  private nextId = 0;
+  private readonly onTransport: (e: TransportEvent, v: PacketView, f: Frame) => void;
+  private readonly event: TransportEvent = { flow: null as unknown as Flow, fromOrig: true, ip: -1, transport: -1 };
+
+  constructor(options: FlowOptions, onFinish: (flow: Flow) => void, onTransport: (e: TransportEvent, v: PacketView, f: Frame) => void) {
+    this.onTransport = onTransport;
+    this.table = new FlowTable<Flow>(options.maxFlows, options.idleSec, (flow, why) => {
+      flow.finish = why === 'evicted' ? FlowFinish.Evicted : why === 'expired' ? FlowFinish.Expired : FlowFinish.End;
+      onFinish(flow);
+    });
+  }
+
+  get flowsCreated(): number {
+    return this.nextId;
+  }
+
+  /** Updates the flows of one decoded frame. */
+  onPacket(v: PacketView, f: Frame): void {
+    if (f.hasTs) this.table.expire(f.tsSec);
+    let parent = -1;
+    let carriedBy = '';
+    let i = 0;
+    while (i < v.count) {
+      const kind = v.kind[i]!;
+      if ((v.flags[i]! & LayerFlag.Quoted) !== 0) break;
+      if (kind !== Layer.Ipv4 && kind !== Layer.Ipv6) {
+        i++;
+        continue;
+      }
+      // The transport of this IP layer: skip extension headers and AH (AH protects, it does not carry).
+      let t = i + 1;
+      while (t < v.count && isExtension(v.kind[t]!)) t++;
+      let ah = -1;
+      if (t < v.count && v.kind[t] === Layer.Ah) {
+        ah = t++;
+        while (t < v.count && isExtension(v.kind[t]!)) t++;
+      }
+      const transport = t < v.count ? t : -1;
+      const flow = this.flowFor(v, f, i, transport, parent, carriedBy);
+      const fromOrig = this.kb.reversed === flow.origIsSecond;
+      this.count(flow, fromOrig, v, f, transport);
+      if (ah >= 0) {
+        flow.ahPackets++;
+        this.sa(flow, 'ah', ahSpi(v, ah), fromOrig, -1, f, false, v.end[ah]! - v.start[ah]!);
+      }
+      this.event.flow = flow;
+      this.event.fromOrig = fromOrig;
+      this.event.ip = i;
+      this.event.transport = transport;
+      this.onTransport(this.event, v, f);
+      parent = flow.id;
+      if (transport < 0) break;
+      const tk = v.kind[transport]!;
+      if (tk === Layer.Ipv4 || tk === Layer.Ipv6) {
+        // IP directly in IP: 6to4 / ISATAP / 6in4 (IPv6 in IPv4), IP-in-IP, 4in6, IPv6-in-IPv6.
+        carriedBy = kind === Layer.Ipv4 ? (tk === Layer.Ipv6 ? 'proto41' : 'ipip') : tk === Layer.Ipv4 ? '4in6' : 'ip6ip6';
+        i = transport;
+        continue;
+      }
+      if (tk === Layer.Udp && transport + 1 < v.count && v.kind[transport + 1] === Layer.Teredo) carriedBy = 'teredo';
+      i = transport + 1;
+    }
+  }
+
+  /** Finishes every live flow (end of capture). */
+  finishAll(): void {
+    this.table.finishAll();
+  }
+
+  private flowFor(v: PacketView, f: Frame, ip: number, transport: number, parent: number, carriedBy: string): Flow {
+    const b = v.buf;
+    const tk = transport >= 0 ? v.kind[transport]! : Layer.None;
+    let proto: number;
+    let sport = 0;
+    let dport = 0;
+    switch (tk) {
+      case Layer.Tcp: proto = 6; sport = u16be(b, v.start[transport]!); dport = u16be(b, v.start[transport]! + 2); break;
+      case Layer.Udp: proto = 17; sport = u16be(b, v.start[transport]!); dport = u16be(b, v.start[transport]! + 2); break;
+      case Layer.Icmp: proto = 1; break;
+      case Layer.Icmpv6: proto = 58; break;
+      case Layer.Esp: proto = 50; break;
+      case Layer.Ipv6: proto = 41; break;
+      case Layer.Ipv4: proto = 4; break;
+      default: proto = v.kind[ip] === Layer.Ipv4 ? ipv4Protocol(v, ip) : ipv6NextHeader(v, ip);
+    }
+    const kb = this.kb;
+    const family = v.kind[ip] === Layer.Ipv4 ? 4 : 6;
+    if (family === 4) kb.setIpv4(ipv4Src(v, ip), ipv4Dst(v, ip), sport, dport, proto, parent);
+    else kb.setIpv6(b, ipv6SrcAt(v, ip), ipv6SrcAt(v, ip) + 16, sport, dport, proto, parent);
+    const live = this.table.get(kb);
+    if (live) return live;
+    // A flow that opens with a SYN-ACK is seen from its responder: flip it (history gets '^').
+    const flipped = tk === Layer.Tcp && (tcpFlags(v, transport) & 0x12) === 0x12;
+    const src = addressBytes(v, ip, true);
+    const dst = addressBytes(v, ip, false);
+    const flow = new Flow(this.nextId++, parent, family, proto, flipped ? dst : src, flipped ? src : dst,
+      flipped ? dport : sport, flipped ? sport : dport, flipped ? !kb.reversed : kb.reversed, carriedBy,
+      f.number, f.tsSec, f.tsNsec);
+    if (flipped) flow.history = '^';
+    this.table.add(kb, flow);
+    return flow;
+  }
+
+  private count(flow: Flow, fromOrig: boolean, v: PacketView, f: Frame, transport: number): void {
+    flow.lastFrame = f.number;
+    if (f.hasTs && (f.tsSec > flow.lastSec || (f.tsSec === flow.lastSec && f.tsNsec > flow.lastNsec))) {
+      flow.lastSec = f.tsSec;
+      flow.lastNsec = f.tsNsec;
+    }
+    flow.interfaces |= f.interfaceId < 31 ? 1 << f.interfaceId : 1 << 31;
+    const payload = transport >= 0 ? v.end[transport]! - v.hdrEnd[transport]! : 0;
+    if (fromOrig) {
+      flow.origPackets++;
+      flow.origBytes += f.wireLen;
+      flow.origPayload += payload;
+    } else {
+      flow.respPackets++;
+      flow.respBytes += f.wireLen;
+      flow.respPayload += payload;
+    }
+    if (transport < 0) return;
+    const tk = v.kind[transport]!;
+    if (tk === Layer.Tcp) this.tcp(flow, fromOrig, v, transport, payload, f.number);
+    else if (tk === Layer.Esp) this.esp(flow, fromOrig, v, transport, f);
+    else if (tk === Layer.Udp && transport + 2 < v.count && v.kind[transport + 1] === Layer.UdpEncap && v.kind[transport + 2] === Layer.Esp) {
+      this.esp(flow, fromOrig, v, transport + 2, f);
+    } else if (tk === Layer.Icmp || tk === Layer.Icmpv6) this.icmp(flow, fromOrig, v, transport, f);
+    if (flow.appLayer === 0) {
+      for (let k = transport + 1; k < v.count; k++) {
+        const kind = v.kind[k]!;
+        if (kind >= Layer.Dns || kind === Layer.Isakmp || kind === Layer.Teredo || kind === Layer.UdpEncap) {
+          flow.appLayer = kind;
+          break;
+        }
+      }
+    }
+  }
+
+  /** TCP history letters [Zeek conn.log]: S SYN, H SYN-ACK, A pure ACK, D data, F FIN, R RST; originator upper case. */
+  private tcp(flow: Flow, fromOrig: boolean, v: PacketView, t: number, payload: number, frame: number): void {
+    const flags = tcpFlags(v, t);
+    const syn = (flags & 0x02) !== 0;
+    const ack = (flags & 0x10) !== 0;
+    if (syn && !ack && flow.synFrame === 0) flow.synFrame = frame;
+    if (syn && ack && flow.synAckFrame === 0) flow.synAckFrame = frame;
+    if ((flags & 0x04) !== 0 && flow.rstFrame === 0) flow.rstFrame = frame;
+    if ((flags & 0x01) !== 0 && flow.finFrame === 0) flow.finFrame = frame;
+    if (payload > 0) {
+      if (fromOrig && flow.origDataFrame === 0) flow.origDataFrame = frame;
+      if (!fromOrig && flow.respDataFrame === 0) flow.respDataFrame = frame;
+    }
+    const letter = syn ? (ack ? 1 : 0) : (flags & 0x04) !== 0 ? 5 : (flags & 0x01) !== 0 ? 4 : payload > 0 ? 3 : ack ? 2 : -1;
+    if (letter < 0) return;
+    const bit = 1 << (letter + (fromOrig ? 0 : 8));
+    if ((flow.historyBits & bit) !== 0) return;
+    flow.historyBits |= bit;
+    const ch = HISTORY[letter]!;
+    flow.history += fromOrig ? ch : ch.toLowerCase();
+  }
+
+  private esp(flow: Flow, fromOrig: boolean, v: PacketView, e: number, f: Frame): void {
+    const cut = (v.end[e]! < v.captureEnd ? false : v.cut);
+    this.sa(flow, 'esp', espSpi(v, e), fromOrig, espSeq(v, e), f, cut, v.end[e]! - v.start[e]!);
+  }
+
+  private sa(flow: Flow, protocol: 'esp' | 'ah', spi: number, fromOrig: boolean, seq: number, f: Frame, cut: boolean, bytes: number): void {
+    let list = flow.sas;
+    if (list === null) list = flow.sas = [];
+    let sa: SaStats | undefined;
+    for (let k = 0; k < list.length; k++) {
+      if (list[k]!.spi === spi && list[k]!.protocol === protocol && list[k]!.fromOrig === fromOrig) {
+        sa = list[k];
+        break;
+      }
+    }
+    if (!sa) {
+      if (list.length >= MAX_SAS_PER_FLOW) return;
+      sa = { protocol, spi, fromOrig, packets: 0, bytes: 0, firstFrame: f.number, lastFrame: f.number, firstSeq: seq, lastSeq: seq, cutPackets: 0 };
+      list.push(sa);
+    }
+    sa.packets++;
+    sa.bytes += bytes;
+    sa.lastFrame = f.number;
+    sa.lastSeq = seq;
+    if (cut) sa.cutPackets++;
+  }
+
+  /** ICMP types seen; an error's quoted packet is matched to its flow, which records the error. */
+  private icmp(flow: Flow, fromOrig: boolean, v: PacketView, t: number, f: Frame): void {
+    void fromOrig;
+    const type = icmpType(v, t);
+    flow.icmpTypes |= icmpTypeBit(type);
+    const q = t + 1;
+    if (q >= v.count || (v.flags[q]! & LayerFlag.Quoted) === 0) return;
+    const qk = v.kind[q]!;
+    if (qk !== Layer.Ipv4 && qk !== Layer.Ipv6) return;
+    let qt = q + 1;
+    while (qt < v.count && (isExtension(v.kind[qt]!) || v.kind[qt] === Layer.Ah)) qt++;
+    const b = v.buf;
+    let proto = qk === Layer.Ipv4 ? ipv4Protocol(v, q) : ipv6NextHeader(v, q);
+    let sport = 0;
+    let dport = 0;
+    if (qt < v.count && (v.kind[qt] === Layer.Tcp || v.kind[qt] === Layer.Udp)) {
+      proto = v.kind[qt] === Layer.Tcp ? 6 : 17;
+      sport = u16be(b, v.start[qt]!);
+      dport = u16be(b, v.start[qt]! + 2);
+    } else if (qt < v.count && v.kind[qt] === Layer.Esp) proto = 50;
+    else if (qt < v.count && (v.kind[qt] === Layer.Icmp || v.kind[qt] === Layer.Icmpv6)) proto = qk === Layer.Ipv4 ? 1 : 58;
+    const kb = this.kb;
+    if (qk === Layer.Ipv4) kb.setIpv4(ipv4Src(v, q), ipv4Dst(v, q), sport, dport, proto, flow.parent);
+    else kb.setIpv6(b, ipv6SrcAt(v, q), ipv6SrcAt(v, q) + 16, sport, dport, proto, flow.parent);
+    const quoted = this.table.get(kb);
+    if (!quoted) return;
+    const errors = quoted.icmpErrors ?? (quoted.icmpErrors = []);
+    if (errors.length >= MAX_ICMP_ERRORS) return;
+    // The quoted packet travelled from its source; the error goes back to that source.
+    const quotedFromOrig = kb.reversed === quoted.origIsSecond;
+    errors.push({ frame: f.number, version: qk === Layer.Ipv4 ? 4 : 6, type, code: v.buf[v.start[t]! + 1]!, towardsOrig: quotedFromOrig });
+  }
+}
+
+/** 16-byte address (IPv4 mapped) of the IP layer's source or destination; allocated once per new flow. */
+function addressBytes(v: PacketView, ip: number, source: boolean): Uint8Array {
+  const out = new Uint8Array(16);
+  if (v.kind[ip] === Layer.Ipv4) {
+    out[10] = 0xff;
+    out[11] = 0xff;
+    const at = v.start[ip]! + (source ? 12 : 16);
+    out.set(v.buf.subarray(at, at + 4), 12);
+  } else {
+    const at = ipv6SrcAt(v, ip) + (source ? 0 : 16);
+    out.set(v.buf.subarray(at, at + 16));
+  }
+  return out;
+}

@@ -1,0 +1,126 @@
+/** Flow: one object per conversation (counters, times, TCP history, tunnel parent, application facts) [Zeek conn.log]. */
+
+/** Per-SPI statistics of an IPsec SA seen inside a flow (ESP or AH). */
+export interface SaStats {
+  protocol: 'esp' | 'ah';
+  spi: number;
+  /** True when the SA's packets travel from the flow's originator to its responder. */
+  fromOrig: boolean;
+  packets: number;
+  bytes: number;
+  firstFrame: number;
+  lastFrame: number;
+  firstSeq: number;
+  lastSeq: number;
+  /** Packets whose ESP payload was cut by the snaplen (the trailer is missing). */
+  cutPackets: number;
+}
+
+/** An ICMP or ICMPv6 error that quoted a packet of this flow. */
+export interface IcmpErrorFact {
+  frame: number;
+  version: 4 | 6;
+  type: number;
+  code: number;
+  /** The error was sent towards the flow's originator (i.e. about its packet). */
+  towardsOrig: boolean;
+}
+
+export const FlowFinish = { Live: 0, Evicted: 1, Expired: 2, End: 3 } as const;
+
+/**
+ * Every field is initialised in the constructor with its final type (monomorphic shapes,
+ * architecture §5.5); facts that may never appear are null until seen.
+ */
+export class Flow {
+  readonly id: number;
+  /** Id of the flow whose tunnel carries this one, or −1. */
+  readonly parent: number;
+  readonly family: 4 | 6;
+  readonly proto: number;
+  /** Originator and responder addresses, 16 bytes each (IPv4 as ::ffff:a.b.c.d). */
+  readonly origAddr: Uint8Array;
+  readonly respAddr: Uint8Array;
+  readonly origPort: number;
+  readonly respPort: number;
+  /** True when the originator is the second endpoint of the canonical key. */
+  readonly origIsSecond: boolean;
+  /** How the carrier delivers this flow's IP packets: '' (not tunnelled), 'teredo', 'proto41', 'ipip', '4in6', 'ip-https'. */
+  readonly carriedBy: string;
+  firstFrame: number;
+  lastFrame: number;
+  firstSec: number;
+  firstNsec: number;
+  lastSec: number;
+  lastNsec: number;
+  origPackets = 0;
+  respPackets = 0;
+  /** Frame bytes on the wire, as tshark's conversation statistics count them. */
+  origBytes = 0;
+  respBytes = 0;
+  /** Transport payload bytes. */
+  origPayload = 0;
+  respPayload = 0;
+  /** Zeek-style TCP history letters (uppercase: originator), '^' when the first packet was a SYN-ACK. */
+  history = '';
+  /** Letters already recorded, as bits per direction. */
+  historyBits = 0;
+  /** TCP: the first SYN seen (frame), the SYN-ACK, the first RST, the first FIN; 0 when not seen. */
+  synFrame = 0;
+  synAckFrame = 0;
+  rstFrame = 0;
+  finFrame = 0;
+  /** First frame with transport payload from each side. */
+  origDataFrame = 0;
+  respDataFrame = 0;
+  /** Interfaces the flow was seen on, as bits (ids 0–30); bit 31 means "another one". */
+  interfaces = 0;
+  /** The first application layer located on this flow (a Layer kind), 0 when none. */
+  appLayer = 0;
+  /** Packets protected by AH (the payload is in clear). */
+  ahPackets = 0;
+  /** IPsec SAs carried by this flow (ESP directly or in UDP 4500; AH), by SPI. */
+  sas: SaStats[] | null = null;
+  icmpErrors: IcmpErrorFact[] | null = null;
+  /** ICMP(v6) message types seen in this flow, as bits (see icmpTypeBit). */
+  icmpTypes = 0;
+  finish: number = FlowFinish.Live;
+
+  constructor(id: number, parent: number, family: 4 | 6, proto: number, origAddr: Uint8Array, respAddr: Uint8Array,
+    origPort: number, respPort: number, origIsSecond: boolean, carriedBy: string, frame: number, sec: number, nsec: number) {
+    this.id = id;
+    this.parent = parent;
+    this.family = family;
+    this.proto = proto;
+    this.origAddr = origAddr;
+    this.respAddr = respAddr;
+    this.origPort = origPort;
+    this.respPort = respPort;
+    this.origIsSecond = origIsSecond;
+    this.carriedBy = carriedBy;
+    this.firstFrame = frame;
+    this.lastFrame = frame;
+    this.firstSec = sec;
+    this.firstNsec = nsec;
+    this.lastSec = sec;
+    this.lastNsec = nsec;
+  }
+
+  get packets(): number {
+    return this.origPackets + this.respPackets;
+  }
+
+  get bytes(): number {
+    return this.origBytes + this.respBytes;
+  }
+}
+
+/**
+ * Bit for an ICMP(v6) type in Flow.icmpTypes: ICMPv6 errors 1–4 and ICMPv4 types 0–12 keep their
+ * number; ICMPv6 informational types 128–146 map to 13–31.
+ */
+export function icmpTypeBit(type: number): number {
+  if (type < 13) return 1 << type;
+  if (type >= 128 && type <= 146) return (1 << (type - 115)) >>> 0;
+  return 0;
+}
