@@ -129,7 +129,7 @@ export async function readCapture(path: string, sink: FrameSink, options: ReadOp
   if (result.error !== null || (stoppedEarly && withHash)) await drain(source);
   await source.close().catch(() => undefined);
   result.fileBytes = tap.bytes;
-  if (withHash) result.sha256 = tap.complete ? tap.digest() : await hashFile(path);
+  if (withHash) result.sha256 = tap.whole ? await tap.digest() : await hashFile(path);
   return result;
 }
 

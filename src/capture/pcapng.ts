@@ -71,6 +71,9 @@ export class PcapngParser implements RecordParser {
   private readonly ifLink: number[] = [];
   private readonly ifSnap: number[] = [];
   private readonly ifFcs: number[] = [];
+  /** Per interface: ticks per second and ns per tick for decimal resolutions up to 10^-9, else 0. */
+  private readonly ifDiv: number[] = [];
+  private readonly ifMul: number[] = [];
   private readonly ts: SecNsec = { sec: 0, nsec: 0 };
 
   private readonly st: ReaderState;
@@ -143,8 +146,34 @@ export class PcapngParser implements RecordParser {
     const local = u32x(buf, pos + 8, le);
     const capLen = u32x(buf, pos + 20, le);
     this.checkCapLen(capLen, bodyEnd - pos - 28, 'enhanced packet');
-    this.packet(buf, pos, base, this.interfaceOf(local), u32x(buf, pos + 12, le), u32x(buf, pos + 16, le),
-      capLen, u32x(buf, pos + 24, le), pos + 28, pos + 28 + pad4(capLen), bodyEnd);
+    const id = this.interfaceOf(local);
+    this.stamp(buf, pos + 12, id, le);
+    this.packet(buf, pos, base, id, capLen, u32x(buf, pos + 24, le), pos + 28, pos + 28 + pad4(capLen), bodyEnd);
+  }
+
+  /**
+   * Sets the frame's time from the 64-bit stamp at buf[at] (if_tsresol ticks + if_tsoffset).
+   * Why here and not in splitTicks: the two u32 reads must stay in the same inlined code as the
+   * arithmetic, because a u32 ≥ 2^31 passed to a call V8 does not inline is boxed as a heap number
+   * (one allocation per packet). Tick counts below 2^53 (every µs stamp) are exact as doubles, so one
+   * division with a one-step correction replaces the limb arithmetic.
+   */
+  private stamp(buf: Uint8Array, at: number, id: number, le: boolean): void {
+    const f = this.st.frame;
+    const tsHigh = u32x(buf, at, le);
+    const d = this.ifDiv[id]!;
+    if (d !== 0 && tsHigh < 0x200000) {
+      const ticks = tsHigh * 4294967296 + u32x(buf, at + 4, le);
+      let q = Math.floor(ticks / d);
+      let r = ticks - q * d;
+      if (r < 0) { q--; r += d; } else if (r >= d) { q++; r -= d; }
+      f.tsSec = q + this.ifOffset[id]!;
+      f.tsNsec = r * this.ifMul[id]!;
+    } else {
+      splitTicks(tsHigh, u32x(buf, at + 4, le), this.ifRes[id]!, this.ts);
+      f.tsSec = this.ts.sec + this.ifOffset[id]!;
+      f.tsNsec = this.ts.nsec;
+    }
   }
 
   /** Obsolete PB: 16-bit interface id and drops count, otherwise like the EPB (Appendix A). */
@@ -156,8 +185,9 @@ export class PcapngParser implements RecordParser {
     const local = u16x(buf, pos + 8, le);
     const capLen = u32x(buf, pos + 20, le);
     this.checkCapLen(capLen, bodyEnd - pos - 28, 'packet');
-    this.packet(buf, pos, base, this.interfaceOf(local), u32x(buf, pos + 12, le), u32x(buf, pos + 16, le),
-      capLen, u32x(buf, pos + 24, le), pos + 28, pos + 28 + pad4(capLen), bodyEnd);
+    const id = this.interfaceOf(local);
+    this.stamp(buf, pos + 12, id, le);
+    this.packet(buf, pos, base, id, capLen, u32x(buf, pos + 24, le), pos + 28, pos + 28 + pad4(capLen), bodyEnd);
   }
 
   /** SPB: original length and data only; interface 0, no timestamp; caplen = min(len, snaplen) (§4.4). */
@@ -191,25 +221,30 @@ export class PcapngParser implements RecordParser {
   }
 
   private checkCapLen(capLen: number, room: number, what: string): void {
+    if (capLen > MAX_RECORD_CAPLEN || (pad4(capLen) > room && capLen > room)) this.badCapLen(capLen, room, what);
+  }
+
+  /** Cold path kept out of line, so the hot caller's inlining budget is not spent on error text. */
+  private badCapLen(capLen: number, room: number, what: string): never {
     const st = this.st;
     if (capLen > MAX_RECORD_CAPLEN) {
       throw st.error(CaptureErrorCode.RecordTooLong, `${what} block claims ${capLen} captured bytes, more than the ${MAX_RECORD_CAPLEN}-byte limit`);
     }
-    if (pad4(capLen) > room && capLen > room) {
-      throw st.error(CaptureErrorCode.BadBlock, `${what} block claims ${capLen} captured bytes but holds only ${room}`);
-    }
+    throw st.error(CaptureErrorCode.BadBlock, `${what} block claims ${capLen} captured bytes but holds only ${room}`);
   }
 
   private interfaceOf(local: number): number {
-    if (local >= this.sectionCount) {
-      throw this.st.error(CaptureErrorCode.BadInterface,
-        `packet names interface ${local} but the section has ${this.sectionCount} interface description block(s)`);
-    }
+    if (local >= this.sectionCount) this.badInterface(local);
     return this.sectionBase + local;
   }
 
+  private badInterface(local: number): never {
+    throw this.st.error(CaptureErrorCode.BadInterface,
+      `packet names interface ${local} but the section has ${this.sectionCount} interface description block(s)`);
+  }
+
   /** Fills the frame for an EPB or PB and emits it. Options are walked for flags, packet id and comments only. */
-  private packet(buf: Uint8Array, pos: number, base: number, id: number, tsHigh: number, tsLow: number,
+  private packet(buf: Uint8Array, pos: number, base: number, id: number,
     capLen: number, wireLen: number, dataStart: number, optStart: number, optEnd: number): void {
     const st = this.st;
     const f = st.frame;
@@ -217,12 +252,9 @@ export class PcapngParser implements RecordParser {
     const snap = this.ifSnap[id]!;
     if (snap !== 0 && capLen > snap) st.anomalies.record(A.CaptureRecordExceedsSnaplen, f.number);
     if (capLen > wireLen) st.anomalies.record(A.CaptureCaplenExceedsWirelen, f.number);
-    splitTicks(tsHigh, tsLow, this.ifRes[id]!, this.ts);
     f.kind = RecordKind.Packet;
     f.fileOffset = base + pos;
     f.hasTs = true;
-    f.tsSec = this.ts.sec + this.ifOffset[id]!;
-    f.tsNsec = this.ts.nsec;
     f.capLen = capLen;
     f.wireLen = wireLen;
     f.dataStart = dataStart;
@@ -345,6 +377,10 @@ export class PcapngParser implements RecordParser {
     this.ifLink.push(iface.linkType);
     this.ifSnap.push(iface.snaplen);
     this.ifFcs.push(iface.fcsLen);
+    const r = iface.tsResolution;
+    const dec = r.base === 10 && r.exponent <= 9;
+    this.ifDiv.push(dec ? 10 ** r.exponent : 0);
+    this.ifMul.push(dec ? 10 ** (9 - r.exponent) : 0);
     this.sectionCount++;
   }
 

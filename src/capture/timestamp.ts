@@ -31,6 +31,21 @@ const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
  * resolutions (finer than 10^-9 or 2^-32) fall back to BigInt.
  */
 export function splitTicks(high: number, low: number, res: TsResolution, out: SecNsec): void {
+  if (high < 0x200000 && res.base === 10 && res.exponent <= 9) {
+    // Ticks below 2^53 are exact as a double: one division, corrected by one step for rounding.
+    const d = POW10[res.exponent]!;
+    const ticks = high * 4294967296 + low;
+    let q = Math.floor(ticks / d);
+    let r = ticks - q * d;
+    if (r < 0) { q--; r += d; } else if (r >= d) { q++; r -= d; }
+    out.sec = q;
+    out.nsec = r * POW10[9 - res.exponent]!;
+    return;
+  }
+  splitTicksSlow(high, low, res, out);
+}
+
+function splitTicksSlow(high: number, low: number, res: TsResolution, out: SecNsec): void {
   if (res.base === 10 && res.exponent <= 9) {
     const d = POW10[res.exponent]!;
     let r = high >>> 16;

@@ -289,3 +289,29 @@ describe('bad input', () => {
     }
   });
 });
+
+describe('hashing', () => {
+  it('hashes a large file on a worker thread and gets the same SHA-256', async () => {
+    const { createHash } = await import('node:crypto');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const m = new MemorySink();
+    const w = new PcapWriter(m.write, { linkType: 1 });
+    const payload = new Prng(5).bytes(1400);
+    // 24 000 records of 1416 bytes: about 34 MB, over the 32 MiB worker threshold.
+    for (let i = 0; i < 24_000; i++) w.packet({ sec: 1_700_000_000 + i, nsec: 0 }, payload);
+    const bytes = m.bytes();
+    const dir = mkdtempSync(join(tmpdir(), 'da-audit-hash-'));
+    const path = join(dir, 'big.pcap');
+    writeFileSync(path, bytes);
+    try {
+      const o = await readPath(path);
+      expect(o.frames).toHaveLength(24_000);
+      expect(o.result.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+      expect(o.result.fileBytes).toBe(bytes.length);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+});
