@@ -41,6 +41,8 @@ export interface ReadOptions {
    * `sections` grow as the reader meets them, so a sink can look up a frame's interface.
    */
   onStart?: (live: CaptureResult) => void;
+  /** Where to count anomalies (default: a new recorder); the decoder shares it to give one list per capture. */
+  anomalies?: AnomalyRecorder;
 }
 
 /** Everything the reader learnt about one input, including how far it got. */
@@ -95,7 +97,7 @@ function ioMessage(e: unknown): string {
  */
 export async function readCapture(path: string, sink: FrameSink, options: ReadOptions = {}): Promise<CaptureResult> {
   const withHash = options.hash ?? true;
-  const st = new ReaderState(path, sink, new AnomalyRecorder());
+  const st = new ReaderState(path, sink, options.anomalies ?? new AnomalyRecorder());
   const result: CaptureResult = {
     file: path, format: null, compression: 'none', pcapHeader: null, sections: st.sections, interfaces: st.interfaces,
     stats: st.stats, blockCounts: st.blockCounts, names: [], interfaceStats: new Map(), secretsTypes: [],

@@ -107,6 +107,7 @@ export class FlowTracker {
       if (tk === Layer.Ipv4 || tk === Layer.Ipv6) {
         // IP directly in IP: 6to4 / ISATAP / 6in4 (IPv6 in IPv4), IP-in-IP, 4in6, IPv6-in-IPv6.
         carriedBy = kind === Layer.Ipv4 ? (tk === Layer.Ipv6 ? 'proto41' : 'ipip') : tk === Layer.Ipv4 ? '4in6' : 'ip6ip6';
+        if (carriedBy === 'proto41' && flow.tunnelKind === '') flow.tunnelKind = protocol41Kind(v.buf, ipv6SrcAt(v, transport));
         i = transport;
         continue;
       }
@@ -270,6 +271,16 @@ export class FlowTracker {
     const quotedFromOrig = kb.reversed === quoted.origIsSecond;
     errors.push({ frame: f.number, version: qk === Layer.Ipv4 ? 4 : 6, type, code: v.buf[v.start[t]! + 1]!, towardsOrig: quotedFromOrig });
   }
+}
+
+/**
+ * What IPv4 protocol 41 carries, from the inner addresses (RFC 3056 §2, RFC 5214 §6.1): 6to4 when one
+ * is in 2002::/16, ISATAP when one has the 0:5efe / 200:5efe interface id, otherwise configured 6in4.
+ */
+function protocol41Kind(b: Uint8Array, src: number): string {
+  for (const at of [src, src + 16]) if (b[at] === 0x20 && b[at + 1] === 0x02) return '6to4';
+  for (const at of [src, src + 16]) if ((b[at + 8] === 0 || b[at + 8] === 2) && b[at + 9] === 0 && b[at + 10] === 0x5e && b[at + 11] === 0xfe) return 'isatap';
+  return '6in4';
 }
 
 /** 16-byte address (IPv4 mapped) of the IP layer's source or destination; allocated once per new flow. */

@@ -1,5 +1,8 @@
 /** Flow: one object per conversation (counters, times, TCP history, tunnel parent, application facts) [Zeek conn.log]. */
 
+import type { HttpSession } from '../app/http.js';
+import type { TlsSession } from '../app/tls.js';
+
 /** Per-SPI statistics of an IPsec SA seen inside a flow (ESP or AH). */
 export interface SaStats {
   protocol: 'esp' | 'ah';
@@ -84,6 +87,17 @@ export class Flow {
   icmpErrors: IcmpErrorFact[] | null = null;
   /** ICMP(v6) message types seen in this flow, as bits (see icmpTypeBit). */
   icmpTypes = 0;
+  /** For an IP-in-IP carrier (IPv4 protocol 41): what its inner addresses say ('6to4', 'isatap', '6in4'). */
+  tunnelKind = '';
+  /** Application sessions fed until their facts are complete (TCP only). */
+  tls: TlsSession | null = null;
+  http: HttpSession | null = null;
+  /** How many of each session's anomalies were already counted. */
+  tlsAnomaliesCounted = 0;
+  httpAnomaliesCounted = 0;
+  /** ISAKMP messages and DNS/LLMNR/mDNS messages parsed on this flow. */
+  isakmpMessages = 0;
+  dnsMessages = 0;
   finish: number = FlowFinish.Live;
 
   constructor(id: number, parent: number, family: 4 | 6, proto: number, origAddr: Uint8Array, respAddr: Uint8Array,

@@ -1,0 +1,207 @@
+/** The analysis pipeline, wired in one function: read → decode → flows (+ app facts) → classify. */
+
+import { AnomalyRecorder } from './anomalies/recorder.js';
+import type { IkeNegotiation } from './app/ike-negotiations.js';
+import type { NameMap } from './app/names.js';
+import { RecordKind } from './capture/frame.js';
+import { readCapture, type CaptureResult, type ReadOptions } from './capture/open.js';
+import { parsePrefix, classifyAddress, AddressClass, type BytePrefix, type DaPrefixes } from './classify/prefixes.js';
+import { classifyTransition, type TransitionLabel } from './classify/transition.js';
+import { trafficClass, TRAFFIC_CLASSES, type TrafficClass } from './classify/traffic-class.js';
+import { dissectSafely } from './decode/dissect.js';
+import { PacketView } from './decode/packet-view.js';
+import { AppDispatch, type RouterAdvertisement } from './flow/app-dispatch.js';
+import type { Flow } from './flow/flow.js';
+import { DEFAULT_FLOW_OPTIONS, FlowTracker } from './flow/flow-tracker.js';
+import { hex, u16be } from './util/bytes.js';
+
+export interface AnalyzeOptions {
+  /** Live flows at most (default 1,000,000); more evict the least recently active. */
+  maxFlows?: number;
+  /** Idle seconds (capture time) after which a flow is finished (default 1800; 0 = never). */
+  flowIdleSec?: number;
+  /** Finished flows kept for the report (default 250,000); the rest are only counted. */
+  maxRetainedFlows?: number;
+  /** DirectAccess server names (--da-server). */
+  daServers?: string[];
+  /** Prefixes typed by the user: DirectAccess (--da-prefix), IP-HTTPS clients (--iphttps-prefix), NAT64. */
+  daPrefixes?: string[];
+  ipHttpsPrefixes?: string[];
+  nat64Prefixes?: string[];
+  read?: ReadOptions;
+}
+
+/** A finished flow with its classification. */
+export interface FlowResult {
+  flow: Flow;
+  label: TransitionLabel;
+  cls: TrafficClass;
+}
+
+export interface ClassTotals {
+  packets: number;
+  bytes: number;
+  flows: number;
+}
+
+export interface FlowStats {
+  created: number;
+  retained: number;
+  /** Finished flows counted in the totals but not kept (over maxRetainedFlows). */
+  summarizedOnly: number;
+  evictions: number;
+  expirations: number;
+  peakLive: number;
+  maxFlows: number;
+}
+
+export interface Analysis {
+  capture: CaptureResult;
+  flows: FlowResult[];
+  byId: Map<number, FlowResult>;
+  classes: Record<TrafficClass, ClassTotals>;
+  flowStats: FlowStats;
+  negotiations: IkeNegotiation[];
+  names: NameMap;
+  advertisedPrefixes: RouterAdvertisement[];
+  /** The user's prefixes plus the IP-HTTPS prefixes learnt from Router Advertisements. */
+  prefixes: DaPrefixes;
+  dnsMessages: AppDispatch['dnsMessages'];
+}
+
+/** Flows worth keeping even when the retention bound is reached: everything DirectAccess is made of. */
+function important(flow: Flow): boolean {
+  return flow.family === 6 || flow.proto === 41 || flow.proto === 4 || flow.proto === 50 || flow.sas !== null || flow.ahPackets > 0
+    || flow.isakmpMessages > 0 || flow.tls !== null || flow.http !== null || flow.dnsMessages > 0 || flow.parent >= 0;
+}
+
+export async function analyze(path: string, options: AnalyzeOptions = {}): Promise<Analysis> {
+  const anomalies = new AnomalyRecorder();
+  const view = new PacketView(anomalies);
+  const app = new AppDispatch(anomalies);
+  const maxRetained = options.maxRetainedFlows ?? 250_000;
+  const userPrefixes: DaPrefixes = {
+    ipHttps: (options.ipHttpsPrefixes ?? []).map((p) => parsePrefix(p)),
+    nat64: (options.nat64Prefixes ?? []).map((p) => parsePrefix(p)),
+    directAccess: (options.daPrefixes ?? []).map((p) => parsePrefix(p)),
+  };
+  const daServers = (options.daServers ?? []).map((s) => s.toLowerCase());
+  const retained: Flow[] = [];
+  const dropped: FlowResult[] = [];
+  const classes = Object.fromEntries(TRAFFIC_CLASSES.map((c) => [c, { packets: 0, bytes: 0, flows: 0 }])) as Record<TrafficClass, ClassTotals>;
+  let summarizedOnly = 0;
+  const parents = new Map<number, Flow>();
+  const tracker = new FlowTracker(
+    { maxFlows: options.maxFlows ?? DEFAULT_FLOW_OPTIONS.maxFlows, idleSec: options.flowIdleSec ?? DEFAULT_FLOW_OPTIONS.idleSec },
+    (flow) => {
+      if (retained.length < maxRetained || (important(flow) && retained.length < 2 * maxRetained)) {
+        retained.push(flow);
+        parents.set(flow.id, flow);
+        return;
+      }
+      // Over the bound: classify now with what is known, count it, keep only the biggest few.
+      const label = classifyTransition(flow, parents.get(flow.parent) ?? null, { daServers, prefixes: userPrefixes });
+      const cls = trafficClass(flow, label);
+      add(classes[cls], flow);
+      summarizedOnly++;
+      keepTop(dropped, { flow, label, cls });
+    },
+    (e, v, f) => app.onTransport(e, v, f),
+  );
+  const capture = await readCapture(path, (f, buf) => {
+    if (f.kind !== RecordKind.Packet) return;
+    dissectSafely(view, f, buf);
+    tracker.onPacket(view, f);
+  }, { ...options.read, anomalies });
+  tracker.finishAll();
+
+  const prefixes: DaPrefixes = { ...userPrefixes, ipHttps: [...userPrefixes.ipHttps, ...learntIpHttpsPrefixes(app.advertisedPrefixes, parents, capture)] };
+  const flows: FlowResult[] = [];
+  const byId = new Map<number, FlowResult>();
+  retained.sort((a, b) => a.firstFrame - b.firstFrame || a.id - b.id);
+  for (const flow of retained) {
+    const label = classifyTransition(flow, parents.get(flow.parent) ?? null, { daServers, prefixes });
+    const cls = trafficClass(flow, label);
+    add(classes[cls], flow);
+    const r = { flow, label, cls };
+    flows.push(r);
+    byId.set(flow.id, r);
+  }
+  for (const r of dropped) byId.set(r.flow.id, r);
+  const table = tracker.table;
+  return {
+    capture, flows, byId, classes,
+    flowStats: {
+      created: tracker.flowsCreated, retained: retained.length, summarizedOnly, evictions: table.evictions,
+      expirations: table.expirations, peakLive: table.peakLive, maxFlows: table.maxFlows,
+    },
+    negotiations: app.ike.finish(),
+    names: withCaptureNames(app.names, capture),
+    advertisedPrefixes: app.advertisedPrefixes,
+    prefixes,
+    dnsMessages: app.dnsMessages,
+  };
+}
+
+function add(t: ClassTotals, flow: Flow): void {
+  t.packets += flow.packets;
+  t.bytes += flow.bytes;
+  t.flows++;
+}
+
+/** The few biggest flows not retained, for the top-conversations list. */
+const TOP_DROPPED = 50;
+
+function keepTop(list: FlowResult[], r: FlowResult): void {
+  if (list.length < TOP_DROPPED) {
+    list.push(r);
+    return;
+  }
+  let min = 0;
+  for (let i = 1; i < list.length; i++) if (list[i]!.flow.bytes < list[min]!.flow.bytes) min = i;
+  if (r.flow.bytes > list[min]!.flow.bytes) list[min] = r;
+}
+
+/**
+ * IP-HTTPS client prefixes learnt from Router Advertisements (the DA server advertises the client /64
+ * over the IP-HTTPS link, MS-IPHTTPS §3.2.3.1): an RA received on a raw-IP interface (the tunnel
+ * interface itself) or inside an IP-HTTPS tunnel, for a global prefix that is not Teredo or 6to4.
+ */
+function learntIpHttpsPrefixes(ras: RouterAdvertisement[], flows: Map<number, Flow>, capture: CaptureResult): BytePrefix[] {
+  const out: BytePrefix[] = [];
+  const seen = new Set<string>();
+  for (const ra of ras) {
+    const flow = flows.get(ra.flowId);
+    if (!flow) continue;
+    const onTunnel = flow.carriedBy === 'ip-https'
+      || capture.interfaces.some((i, k) => (flow.interfaces & (1 << k)) !== 0 && (i.linkType === 101 || i.linkType === 229));
+    const cls = classifyAddress(ra.prefix, 0);
+    if (!onTunnel || (cls !== AddressClass.Global && cls !== AddressClass.UniqueLocal && cls !== AddressClass.Documentation)) continue;
+    const key = `${hex(ra.prefix)}/${ra.length}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const p = parsePrefix(`${ipv6Groups(ra.prefix)}/${ra.length}`, `router advertisement, frame ${ra.frame}`);
+    out.push(p);
+  }
+  return out;
+}
+
+function ipv6Groups(a: Uint8Array): string {
+  const g: string[] = [];
+  for (let i = 0; i < 16; i += 2) g.push(u16be(a, i).toString(16));
+  return g.join(':');
+}
+
+/** Adds the capture tool's names (pcapng NRB) to the names learnt from DNS. */
+function withCaptureNames(names: NameMap, capture: CaptureResult): NameMap {
+  for (const e of capture.names) {
+    const a = new Uint8Array(16);
+    if (e.address.length === 4) {
+      a[10] = 0xff;
+      a[11] = 0xff;
+      a.set(e.address, 12);
+    } else a.set(e.address);
+    for (const n of e.names) names.add(a, n, 'nrb', 0);
+  }
+  return names;
+}

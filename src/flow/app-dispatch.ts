@@ -1,0 +1,139 @@
+/**
+ * Feeds each flow's packets to the application parsers it needs, until their facts are complete
+ * (architecture §2): TLS and HTTP per TCP flow, ISAKMP and DNS per datagram, Router Advertisements.
+ */
+
+import type { AnomalyRecorder } from '../anomalies/recorder.js';
+import { anomalyCodeOf } from '../anomalies/registry.js';
+import { parseDnsMessage, type DnsMessageFacts, type NameProtocol } from '../app/dns.js';
+import { HttpSession } from '../app/http.js';
+import { IkeNegotiationTracker } from '../app/ike-negotiations.js';
+import { parseIsakmp } from '../app/isakmp.js';
+import { NameMap } from '../app/names.js';
+import { raPrefixes, type AdvertisedPrefix } from '../app/ndp.js';
+import { TlsSession } from '../app/tls.js';
+import type { Frame } from '../capture/frame.js';
+import { Layer } from '../decode/layers.js';
+import { icmpType } from '../decode/net/icmp.js';
+import { Port } from '../decode/next.js';
+import type { PacketView } from '../decode/packet-view.js';
+import { tcpFlags, tcpSeq } from '../decode/transport/tcp.js';
+import { hex, u16be } from '../util/bytes.js';
+import type { Flow } from './flow.js';
+import type { TransportEvent } from './flow-tracker.js';
+
+/** Bounds on capture-wide lists, so a hostile capture cannot grow them without limit. */
+const MAX_ADVERTISED_PREFIXES = 1000;
+const MAX_DNS_MESSAGES = 5000;
+
+/** A Router Advertisement prefix with who sent it. */
+export interface RouterAdvertisement extends AdvertisedPrefix {
+  /** Hex of the 16-byte source address (the router) and the flow it came on. */
+  router: string;
+  flowId: number;
+}
+
+export class AppDispatch {
+  readonly ike = new IkeNegotiationTracker();
+  readonly names = new NameMap();
+  readonly advertisedPrefixes: RouterAdvertisement[] = [];
+  readonly dnsMessages: (DnsMessageFacts & { flowId: number })[] = [];
+  /** Application anomalies are folded into the capture's recorder. */
+  private readonly anomalies: AnomalyRecorder;
+
+  constructor(anomalies: AnomalyRecorder) {
+    this.anomalies = anomalies;
+  }
+
+  onTransport(e: TransportEvent, v: PacketView, f: Frame): void {
+    const t = e.transport;
+    if (t < 0) return;
+    switch (v.kind[t]) {
+      case Layer.Tcp: this.tcp(e.flow, e.fromOrig, v, t, f); break;
+      case Layer.Udp: this.udp(e, v, t, f); break;
+      case Layer.Icmpv6:
+        if (icmpType(v, t) === 134) this.routerAdvertisement(e.flow, e.fromOrig, v, t, f);
+        break;
+      default: break;
+    }
+  }
+
+  private tcp(flow: Flow, fromOrig: boolean, v: PacketView, t: number, f: Frame): void {
+    const start = v.hdrEnd[t]!;
+    const end = v.end[t]!;
+    if (end <= start) return;
+    const app = t + 1 < v.count ? v.kind[t + 1]! : Layer.None;
+    if (flow.tls === null) {
+      // TLS on 443, or wherever a record or hello was located (IP-HTTPS may use another port, or a
+      // proxy's CONNECT tunnel, in which case HTTP came first).
+      if (app === Layer.Tls || (flow.http === null && (flow.origPort === Port.Https || flow.respPort === Port.Https))) flow.tls = new TlsSession();
+      else if (flow.http === null && app === Layer.Http) flow.http = new HttpSession();
+    }
+    // The sequence number of the first payload byte: a SYN consumes one.
+    const seq = (tcpSeq(v, t) + ((tcpFlags(v, t) & 0x02) !== 0 ? 1 : 0)) >>> 0;
+    if (flow.tls !== null && !flow.tls.done) {
+      flow.tls.feed(fromOrig, seq, v.buf, start, end, f.number);
+      flow.tlsAnomaliesCounted = this.fold(flow.tls.facts.anomalies, flow.tlsAnomaliesCounted);
+    } else if (flow.tls === null && flow.http !== null && !flow.http.done) {
+      flow.http.feed(fromOrig, seq, v.buf, start, end, f.number);
+      flow.httpAnomaliesCounted = this.fold(flow.http.facts.anomalies, flow.httpAnomaliesCounted);
+    }
+  }
+
+  private udp(e: TransportEvent, v: PacketView, t: number, f: Frame): void {
+    const flow = e.flow;
+    for (let i = t + 1; i < v.count; i++) {
+      const kind = v.kind[i]!;
+      if (kind === Layer.Isakmp) {
+        const msg = parseIsakmp(v.buf, v.start[i]!, v.end[i]!, f.number);
+        if (msg === null) return;
+        flow.isakmpMessages++;
+        for (const id of msg.anomalies) this.foldId(id, f.number);
+        const sport = u16be(v.buf, v.start[t]!);
+        const dport = u16be(v.buf, v.start[t]! + 2);
+        this.ike.add(msg, {
+          frame: f.number, flowId: flow.id,
+          src: hex(e.fromOrig ? flow.origAddr : flow.respAddr), dst: hex(e.fromOrig ? flow.respAddr : flow.origAddr),
+          srcPort: sport, dstPort: dport, sec: f.tsSec, nsec: f.tsNsec,
+        });
+        return;
+      }
+      if (kind === Layer.Dns) {
+        const port = flow.origPort === Port.Mdns || flow.respPort === Port.Mdns ? 'mdns'
+          : flow.origPort === Port.Llmnr || flow.respPort === Port.Llmnr ? 'llmnr' : 'dns';
+        this.dns(flow, v, i, f, port);
+        return;
+      }
+    }
+  }
+
+  private dns(flow: Flow, v: PacketView, i: number, f: Frame, protocol: NameProtocol): void {
+    const msg = parseDnsMessage(v.buf, v.start[i]!, v.end[i]!, f.number, protocol);
+    if (msg === null) {
+      this.foldId('dns.malformed', f.number);
+      return;
+    }
+    flow.dnsMessages++;
+    for (const a of msg.answers) this.names.add(a.address, a.name, protocol, f.number);
+    if (this.dnsMessages.length < MAX_DNS_MESSAGES) this.dnsMessages.push({ ...msg, flowId: flow.id });
+  }
+
+  private routerAdvertisement(flow: Flow, fromOrig: boolean, v: PacketView, t: number, f: Frame): void {
+    const router = hex(fromOrig ? flow.origAddr : flow.respAddr);
+    for (const p of raPrefixes(v.buf, v.start[t]!, v.end[t]!, f.number)) {
+      if (this.advertisedPrefixes.length >= MAX_ADVERTISED_PREFIXES) return;
+      this.advertisedPrefixes.push({ ...p, router, flowId: flow.id });
+    }
+  }
+
+  /** Counts a session's anomalies from index `counted` on; returns how many are counted now. */
+  private fold(list: readonly { code: number; frame: number }[], counted: number): number {
+    for (let i = counted; i < list.length; i++) this.anomalies.record(list[i]!.code, list[i]!.frame);
+    return list.length;
+  }
+
+  private foldId(id: string, frame: number): void {
+    const code = anomalyCodeOf(id);
+    if (code >= 0) this.anomalies.record(code, frame);
+  }
+}
