@@ -5,6 +5,9 @@ import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
 import { runDecode, type DecodeOptions } from './decode.js';
 import { runInfo } from './info.js';
+import { runSummary } from './summary.js';
+import type { AnalyzeOptions } from '../analyze.js';
+import { parsePrefix } from '../classify/prefixes.js';
 import type { Writer } from './diagnostics.js';
 
 export interface Io {
@@ -36,6 +39,17 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
     .action(async (files: string[], opts: { format: 'table' | 'json'; strict: boolean }) => {
       setCode(await runInfo(files, opts, io.out, io.err));
     });
+  addAnalysisOptions(program
+    .command('summary')
+    .description('the DirectAccess picture: transition technologies, servers and clients, IPsec SAs, IKE/AuthIP negotiations, top conversations')
+    .argument('<capture...>', "capture files (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'md']).default('table'))
+    .option('--top <n>', 'conversations to list', positiveInt, 10)
+    .option('--strict', 'exit 3 when any capture.* anomaly was found', false))
+    .action(async (files: string[], opts: { format: 'table' | 'json' | 'md'; top: number; strict: boolean } & AnalysisFlags) => {
+      setCode(await runSummary(files, { format: opts.format, top: opts.top, strict: opts.strict, analyze: analysisOptions(opts) }, io.out, io.err));
+    });
+
   program
     .command('decode')
     .description('decode every frame: one line each like tshark (source → destination, layer stack, key fields), or JSON lines')
@@ -48,6 +62,53 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
       setCode(await runDecode(file, opts, io.out, io.err));
     });
   return program;
+}
+
+/** Options every analysing command shares. */
+interface AnalysisFlags {
+  daServer: string[];
+  daPrefix: string[];
+  iphttpsPrefix: string[];
+  nat64Prefix: string[];
+  maxFlows: number;
+  flowIdle: number;
+}
+
+function addAnalysisOptions(cmd: Command): Command {
+  return cmd
+    .option('--da-server <name>', 'DirectAccess server name (IP-HTTPS certificate / SNI); repeatable', collect, [])
+    .option('--da-prefix <prefix>', 'DirectAccess (corporate) IPv6 prefix, e.g. 2001:db8:1::/48; repeatable', collectPrefix, [])
+    .option('--iphttps-prefix <prefix>', 'IP-HTTPS client prefix, e.g. 2001:db8:1:1000::/64; repeatable (also learnt from Router Advertisements)', collectPrefix, [])
+    .option('--nat64-prefix <prefix>', 'DirectAccess NAT64 /96 prefix; repeatable', collectPrefix, [])
+    .option('--max-flows <n>', 'live flows kept at most; more evict the least recently active', positiveInt, 1_000_000)
+    .option('--flow-idle <seconds>', 'finish a flow idle this long (capture time; 0 = never)', nonNegativeInt, 1800);
+}
+
+function analysisOptions(o: AnalysisFlags): AnalyzeOptions {
+  return {
+    daServers: o.daServer, daPrefixes: o.daPrefix, ipHttpsPrefixes: o.iphttpsPrefix, nat64Prefixes: o.nat64Prefix,
+    maxFlows: o.maxFlows, flowIdleSec: o.flowIdle,
+  };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Checks a prefix with ip6addr as it is typed, so a typo is a usage error (exit 2), not a crash later. */
+function collectPrefix(value: string, previous: string[]): string[] {
+  try {
+    parsePrefix(value);
+  } catch {
+    throw new InvalidArgumentError(`not an address prefix: ${value} (expected e.g. 2001:db8:1:1000::/64)`);
+  }
+  return [...previous, value];
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return n;
 }
 
 function positiveInt(value: string): number {

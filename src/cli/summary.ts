@@ -1,0 +1,29 @@
+/** `da-audit summary`: the DirectAccess picture of each capture. */
+
+import { analyze, type AnalyzeOptions } from '../analyze.js';
+import { buildSummary } from '../report/summary.js';
+import { renderSummaryJson, renderSummaryMarkdown, renderSummaryTable } from '../report/summary-render.js';
+import { reportCaptureProblems, type Writer } from './diagnostics.js';
+import { ExitCode, worst } from './exit-codes.js';
+
+export interface SummaryOptions {
+  format: 'table' | 'json' | 'md';
+  strict: boolean;
+  top: number;
+  analyze: AnalyzeOptions;
+}
+
+export async function runSummary(files: string[], opts: SummaryOptions, out: Writer, err: Writer): Promise<ExitCode> {
+  const reports = [];
+  let code: ExitCode = ExitCode.Ok;
+  for (const file of files) {
+    const analysis = await analyze(file, opts.analyze);
+    reportCaptureProblems(analysis.capture, err);
+    const report = buildSummary(analysis, opts.top);
+    reports.push(report);
+    if (report.capture.status !== 'complete') code = worst(code, ExitCode.Input);
+    if (opts.strict && report.capture.anomalies.some((a) => a.id.startsWith('capture.'))) code = worst(code, ExitCode.Input);
+  }
+  out(opts.format === 'json' ? renderSummaryJson(reports) : opts.format === 'md' ? renderSummaryMarkdown(reports) : renderSummaryTable(reports));
+  return code;
+}

@@ -1,0 +1,49 @@
+/** A report as titled tables: one shape, rendered to the terminal (cli-table3) or to Markdown. */
+
+import { escapeMarkdown } from './format.js';
+import { gridTable, keyValueTable } from './table.js';
+
+export type Cell = string | number | boolean | null | undefined;
+
+export interface Section {
+  title: string;
+  /** A key/value list (no head) or a table with a head row. */
+  head: string[] | null;
+  rows: Cell[][];
+  /** Shown instead of an empty table. */
+  empty?: string;
+  /** Lines after the table. */
+  notes?: string[];
+}
+
+function text(v: Cell): string {
+  return v === null || v === undefined ? '—' : String(v);
+}
+
+export function renderSectionsTable(heading: string, sections: Section[]): string {
+  const out: string[] = [heading];
+  for (const s of sections) {
+    out.push('', s.title);
+    if (s.rows.length === 0) out.push(`  ${s.empty ?? '(none)'}`);
+    else if (s.head === null) out.push(keyValueTable(s.rows.map((r) => [text(r[0]), r[1]])));
+    else out.push(gridTable(s.head, s.rows));
+    for (const n of s.notes ?? []) out.push(`  ${n}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+export function renderSectionsMarkdown(heading: string, sections: Section[]): string {
+  const out: string[] = [`# ${escapeMarkdown(heading)}`];
+  for (const s of sections) {
+    out.push('', `## ${escapeMarkdown(s.title)}`, '');
+    if (s.rows.length === 0) {
+      out.push(`_${escapeMarkdown(s.empty ?? 'none')}_`);
+    } else {
+      const head = s.head ?? ['Field', 'Value'];
+      out.push(`| ${head.map(escapeMarkdown).join(' | ')} |`, `|${head.map(() => ' --- |').join('')}`);
+      for (const r of s.rows) out.push(`| ${r.map((c) => escapeMarkdown(text(c)).replace(/\n/g, ' ')).join(' | ')} |`);
+    }
+    for (const n of s.notes ?? []) out.push('', escapeMarkdown(n));
+  }
+  return out.join('\n') + '\n';
+}

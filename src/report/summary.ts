@@ -1,0 +1,267 @@
+/** `summary` report: the DirectAccess picture of a capture as plain JSON-ready data (schemaVersion 1). */
+
+import type { Analysis, FlowResult } from '../analyze.js';
+import type { IkeNegotiation } from '../app/ike-negotiations.js';
+import { classifyAddress, AddressClass, teredoFacts, embeddedIpv4 } from '../classify/prefixes.js';
+import { TRAFFIC_CLASSES } from '../classify/traffic-class.js';
+import type { Flow } from '../flow/flow.js';
+import { VERSION } from '../version.js';
+import { addressFromHex, addressText } from './format.js';
+import { buildInfo, type InfoReport } from './info.js';
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+export interface AddressRef {
+  address: string;
+  names: string[];
+  class: string;
+}
+
+export interface ServerEndpoint {
+  role: 'IP-HTTPS server' | 'Teredo server' | '6to4 relay' | 'ISATAP router' | 'IPv6-in-IPv4 peer';
+  endpoint: AddressRef;
+  port: number | null;
+  /** TLS server name (SNI) the client asked for, and the certificate the server showed. */
+  sni: string | null;
+  certificate: { subject: string; issuer: string; subjectAltName: string[]; validFrom: string; validTo: string; frame: number } | null;
+  cipherSuite: string | null;
+  nullCipher: boolean | null;
+  ipHttpsAuthMode: string | null;
+  flows: number;
+  firstFrame: number;
+}
+
+export interface ClientEndpoint {
+  endpoint: AddressRef;
+  /** 'DirectAccess client' (opens a tunnel, or holds a Teredo/6to4/ISATAP/IP-HTTPS address), 'link-local peer', or 'remote host'. */
+  role: string;
+  /** How this address reaches the others: teredo, 6to4, isatap, ip-https, link-local, native-ipv6, ipv4. */
+  transitions: string[];
+  /** Facts embedded in the address: Teredo server and mapped address, 6to4 / ISATAP IPv4. */
+  embedded: string | null;
+  flows: number;
+  packets: number;
+  firstFrame: number;
+}
+
+export interface SaRow {
+  protocol: 'ESP' | 'AH';
+  spi: string;
+  from: AddressRef;
+  to: AddressRef;
+  carriedBy: string;
+  packets: number;
+  bytes: number;
+  firstFrame: number;
+  lastFrame: number;
+  flow: number;
+}
+
+export interface NegotiationRow {
+  protocol: string;
+  initiator: AddressRef & { port: number };
+  responder: AddressRef & { port: number };
+  initiatorSpi: string;
+  responderSpi: string;
+  exchanges: { frame: number; exchange: string; direction: string; encrypted: boolean; summary: string }[];
+  authMethods: string[];
+  outcome: string;
+  reason: string;
+  decidingFrames: number[];
+  firstFrame: number;
+  lastFrame: number;
+}
+
+export interface ConversationRow {
+  flow: number;
+  a: AddressRef & { port: number };
+  b: AddressRef & { port: number };
+  protocol: string;
+  transition: string;
+  class: string;
+  packets: number;
+  bytes: number;
+  firstFrame: number;
+  lastFrame: number;
+}
+
+export interface TransitionRow {
+  flow: number;
+  transition: string;
+  confidence: string;
+  client: AddressRef & { port: number };
+  server: AddressRef & { port: number };
+  reasons: { text: string; frames: number[] }[];
+}
+
+export interface SummaryReport {
+  file: string;
+  capture: InfoReport;
+  prefixes: { ipHttps: { prefix: string; source: string }[]; directAccess: { prefix: string; source: string }[]; nat64: { prefix: string; source: string }[] };
+  flowStats: Analysis['flowStats'];
+  trafficClasses: { class: string; packets: number; bytes: number; flows: number }[];
+  servers: ServerEndpoint[];
+  clients: ClientEndpoint[];
+  transitions: TransitionRow[];
+  ipsecSas: SaRow[];
+  negotiations: NegotiationRow[];
+  topConversations: ConversationRow[];
+  names: { address: string; names: { name: string; source: string; frame: number }[] }[];
+}
+
+const PROTOCOLS: Record<number, string> = { 1: 'icmp', 4: 'ipip', 6: 'tcp', 17: 'udp', 41: 'ipv6-in-ipv4', 50: 'esp', 51: 'ah', 58: 'icmpv6' };
+
+export function buildSummary(a: Analysis, topN = 10): SummaryReport {
+  const ref = (addr: Uint8Array): AddressRef => ({
+    address: addressText(addr), names: a.names.names(addr).map((n) => n.name), class: classifyAddress(addr, 0, a.prefixes),
+  });
+  const withPort = (addr: Uint8Array, port: number): AddressRef & { port: number } => ({ ...ref(addr), port });
+  const flows = a.flows;
+  return {
+    file: a.capture.file,
+    capture: buildInfo(a.capture),
+    prefixes: {
+      ipHttps: a.prefixes.ipHttps.map((p) => ({ prefix: p.text, source: p.source })),
+      directAccess: a.prefixes.directAccess.map((p) => ({ prefix: p.text, source: p.source })),
+      nat64: a.prefixes.nat64.map((p) => ({ prefix: p.text, source: p.source })),
+    },
+    flowStats: a.flowStats,
+    trafficClasses: TRAFFIC_CLASSES.map((c) => ({ class: c, ...a.classes[c] })),
+    servers: servers(flows, ref),
+    clients: clients(flows, ref, a),
+    transitions: flows.filter((r) => r.flow.parent < 0 && ['ip-https', 'teredo', '6to4', 'isatap', '6in4', 'ip-in-ip'].includes(r.label.transition))
+      .map((r) => ({
+        flow: r.flow.id, transition: r.label.transition, confidence: r.label.confidence,
+        client: withPort(r.flow.origAddr, r.flow.origPort), server: withPort(r.flow.respAddr, r.flow.respPort), reasons: r.label.reasons,
+      })),
+    ipsecSas: sas(flows, ref),
+    negotiations: a.negotiations.map((n) => negotiation(n, ref)),
+    topConversations: [...flows].sort((x, y) => y.flow.bytes - x.flow.bytes || x.flow.firstFrame - y.flow.firstFrame).slice(0, topN).map((r) => ({
+      flow: r.flow.id, a: withPort(r.flow.origAddr, r.flow.origPort), b: withPort(r.flow.respAddr, r.flow.respPort),
+      protocol: PROTOCOLS[r.flow.proto] ?? String(r.flow.proto), transition: r.label.transition, class: r.cls,
+      packets: r.flow.packets, bytes: r.flow.bytes, firstFrame: r.flow.firstFrame, lastFrame: r.flow.lastFrame,
+    })),
+    names: a.names.entries().map(([key, list]) => ({ address: addressText(addressFromHex(key)), names: list.map((n) => ({ ...n })) })),
+  };
+}
+
+function servers(flows: FlowResult[], ref: (a: Uint8Array) => AddressRef): ServerEndpoint[] {
+  const out = new Map<string, ServerEndpoint>();
+  for (const r of flows) {
+    const f = r.flow;
+    if (f.parent >= 0) continue;
+    let role: ServerEndpoint['role'] | null = null;
+    let addr = f.respAddr;
+    let port: number | null = f.respPort;
+    if (r.label.transition === 'ip-https') role = 'IP-HTTPS server';
+    else if (r.label.transition === 'teredo') {
+      role = 'Teredo server';
+      if (f.origPort === 3544) {
+        addr = f.origAddr;
+        port = 3544;
+      } else if (f.respPort !== 3544) continue; // a peer or relay, not the server
+    } else if (r.label.transition === '6to4') role = '6to4 relay';
+    else if (r.label.transition === 'isatap') role = 'ISATAP router';
+    else if (r.label.transition === '6in4') role = 'IPv6-in-IPv4 peer';
+    if (role === null) continue;
+    if (f.proto === 41) port = null;
+    const key = `${role}|${addressText(addr)}|${port}`;
+    let s = out.get(key);
+    if (!s) {
+      s = { role, endpoint: ref(addr), port, sni: null, certificate: null, cipherSuite: null, nullCipher: null, ipHttpsAuthMode: null, flows: 0, firstFrame: f.firstFrame };
+      out.set(key, s);
+    }
+    s.flows++;
+    const tls = f.tls?.facts;
+    if (tls) {
+      s.sni ??= tls.clientHello?.sni ?? null;
+      const cert = tls.serverCertificate?.chain[0];
+      if (cert && !s.certificate) {
+        s.certificate = { subject: cert.subject, issuer: cert.issuer, subjectAltName: cert.subjectAltName, validFrom: cert.validFrom, validTo: cert.validTo, frame: tls.serverCertificate!.frame };
+      }
+      if (tls.serverHello) {
+        s.cipherSuite ??= tls.serverHello.cipherSuiteName;
+        s.nullCipher ??= tls.serverHello.nullCipher;
+      }
+      s.ipHttpsAuthMode ??= tls.ipHttpsAuthMode;
+    }
+  }
+  return [...out.values()];
+}
+
+function clients(flows: FlowResult[], ref: (a: Uint8Array) => AddressRef, a: Analysis): ClientEndpoint[] {
+  const out = new Map<string, ClientEndpoint>();
+  const touch = (addr: Uint8Array, transition: string, r: FlowResult): void => {
+    const key = addressText(addr);
+    let c = out.get(key);
+    if (!c) {
+      const cls = classifyAddress(addr, 0, a.prefixes);
+      let embedded: string | null = null;
+      if (cls === AddressClass.Teredo) {
+        const t = teredoFacts(addr, 0);
+        embedded = `Teredo server ${t.server}, client ${t.clientIpv4}:${t.clientPort}${t.cone ? ', cone NAT' : ''}`;
+      } else {
+        const v4 = embeddedIpv4(addr, 0, cls);
+        if (v4) embedded = `${cls === AddressClass.SixToFour ? '6to4' : 'ISATAP'} IPv4 ${v4}`;
+      }
+      const role = transition.endsWith('(carrier)') || cls === AddressClass.Teredo || cls === AddressClass.SixToFour || cls === AddressClass.Isatap
+        || cls === AddressClass.IpHttps ? 'DirectAccess client' : cls === AddressClass.LinkLocal ? 'link-local peer' : 'remote host';
+      c = { endpoint: ref(addr), role, transitions: [], embedded, flows: 0, packets: 0, firstFrame: r.flow.firstFrame };
+      out.set(key, c);
+    }
+    if (!c.transitions.includes(transition)) c.transitions.push(transition);
+    c.flows++;
+    c.packets += r.flow.packets;
+    c.firstFrame = Math.min(c.firstFrame, r.flow.firstFrame);
+  };
+  for (const r of flows) {
+    const f = r.flow;
+    // Outer side: the host that opens transition tunnels is a DirectAccess client.
+    if (f.parent < 0 && ['ip-https', 'teredo', '6to4', 'isatap'].includes(r.label.transition)) {
+      if (r.label.transition !== 'teredo' || f.respPort === 3544 || f.origPort !== 3544) touch(f.origAddr, `${r.label.transition} (carrier)`, r);
+      continue;
+    }
+    // Inner side: IPv6 endpoints reached through a tunnel, or link-local on the tunnel interface.
+    if (f.family === 6 && f.proto !== 41 && (f.parent >= 0 || r.label.transition !== 'native-ipv6')) {
+      for (const addr of [f.origAddr, f.respAddr]) {
+        const cls = classifyAddress(addr, 0, a.prefixes);
+        if (cls === AddressClass.Multicast || cls === AddressClass.Unspecified) continue;
+        touch(addr, r.label.transition, r);
+      }
+    }
+  }
+  return [...out.values()].sort((x, y) => x.firstFrame - y.firstFrame);
+}
+
+function sas(flows: FlowResult[], ref: (a: Uint8Array) => AddressRef): SaRow[] {
+  const out: SaRow[] = [];
+  for (const r of flows) {
+    const f: Flow = r.flow;
+    if (!f.sas) continue;
+    for (const sa of f.sas) {
+      out.push({
+        protocol: sa.protocol === 'esp' ? 'ESP' : 'AH', spi: `0x${sa.spi.toString(16).padStart(8, '0')}`,
+        from: ref(sa.fromOrig ? f.origAddr : f.respAddr), to: ref(sa.fromOrig ? f.respAddr : f.origAddr),
+        carriedBy: f.proto === 17 ? 'udp/4500' : f.carriedBy || (f.family === 4 ? 'ipv4' : 'ipv6'),
+        packets: sa.packets, bytes: sa.bytes, firstFrame: sa.firstFrame, lastFrame: sa.lastFrame, flow: f.id,
+      });
+    }
+  }
+  return out.sort((x, y) => x.firstFrame - y.firstFrame);
+}
+
+function negotiation(n: IkeNegotiation, ref: (a: Uint8Array) => AddressRef): NegotiationRow {
+  return {
+    protocol: n.protocol,
+    initiator: { ...ref(addressFromHex(n.initiator.address)), port: n.initiator.port },
+    responder: { ...ref(addressFromHex(n.responder.address)), port: n.responder.port },
+    initiatorSpi: n.initiatorSpi, responderSpi: n.responderSpi,
+    exchanges: n.messages.map((m) => ({ frame: m.frame, exchange: m.exchange, direction: m.direction, encrypted: m.encrypted, summary: m.summary })),
+    authMethods: n.authMethods, outcome: n.outcome.state, reason: n.outcome.reason, decidingFrames: n.outcome.frames,
+    firstFrame: n.firstFrame, lastFrame: n.lastFrame,
+  };
+}
+
+export function summaryDocument(reports: SummaryReport[]): object {
+  return { schemaVersion: SUMMARY_SCHEMA_VERSION, tool: { name: 'da-audit', version: VERSION }, files: reports };
+}
