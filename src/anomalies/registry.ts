@@ -80,6 +80,46 @@ export const A = {
   // decoder itself
   DecodeTooManyLayers: 198,
   InternalDecoderException: 199,
+  // ISAKMP (IKEv1, IKEv2, AuthIP): app/isakmp.ts reports these by id in IsakmpMessage.anomalies
+  IsakmpTruncated: 300,
+  IsakmpLengthMismatch: 301,
+  IsakmpLengthTooSmall: 302,
+  IsakmpPayloadMissing: 303,
+  IsakmpPayloadLengthInvalid: 304,
+  IsakmpTooManyPayloads: 305,
+  IsakmpTrailingBytes: 306,
+  IsakmpPayloadBodyInvalid: 307,
+  IsakmpSaStructureInvalid: 308,
+  IsakmpAuthipNoCryptoPayload: 309,
+  IsakmpKerberosTokenMalformed: 310,
+  // application parsers (src/app): TLS records and handshake, HTTP heads
+  TlsRecordBadType: 350,
+  TlsRecordBadVersion: 351,
+  TlsRecordTooLong: 352,
+  TlsRecordEmpty: 353,
+  TlsHandshakeTooLong: 354,
+  TlsClientHelloMalformed: 355,
+  TlsServerHelloMalformed: 356,
+  TlsExtensionMalformed: 357,
+  TlsTooManyExtensions: 358,
+  TlsDuplicateExtension: 359,
+  TlsCertificateMalformed: 360,
+  TlsCertificateUnparsable: 361,
+  TlsChangeCipherSpecMalformed: 362,
+  TlsAlertMalformed: 363,
+  TlsRecordShorterThanMac: 364,
+  TlsApplicationDataBeforeChangeCipherSpec: 365,
+  TlsHandshakeWrongDirection: 366,
+  TlsServerChoseUnofferedSuite: 367,
+  TlsStreamGap: 368,
+  HttpBadStartLine: 380,
+  HttpLineTooLong: 381,
+  HttpTooManyHeaders: 382,
+  HttpBadHeaderLine: 383,
+  HttpObsoleteLineFolding: 384,
+  HttpHeadTooLong: 385,
+  HttpBadConnectTarget: 386,
+  HttpStreamGap: 387,
 } as const;
 export type AnomalyCode = (typeof A)[keyof typeof A];
 
@@ -149,6 +189,55 @@ const DEFS: readonly AnomalyDef[] = [
   { code: A.TunnelDepthExceeded, id: 'tunnel.depth_exceeded', layer: 'tunnel', kind: 'malformed', severity: 'medium', text: 'More than 4 nested tunnels; decoding stops (a header loop).' },
   { code: A.DecodeTooManyLayers, id: 'decode.too_many_layers', layer: 'decode', kind: 'malformed', severity: 'medium', text: 'More layers than the layer table holds; decoding stops.' },
   { code: A.InternalDecoderException, id: 'internal.decoder_exception', layer: 'internal', kind: 'malformed', severity: 'high', text: 'The decoder threw on this frame (a bug); the frame is counted and the run goes on.' },
+  { code: A.IsakmpTruncated, id: 'isakmp.truncated', layer: 'isakmp', kind: 'truncated', severity: 'low',
+    text: 'An ISAKMP message holds fewer bytes than its header length says (a cut capture or a short datagram); the bytes present are parsed.' },
+  { code: A.IsakmpLengthMismatch, id: 'isakmp.length_mismatch', layer: 'isakmp', kind: 'malformed', severity: 'low',
+    text: 'The datagram holds more bytes than the ISAKMP header length; the message is parsed up to its header length and the rest is ignored.' },
+  { code: A.IsakmpLengthTooSmall, id: 'isakmp.length_too_small', layer: 'isakmp', kind: 'malformed', severity: 'medium',
+    text: 'ISAKMP header length below 28, the size of the header itself; only the header is read.' },
+  { code: A.IsakmpPayloadMissing, id: 'isakmp.payload_missing', layer: 'isakmp', kind: 'malformed', severity: 'low',
+    text: 'A Next Payload field names another payload, but the message ends (fewer than the 4 bytes of a generic payload header are left).' },
+  { code: A.IsakmpPayloadLengthInvalid, id: 'isakmp.payload_length_invalid', layer: 'isakmp', kind: 'malformed', severity: 'medium',
+    text: 'An ISAKMP payload length below 4 (its own generic header) or past the end of the message; the payload walk stops there.' },
+  { code: A.IsakmpTooManyPayloads, id: 'isakmp.too_many_payloads', layer: 'isakmp', kind: 'malformed', severity: 'medium',
+    text: 'More than 64 payloads in one ISAKMP message; the walk stops (a payload loop).' },
+  { code: A.IsakmpTrailingBytes, id: 'isakmp.trailing_bytes', layer: 'isakmp', kind: 'suspicious', severity: 'info',
+    text: 'Bytes left inside the ISAKMP header length after the last payload of the chain.' },
+  { code: A.IsakmpPayloadBodyInvalid, id: 'isakmp.payload_body_invalid', layer: 'isakmp', kind: 'malformed', severity: 'low',
+    text: 'An ISAKMP payload too short for its fixed fields (Notify, SA, Crypto, GSS-API, Fragment), or an Auth payload that ends inside an entry; its facts are skipped.' },
+  { code: A.IsakmpSaStructureInvalid, id: 'isakmp.sa_structure_invalid', layer: 'isakmp', kind: 'malformed', severity: 'low',
+    text: 'A proposal, transform or attribute inside an SA payload is shorter than its header or runs past its parent (or there are more than 64); the SA walk stops there.' },
+  { code: A.IsakmpAuthipNoCryptoPayload, id: 'isakmp.authip_no_crypto_payload', layer: 'isakmp', kind: 'suspicious', severity: 'low',
+    text: 'An AuthIP message (exchange 0xF3–0xF6) whose first payload is not the Crypto payload 0x85 and that is not a lone NOTIFY_DOS_COOKIE notify (MS-AIPS §2.2.3.2).' },
+  { code: A.IsakmpKerberosTokenMalformed, id: 'isakmp.kerberos_token_malformed', layer: 'isakmp', kind: 'malformed', severity: 'low',
+    text: 'A GSS-API token framed as Kerberos (RFC 1964) whose Kerberos message does not parse as DER within the payload.' },
+  { code: A.TlsRecordBadType, id: 'tls.record_bad_type', layer: 'tls', kind: 'malformed', severity: 'medium', text: 'A TLS record whose content type is not 20–24 (or the stream is not TLS); the direction is not read further.' },
+  { code: A.TlsRecordBadVersion, id: 'tls.record_bad_version', layer: 'tls', kind: 'malformed', severity: 'medium', text: 'A TLS record whose major version is not 3; the direction is not read further.' },
+  { code: A.TlsRecordTooLong, id: 'tls.record_too_long', layer: 'tls', kind: 'malformed', severity: 'medium', text: 'A TLS record longer than 2^14 + 2048 bytes (RFC 5246 §6.2.3); the direction is not read further.' },
+  { code: A.TlsRecordEmpty, id: 'tls.record_empty', layer: 'tls', kind: 'malformed', severity: 'low', text: 'A zero-length handshake, alert or change_cipher_spec record (RFC 5246 §6.2.1 forbids them).' },
+  { code: A.TlsHandshakeTooLong, id: 'tls.handshake_too_long', layer: 'tls', kind: 'unsupported', severity: 'low', text: 'A handshake message longer than the 16 KiB held per direction; the direction is not read further.' },
+  { code: A.TlsClientHelloMalformed, id: 'tls.client_hello_malformed', layer: 'tls', kind: 'malformed', severity: 'medium', text: 'A ClientHello whose session id, cipher suite or compression lists run past the message or have impossible lengths.' },
+  { code: A.TlsServerHelloMalformed, id: 'tls.server_hello_malformed', layer: 'tls', kind: 'malformed', severity: 'medium', text: 'A ServerHello too short for its version, session id, cipher suite and compression method.' },
+  { code: A.TlsExtensionMalformed, id: 'tls.extension_malformed', layer: 'tls', kind: 'malformed', severity: 'low', text: 'A hello extension block or extension (SNI, ALPN, supported_versions) whose lengths do not add up.' },
+  { code: A.TlsTooManyExtensions, id: 'tls.too_many_extensions', layer: 'tls', kind: 'malformed', severity: 'medium', text: 'More than 128 extensions in a hello; the rest are not read.' },
+  { code: A.TlsDuplicateExtension, id: 'tls.duplicate_extension', layer: 'tls', kind: 'malformed', severity: 'low', text: 'The same extension type twice in one hello (RFC 5246 §7.4.1.4).' },
+  { code: A.TlsCertificateMalformed, id: 'tls.certificate_malformed', layer: 'tls', kind: 'malformed', severity: 'medium', text: 'A Certificate message whose list or certificate lengths do not add up.' },
+  { code: A.TlsCertificateUnparsable, id: 'tls.certificate_unparsable', layer: 'tls', kind: 'malformed', severity: 'low', text: 'A certificate in a Certificate message that is not a parsable X.509 DER certificate.' },
+  { code: A.TlsChangeCipherSpecMalformed, id: 'tls.change_cipher_spec_malformed', layer: 'tls', kind: 'malformed', severity: 'low', text: 'A change_cipher_spec record that is not the single byte 1.' },
+  { code: A.TlsAlertMalformed, id: 'tls.alert_malformed', layer: 'tls', kind: 'malformed', severity: 'low', text: 'A readable alert record whose length is not a whole number of 2-byte alerts.' },
+  { code: A.TlsRecordShorterThanMac, id: 'tls.record_shorter_than_mac', layer: 'tls', kind: 'malformed', severity: 'medium', text: 'A record under a NULL cipher suite shorter than the MAC it must end with; the direction is not read further.' },
+  { code: A.TlsApplicationDataBeforeChangeCipherSpec, id: 'tls.application_data_before_change_cipher_spec', layer: 'tls', kind: 'suspicious', severity: 'low', text: 'Application data sent before the sender\'s ChangeCipherSpec in a TLS ≤ 1.2 handshake.' },
+  { code: A.TlsHandshakeWrongDirection, id: 'tls.handshake_wrong_direction', layer: 'tls', kind: 'malformed', severity: 'medium', text: 'A handshake message from the wrong side (a ClientHello from the server, a ServerHello from the client, …); it is not read.' },
+  { code: A.TlsServerChoseUnofferedSuite, id: 'tls.server_chose_unoffered_suite', layer: 'tls', kind: 'suspicious', severity: 'medium', text: 'The ServerHello selects a cipher suite the ClientHello did not offer.' },
+  { code: A.TlsStreamGap, id: 'tls.stream_gap', layer: 'tls', kind: 'truncated', severity: 'low', text: 'A TCP segment of the TLS stream is missing from the capture (or arrived out of order); the direction is not read further.' },
+  { code: A.HttpBadStartLine, id: 'http.bad_start_line', layer: 'http', kind: 'malformed', severity: 'low', text: 'The bytes do not start with an HTTP request line or status line (or the wrong one for their direction).' },
+  { code: A.HttpLineTooLong, id: 'http.line_too_long', layer: 'http', kind: 'unsupported', severity: 'low', text: 'An HTTP head line longer than 8 KiB; the head is not read further.' },
+  { code: A.HttpTooManyHeaders, id: 'http.too_many_headers', layer: 'http', kind: 'unsupported', severity: 'low', text: 'More than 100 header fields in an HTTP head; the rest are not read.' },
+  { code: A.HttpBadHeaderLine, id: 'http.bad_header_line', layer: 'http', kind: 'malformed', severity: 'low', text: 'An HTTP header line without a colon, with an empty or invalid field name, or with whitespace before the colon (RFC 9112 §5.1); it is skipped.' },
+  { code: A.HttpObsoleteLineFolding, id: 'http.obsolete_line_folding', layer: 'http', kind: 'suspicious', severity: 'info', text: 'An HTTP header value continued on the next line (obs-fold, RFC 9112 §5.2); joined with a space.' },
+  { code: A.HttpHeadTooLong, id: 'http.head_too_long', layer: 'http', kind: 'unsupported', severity: 'low', text: 'An HTTP head that does not end within the 16 KiB held per direction.' },
+  { code: A.HttpBadConnectTarget, id: 'http.bad_connect_target', layer: 'http', kind: 'malformed', severity: 'low', text: 'A proxy CONNECT request whose target is not host:port (RFC 9110 §9.3.6).' },
+  { code: A.HttpStreamGap, id: 'http.stream_gap', layer: 'http', kind: 'truncated', severity: 'low', text: 'A TCP segment is missing from the capture (or arrived out of order) before the HTTP head was complete.' },
 ];
 
 /** One more than the largest code; sizes the recorder's typed arrays. */
@@ -164,6 +253,14 @@ export function anomalyDef(code: number): AnomalyDef {
   const d = BY_CODE[code];
   if (!d) throw new Error(`unknown anomaly code ${code}`);
   return d;
+}
+
+const BY_ID = new Map<string, number>();
+for (const d of DEFS) BY_ID.set(d.id, d.code);
+
+/** The numeric code of an anomaly id, or −1 when the id is unknown. */
+export function anomalyCodeOf(id: string): number {
+  return BY_ID.get(id) ?? -1;
 }
 
 export function allAnomalies(): readonly AnomalyDef[] {

@@ -17,7 +17,8 @@ function locate(v: PacketView, kind: number, at: number, end: number, flags: num
   return Layer.None;
 }
 
-export function locateUdpApplication(v: PacketView, sport: number, dport: number, at: number, end: number): number {
+/** `wireEnd`: where the datagram ends on the wire (past `end` when the capture cut it); only the Teredo probe uses it. */
+export function locateUdpApplication(v: PacketView, sport: number, dport: number, at: number, end: number, wireEnd = end): number {
   const b = v.buf;
   const len = end - at;
   if (len <= 0) return Layer.None;
@@ -46,7 +47,7 @@ export function locateUdpApplication(v: PacketView, sport: number, dport: number
     case Layer.Pnrp:
       return locate(v, kind, at, end, 0);
     default:
-      return looksLikeTeredo(b, at, end) ? v.next(Layer.Teredo, at, end) : Layer.None;
+      return looksLikeTeredo(b, at, end, wireEnd) ? v.next(Layer.Teredo, at, end) : Layer.None;
   }
 }
 
@@ -56,12 +57,16 @@ export function locateUdpApplication(v: PacketView, sport: number, dport: number
  * payload length accounts for exactly the rest of the datagram, with a known next header and at least
  * one Teredo address (2001:0::/32). Reject when: anything else (the test is strict so that random
  * UDP payloads are not taken for IPv6).
+ *
+ * The rest of the datagram is measured to `wireEnd`, where it ends on the wire: when the snaplen cut it
+ * after the IPv6 header, comparing with the captured bytes would reject every such packet (pktmon keeps
+ * 128 bytes by default) and hide the tunnel; tshark's heuristic, too, compares with the reported length.
  */
-export function looksLikeTeredo(b: Uint8Array, at: number, end: number): boolean {
+export function looksLikeTeredo(b: Uint8Array, at: number, end: number, wireEnd = end): boolean {
   let p = at;
   if (end - p >= 8 && b[p] === 0 && b[p + 1] === 0) p += 8;
   if (end - p < 40 || b[p]! >> 4 !== 6) return false;
-  if (40 + u16be(b, p + 4) !== end - p) return false;
+  if (40 + u16be(b, p + 4) !== wireEnd - p) return false;
   const nh = b[p + 6]!;
   if (!(nh === 6 || nh === 17 || nh === 58 || nh === 59 || nh === 50 || nh === 51 || nh === 0 || nh === 43 || nh === 44 || nh === 60)) return false;
   return isTeredoAddress(b, p + 8) || isTeredoAddress(b, p + 24);

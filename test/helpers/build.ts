@@ -336,3 +336,34 @@ export function isakmpHeader(o: { ispi: Bytes; rspi?: Bytes; nextPayload: number
   return concat(o.ispi, o.rspi ?? new Uint8Array(8), Uint8Array.of(o.nextPayload, o.version ?? 0x10, o.exchange, o.flags ?? 0),
     u32(o.messageId ?? 0), u32(28 + payloads.length), payloads);
 }
+
+/** DNS query (RFC 1035 §4.1): header with one question for `name` (dotted), type `qtype`, class IN. */
+export function dnsQuery(id: number, name: string, qtype = 1): Bytes {
+  const labels = name.split('.').filter((l) => l.length > 0).map((l) => concat(Uint8Array.of(l.length), ascii(l)));
+  return concat(u16(id), u16(0x0100), u16(1), u16(0), u16(0), u16(0), ...labels, Uint8Array.of(0), u16(qtype), u16(1));
+}
+
+/** TLS record (RFC 8446 §5.1): content type, legacy version, length, fragment. */
+export function tlsRecord(contentType: number, version: number, fragment: Bytes): Bytes {
+  return concat(Uint8Array.of(contentType), u16(version), u16(fragment.length), fragment);
+}
+
+/** TLS handshake message (RFC 8446 §4): type, 24-bit length, body. */
+export function tlsHandshake(type: number, body: Bytes): Bytes {
+  return concat(Uint8Array.of(type, (body.length >>> 16) & 0xff), u16(body.length & 0xffff), body);
+}
+
+/** A minimal TLS 1.2 ClientHello body: random, empty session id, the given suites, null compression, no extensions. */
+export function tlsClientHelloBody(random: Bytes, suites: number[] = [0xc02f, 0x002f]): Bytes {
+  return concat(u16(0x0303), random, Uint8Array.of(0), u16(suites.length * 2), ...suites.map(u16), Uint8Array.of(1, 0));
+}
+
+/** TPKT (RFC 1006 §6): version 3, reserved, length including these 4 bytes, then the X.224 TPDU. */
+export function tpkt(tpdu: Bytes): Bytes {
+  return concat(Uint8Array.of(3, 0), u16(4 + tpdu.length), tpdu);
+}
+
+/** X.224 Connection Request TPDU (ITU-T X.224 §13.3) carrying `userData` (an RDP cookie and negotiation request). */
+export function x224ConnectionRequest(userData: Bytes, code = 0xe0): Bytes {
+  return concat(Uint8Array.of(6 + userData.length, code, 0, 0, 0, 0, 0), userData);
+}

@@ -14,15 +14,21 @@ export function decodeUdp(v: PacketView, at: number, end: number): number {
   const declared = u16be(b, at + 4);
   if (declared < 8) return v.stop(Layer.Udp, at, Status.Malformed, A.UdpLengthTooSmall);
   let stop = at + declared;
+  // Where the datagram ends on the wire: its declared end, unless the header lies (then the IP payload end).
+  // The Teredo probe needs it: a snaplen cut must not hide a tunnel whose IPv6 header was captured.
+  let wireStop = stop;
   let flags = 0;
   if (stop > end) {
     // Past the capture: cut by the snaplen (or quoted in ICMP). Past the IP payload: the header lies.
-    if (v.quote === 0 && !(end >= v.captureEnd && v.cut)) v.note(A.UdpLengthExceedsIp);
+    if (v.quote === 0 && !(end >= v.captureEnd && v.cut)) {
+      v.note(A.UdpLengthExceedsIp);
+      wireStop = end;
+    }
     stop = end;
     flags |= LayerFlag.Truncated;
   }
   if (v.push(Layer.Udp, at, at + 8, stop, flags) < 0) return Layer.None;
-  return locateUdpApplication(v, u16be(b, at), u16be(b, at + 2), at + 8, stop);
+  return locateUdpApplication(v, u16be(b, at), u16be(b, at + 2), at + 8, stop, wireStop);
 }
 
 export function udpSrcPort(v: PacketView, i: number): number {
