@@ -6,7 +6,8 @@ import type { NameMap } from './app/names.js';
 import { RecordKind } from './capture/frame.js';
 import { readCapture, type CaptureResult, type ReadOptions } from './capture/open.js';
 import { parsePrefix, classifyAddress, AddressClass, type BytePrefix, type DaPrefixes } from './classify/prefixes.js';
-import { classifyTransition, type TransitionLabel } from './classify/transition.js';
+import type { ClassifiedFlow } from './classify/classified-flow.js';
+import { classifyTransition } from './classify/transition.js';
 import { trafficClass, TRAFFIC_CLASSES, type TrafficClass } from './classify/traffic-class.js';
 import { dissectSafely } from './decode/dissect.js';
 import { PacketView } from './decode/packet-view.js';
@@ -32,11 +33,7 @@ export interface AnalyzeOptions {
 }
 
 /** A finished flow with its classification. */
-export interface FlowResult {
-  flow: Flow;
-  label: TransitionLabel;
-  cls: TrafficClass;
-}
+export type FlowResult = ClassifiedFlow;
 
 export interface ClassTotals {
   packets: number;

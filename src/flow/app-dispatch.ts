@@ -5,7 +5,9 @@
 
 import type { AnomalyRecorder } from '../anomalies/recorder.js';
 import { anomalyCodeOf } from '../anomalies/registry.js';
+import { parseRpcBind } from '../app/dcerpc.js';
 import { parseDnsMessage, type DnsMessageFacts, type NameProtocol } from '../app/dns.js';
+import { parseRdpConfirm, parseRdpRequest } from '../app/rdp.js';
 import { HttpSession } from '../app/http.js';
 import { IkeNegotiationTracker } from '../app/ike-negotiations.js';
 import { parseIsakmp } from '../app/isakmp.js';
@@ -25,6 +27,7 @@ import type { TransportEvent } from './flow-tracker.js';
 /** Bounds on capture-wide lists, so a hostile capture cannot grow them without limit. */
 const MAX_ADVERTISED_PREFIXES = 1000;
 const MAX_DNS_MESSAGES = 5000;
+const MAX_RPC_BINDS = 8;
 
 /** A Router Advertisement prefix with who sent it. */
 export interface RouterAdvertisement extends AdvertisedPrefix {
@@ -62,6 +65,13 @@ export class AppDispatch {
     const start = v.hdrEnd[t]!;
     const end = v.end[t]!;
     if (end <= start) return;
+    const b = v.buf;
+    // The RDP connection start, on any port (Remote Assistance listens on a dynamic one): a TPKT.
+    if (b[start] === 3 && b[start + 1] === 0 && (flow.rdp === null || flow.rdp.request === null || flow.rdp.confirm === null)) this.rdp(flow, fromOrig, v, start, end, f);
+    // A DCE/RPC bind or alter_context (version 5.0, type 11 or 14): Offer Remote Assistance binds IRASrv.
+    if (b[start] === 5 && b[start + 1] === 0 && (b[start + 2] === 11 || b[start + 2] === 14) && (flow.rpcBinds?.length ?? 0) < MAX_RPC_BINDS) {
+      for (const bind of parseRpcBind(b, start, end, f.number)) (flow.rpcBinds ??= []).push(bind);
+    }
     const app = t + 1 < v.count ? v.kind[t + 1]! : Layer.None;
     if (flow.tls === null) {
       // TLS on 443, or wherever a record or hello was located (IP-HTTPS may use another port, or a
@@ -78,6 +88,13 @@ export class AppDispatch {
       flow.http.feed(fromOrig, seq, v.buf, start, end, f.number);
       flow.httpAnomaliesCounted = this.fold(flow.http.facts.anomalies, flow.httpAnomaliesCounted);
     }
+  }
+
+  private rdp(flow: Flow, fromOrig: boolean, v: PacketView, start: number, end: number, f: Frame): void {
+    const facts = flow.rdp ?? { request: null, confirm: null };
+    if (fromOrig && facts.request === null) facts.request = parseRdpRequest(v.buf, start, end, f.number);
+    else if (!fromOrig && facts.confirm === null) facts.confirm = parseRdpConfirm(v.buf, start, end, f.number);
+    if (facts.request !== null || facts.confirm !== null) flow.rdp = facts;
   }
 
   private udp(e: TransportEvent, v: PacketView, t: number, f: Frame): void {

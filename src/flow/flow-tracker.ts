@@ -11,7 +11,8 @@ import type { PacketView } from '../decode/packet-view.js';
 import { LayerFlag } from '../decode/status.js';
 import { tcpFlags } from '../decode/transport/tcp.js';
 import { u16be } from '../util/bytes.js';
-import { Flow, FlowFinish, icmpTypeBit, type SaStats } from './flow.js';
+import { Flow, FlowFinish, icmpTypeBit } from './flow.js';
+import { SaStats } from './sa.js';
 import { FlowKeyBuilder } from './flow-key.js';
 import { FlowTable } from './flow-table.js';
 
@@ -91,7 +92,7 @@ export class FlowTracker {
       const transport = t < v.count ? t : -1;
       const flow = this.flowFor(v, f, i, transport, parent, carriedBy);
       const fromOrig = this.kb.reversed === flow.origIsSecond;
-      this.count(flow, fromOrig, v, f, transport);
+      this.count(flow, fromOrig, v, f, i, transport);
       if (ah >= 0) {
         flow.ahPackets++;
         this.sa(flow, 'ah', ahSpi(v, ah), fromOrig, -1, f, false, v.end[ah]! - v.start[ah]!);
@@ -155,7 +156,7 @@ export class FlowTracker {
     return flow;
   }
 
-  private count(flow: Flow, fromOrig: boolean, v: PacketView, f: Frame, transport: number): void {
+  private count(flow: Flow, fromOrig: boolean, v: PacketView, f: Frame, ip: number, transport: number): void {
     flow.lastFrame = f.number;
     if (f.hasTs && (f.tsSec > flow.lastSec || (f.tsSec === flow.lastSec && f.tsNsec > flow.lastNsec))) {
       flow.lastSec = f.tsSec;
@@ -175,9 +176,9 @@ export class FlowTracker {
     if (transport < 0) return;
     const tk = v.kind[transport]!;
     if (tk === Layer.Tcp) this.tcp(flow, fromOrig, v, transport, payload, f.number);
-    else if (tk === Layer.Esp) this.esp(flow, fromOrig, v, transport, f);
+    else if (tk === Layer.Esp) this.esp(flow, fromOrig, v, ip, transport, f);
     else if (tk === Layer.Udp && transport + 2 < v.count && v.kind[transport + 1] === Layer.UdpEncap && v.kind[transport + 2] === Layer.Esp) {
-      this.esp(flow, fromOrig, v, transport + 2, f);
+      this.esp(flow, fromOrig, v, ip, transport + 2, f);
     } else if (tk === Layer.Icmp || tk === Layer.Icmpv6) this.icmp(flow, fromOrig, v, transport, f);
     if (flow.appLayer === 0) {
       for (let k = transport + 1; k < v.count; k++) {
@@ -212,12 +213,20 @@ export class FlowTracker {
     flow.history += fromOrig ? ch : ch.toLowerCase();
   }
 
-  private esp(flow: Flow, fromOrig: boolean, v: PacketView, e: number, f: Frame): void {
-    const cut = (v.end[e]! < v.captureEnd ? false : v.cut);
-    this.sa(flow, 'esp', espSpi(v, e), fromOrig, espSeq(v, e), f, cut, v.end[e]! - v.start[e]!);
+  /** ESP directly in IP (`ip`), or in UDP 4500: counts the SA and samples it for the ESP-NULL test. */
+  private esp(flow: Flow, fromOrig: boolean, v: PacketView, ip: number, e: number, f: Frame): void {
+    const start = v.start[e]!;
+    const end = v.end[e]!;
+    // Complete unless the snaplen cut the frame inside this ESP packet.
+    const complete = !(v.cut && end >= v.captureEnd) && (v.flags[ip]! & LayerFlag.Truncated) === 0;
+    const sa = this.sa(flow, 'esp', espSpi(v, e), fromOrig, espSeq(v, e), f, !complete, end - start);
+    if (sa === null) return;
+    const want = sa.wantsSample(complete);
+    sa.sampleEsp(v.buf, start, end, complete, f.number, v.kind[ip] === Layer.Ipv4 ? 4 : 6,
+      want ? addressBytes(v, ip, true) : null, want ? addressBytes(v, ip, false) : null, v.kind[e - 1] === Layer.UdpEncap);
   }
 
-  private sa(flow: Flow, protocol: 'esp' | 'ah', spi: number, fromOrig: boolean, seq: number, f: Frame, cut: boolean, bytes: number): void {
+  private sa(flow: Flow, protocol: 'esp' | 'ah', spi: number, fromOrig: boolean, seq: number, f: Frame, cut: boolean, bytes: number): SaStats | null {
     let list = flow.sas;
     if (list === null) list = flow.sas = [];
     let sa: SaStats | undefined;
@@ -228,8 +237,8 @@ export class FlowTracker {
       }
     }
     if (!sa) {
-      if (list.length >= MAX_SAS_PER_FLOW) return;
-      sa = { protocol, spi, fromOrig, packets: 0, bytes: 0, firstFrame: f.number, lastFrame: f.number, firstSeq: seq, lastSeq: seq, cutPackets: 0 };
+      if (list.length >= MAX_SAS_PER_FLOW) return null;
+      sa = new SaStats(protocol, spi, fromOrig, f.number, seq);
       list.push(sa);
     }
     sa.packets++;
@@ -237,6 +246,7 @@ export class FlowTracker {
     sa.lastFrame = f.number;
     sa.lastSeq = seq;
     if (cut) sa.cutPackets++;
+    return sa;
   }
 
   /** ICMP types seen; an error's quoted packet is matched to its flow, which records the error. */

@@ -1,23 +1,10 @@
 /** Flow: one object per conversation (counters, times, TCP history, tunnel parent, application facts) [Zeek conn.log]. */
 
+import type { RpcBind } from '../app/dcerpc.js';
 import type { HttpSession } from '../app/http.js';
+import type { RdpFacts } from '../app/rdp.js';
 import type { TlsSession } from '../app/tls.js';
-
-/** Per-SPI statistics of an IPsec SA seen inside a flow (ESP or AH). */
-export interface SaStats {
-  protocol: 'esp' | 'ah';
-  spi: number;
-  /** True when the SA's packets travel from the flow's originator to its responder. */
-  fromOrig: boolean;
-  packets: number;
-  bytes: number;
-  firstFrame: number;
-  lastFrame: number;
-  firstSeq: number;
-  lastSeq: number;
-  /** Packets whose ESP payload was cut by the snaplen (the trailer is missing). */
-  cutPackets: number;
-}
+import type { SaStats } from './sa.js';
 
 /** An ICMP or ICMPv6 error that quoted a packet of this flow. */
 export interface IcmpErrorFact {
@@ -92,6 +79,10 @@ export class Flow {
   /** Application sessions fed until their facts are complete (TCP only). */
   tls: TlsSession | null = null;
   http: HttpSession | null = null;
+  /** The RDP connection start (X.224 Connection Request / Confirm), when the flow carries one. */
+  rdp: RdpFacts | null = null;
+  /** DCE/RPC interfaces bound on this flow (Offer Remote Assistance binds IRASrv). */
+  rpcBinds: RpcBind[] | null = null;
   /** How many of each session's anomalies were already counted. */
   tlsAnomaliesCounted = 0;
   httpAnomaliesCounted = 0;

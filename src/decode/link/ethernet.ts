@@ -5,7 +5,7 @@ import { u16be } from '../../util/bytes.js';
 import { Layer } from '../layers.js';
 import { kindForEtherType } from '../next.js';
 import type { PacketView } from '../packet-view.js';
-import { Status } from '../status.js';
+import { LayerFlag, Status } from '../status.js';
 
 /** Stacked tags beyond this are treated as a header loop. */
 const MAX_VLAN_TAGS = 4;
@@ -20,7 +20,10 @@ export function decodeEthernet(v: PacketView, at: number, end: number): number {
   }
   // IEEE 802.3: the field is a length; LLC follows, and SNAP (AA AA 03 + OUI + EtherType) carries IP.
   const stop = at + 14 + typeOrLen < end ? at + 14 + typeOrLen : end;
-  if (v.push(Layer.Ethernet, at, at + 14, stop, 0) < 0) return Layer.None;
+  // The length is a declared length like IPv4's total length: when it runs past the captured bytes the
+  // layer is flagged TRUNCATED (architecture §4.3), so readers can tell the clamped end from the declared one.
+  const flags = at + 14 + typeOrLen > end ? LayerFlag.Truncated : 0;
+  if (v.push(Layer.Ethernet, at, at + 14, stop, flags) < 0) return Layer.None;
   return v.next(Layer.LlcSnap, at + 14, stop);
 }
 

@@ -16,8 +16,7 @@ function isIcmpError(type: number): boolean {
 export function decodeIcmp(v: PacketView, at: number, end: number): number {
   const b = v.buf;
   if (end - at < 8) return v.stop(Layer.Icmp, at, v.shortfall(end), A.IcmpHeaderShort);
-  const ip = v.count - 1;
-  if (!isTruncatedLayer(v, ip) && v.quote === 0 && foldComplement(onesSum(b, at, end, 0)) !== 0) v.note(A.IcmpBadChecksum);
+  if (v.quote === 0 && isWholeMessage(v) && foldComplement(onesSum(b, at, end, 0)) !== 0) v.note(A.IcmpBadChecksum);
   if (v.push(Layer.Icmp, at, at + 8, end, 0) < 0) return Layer.None;
   if (isIcmpError(b[at]!) && v.quote === 0) {
     v.quote++;
@@ -39,7 +38,7 @@ export function decodeIcmpv6(v: PacketView, at: number, end: number): number {
   const hdr = hasFixedBody(type) ? 8 : 4;
   if (end - at < hdr) return v.stop(Layer.Icmpv6, at, v.shortfall(end), A.Icmpv6HeaderShort);
   const ip = enclosingIpv6(v);
-  if (ip >= 0 && v.quote === 0 && !isTruncatedLayer(v, v.count - 1) && !checksumVerifies(v, ip, at, end)) v.note(A.Icmpv6BadChecksum);
+  if (ip >= 0 && v.quote === 0 && isWholeMessage(v) && !checksumVerifies(v, ip, at, end)) v.note(A.Icmpv6BadChecksum);
   if (v.push(Layer.Icmpv6, at, at + hdr, end, 0) < 0) return Layer.None;
   if (type >= 1 && type <= 4 && v.quote === 0) {
     v.quote++;
@@ -57,8 +56,18 @@ function enclosingIpv6(v: PacketView): number {
   return -1;
 }
 
-function isTruncatedLayer(v: PacketView, i: number): boolean {
-  return i >= 0 && (v.flags[i]! & LayerFlag.Truncated) !== 0;
+/**
+ * True when [at, end) holds the whole message, so its checksum can be judged. It does not when the enclosing IP
+ * packet was cut by the capture (the TRUNCATED flag sits on the IP layer, not on extension headers or AH after it),
+ * or when it is the first fragment of a datagram (IPv4 MF, or an IPv6 Fragment header with M): the checksum covers
+ * bytes that arrive in later fragments. Looking only at the layer just before ICMP missed both cases.
+ */
+function isWholeMessage(v: PacketView): boolean {
+  for (let i = v.count - 1; i >= 0; i--) {
+    if ((v.flags[i]! & (LayerFlag.Truncated | LayerFlag.Fragment)) !== 0) return false;
+    if (v.kind[i] === Layer.Ipv4 || v.kind[i] === Layer.Ipv6) return true;
+  }
+  return true;
 }
 
 /** RFC 4443 §2.3: the checksum covers the pseudo-header (source, destination, length, next header 58) and the message. */

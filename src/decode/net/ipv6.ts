@@ -20,9 +20,11 @@ export function decodeIpv6(v: PacketView, at: number, end: number): number {
   const nextHeader = b[at + 6]!;
   let stop: number;
   let flags = 0;
-  if (payloadLength === 0 && nextHeader !== IpProto.NoNext && nextHeader !== IpProto.HopByHop) {
+  if (payloadLength === 0 && nextHeader !== IpProto.NoNext) {
     // LSO (or a jumbogram without its option): the capture holds the payload the header does not count.
-    if (v.quote === 0 && end > at + 40) v.note(A.Ipv6PayloadLengthZero);
+    // A jumbogram (RFC 2675) has payload length 0 and a Hop-by-Hop Jumbo Payload option: not LSO, so no
+    // note, but its payload too is what was captured (clamping it to 0 made every jumbogram malformed).
+    if (v.quote === 0 && end > at + 40 && nextHeader !== IpProto.HopByHop) v.note(A.Ipv6PayloadLengthZero);
     stop = end;
   } else {
     stop = ipPayloadEnd(v, at + 40 + payloadLength, end, A.Ipv6PayloadLengthExceedsFrame);
@@ -42,8 +44,9 @@ export function decodeIpv6Extension(v: PacketView, kind: number, at: number, end
   for (let i = v.count - 1; i >= 0 && v.kind[i] !== Layer.Ipv6; i--) chain++;
   if (chain >= MAX_EXTENSION_HEADERS) return v.stop(kind, at, Status.Malformed, A.Ipv6TooManyExtensionHeaders);
   if (kind === Layer.Ipv6HopByHop && (v.count === 0 || v.kind[v.count - 1] !== Layer.Ipv6)) v.note(A.Ipv6HopByHopNotFirst);
-  if (end - at < 2) return v.stop(kind, at, v.shortfall(end), A.Ipv6ExtensionHeaderShort);
-  const len = kind === Layer.Ipv6Fragment ? 8 : (b[at + 1]! + 1) * 8;
+  // Past `end` is either the capture's end (truncated: extension_header_short) or the payload length's
+  // (malformed: extension_header_past_end), also when not even the 2 bytes holding the length fit.
+  const len = end - at < 2 ? 2 : kind === Layer.Ipv6Fragment ? 8 : (b[at + 1]! + 1) * 8;
   if (end - at < len) {
     const status = v.shortfall(end);
     return v.stop(kind, at, status, status === Status.Truncated ? A.Ipv6ExtensionHeaderShort : A.Ipv6ExtensionHeaderPastEnd);

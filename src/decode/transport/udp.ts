@@ -4,6 +4,7 @@ import { A } from '../../anomalies/registry.js';
 import { u16be } from '../../util/bytes.js';
 import { locateUdpApplication } from '../app-locate.js';
 import { Layer } from '../layers.js';
+import { inFirstFragment } from '../net/ip-common.js';
 import type { PacketView } from '../packet-view.js';
 import { LayerFlag, Status } from '../status.js';
 
@@ -19,8 +20,9 @@ export function decodeUdp(v: PacketView, at: number, end: number): number {
   let wireStop = stop;
   let flags = 0;
   if (stop > end) {
-    // Past the capture: cut by the snaplen (or quoted in ICMP). Past the IP payload: the header lies.
-    if (v.quote === 0 && !(end >= v.captureEnd && v.cut)) {
+    // Past the capture: cut by the snaplen (or quoted in ICMP). Past a first fragment: the rest comes later.
+    // Past the IP payload otherwise: the header lies.
+    if (v.quote === 0 && !(end >= v.captureEnd && v.cut) && !inFirstFragment(v)) {
       v.note(A.UdpLengthExceedsIp);
       wireStop = end;
     }

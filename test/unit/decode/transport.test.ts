@@ -319,3 +319,19 @@ describe('UDP: clamping', () => {
     expect(d.ids).toEqual([]);
   });
 });
+
+describe('UDP in the first fragment of a datagram', () => {
+  it('takes a UDP length past the fragment as the rest to come, not a lie (no udp.length_exceeds_ip)', () => {
+    const whole = udp(V4, 40000, 9, new Prng(21).bytes(400));
+    const frag = ethernet(MAC_S, MAC_C, EtherType.IPv4, ipv4({ ...V4, protocol: Proto.UDP, flags: 1, id: 7 }, whole.subarray(0, 200)));
+    const d = decode(frag);
+    expect(d.v.status).toBe(Status.Ok);
+    expect(d.ids).toEqual([]);
+    const u = d.v.find(Layer.Udp);
+    expect(d.v.end[u]! - d.v.start[u]!).toBe(200);
+    expect(d.v.flags[u]! & LayerFlag.Truncated).toBe(LayerFlag.Truncated);
+    // The same datagram not fragmented but cut short by a lying IP length is still a lie.
+    const lie = ethernet(MAC_S, MAC_C, EtherType.IPv4, ipv4({ ...V4, protocol: Proto.UDP }, whole.subarray(0, 200)));
+    expect(decode(lie).ids).toEqual(['udp.length_exceeds_ip']);
+  });
+});

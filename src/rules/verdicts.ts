@@ -1,0 +1,389 @@
+/**
+ * Verdicts per client-to-client session and per client pair (protocols.md §3.6 evidence matrix and §8
+ * algorithm): was the traffic protected as the connection security rule demands — ESP with encryption?
+ */
+
+import type { IkeNegotiation } from '../app/ike-negotiations.js';
+import { parseRdpRequest, type RdpRequest } from '../app/rdp.js';
+import type { ClassifiedFlow } from '../classify/classified-flow.js';
+import { judgeEsp, type EspJudgement, type NullReading } from '../classify/esp-null.js';
+import type { DaPrefixes } from '../classify/prefixes.js';
+import type { Flow } from '../flow/flow.js';
+import type { SaStats } from '../flow/sa.js';
+import { hex, u16be } from '../util/bytes.js';
+import { addressClassName, isClientAddress, pairKey, sessionKey } from './clients.js';
+import { identifyService, rdpSecurityNote, sessionState, type ServiceOptions } from './sessions.js';
+import type { Endpoint, IsolationFinding, NegotiationLink, Service, Verdict, VerdictRecord } from './types.js';
+
+export interface VerifyInput {
+  flows: ClassifiedFlow[];
+  negotiations: IkeNegotiation[];
+  prefixes: DaPrefixes;
+  service: ServiceOptions;
+  /** Looks up a flow by id (for carrier paths). */
+  flowById: (id: number) => ClassifiedFlow | undefined;
+}
+
+/** A judgement that covers the whole capture (e.g. an opaque IP-HTTPS carrier). */
+export interface CaptureJudgement {
+  verdict: Verdict;
+  reason: string;
+  frames: number[];
+}
+
+export interface VerifyResult {
+  sessions: VerdictRecord[];
+  pairs: VerdictRecord[];
+  isolation: IsolationFinding[];
+  capture: CaptureJudgement[];
+  /** Every ESP SA judged, by flow id and SPI. */
+  esp: { flow: number; spi: number; fromOrig: boolean; judgement: EspJudgement }[];
+}
+
+const ND_TYPES = [133, 134, 135, 136, 137];
+const IKE_PORTS = [500, 4500];
+
+function ep(address: Uint8Array, port: number): Endpoint {
+  return { address, port };
+}
+
+function spiText(spi: number): string {
+  return `0x${spi.toString(16).padStart(8, '0')}`;
+}
+
+function isNdOnly(flow: Flow): boolean {
+  if (flow.proto !== 58 || flow.icmpTypes === 0) return false;
+  let nd = 0;
+  for (const t of ND_TYPES) nd |= (1 << (t - 115)) >>> 0;
+  return (flow.icmpTypes & ~nd) === 0;
+}
+
+function isIke(flow: Flow): boolean {
+  return flow.proto === 17 && (flow.isakmpMessages > 0 || IKE_PORTS.includes(flow.origPort) || IKE_PORTS.includes(flow.respPort))
+    && !(flow.sas?.some((s) => s.protocol === 'esp') ?? false);
+}
+
+function espSas(flow: Flow): SaStats[] {
+  return flow.sas?.filter((s) => s.protocol === 'esp') ?? [];
+}
+
+/** Carriers of a flow, outermost first, e.g. ["ipv4", "udp/3544 teredo"]. */
+function carrierPath(r: ClassifiedFlow, input: VerifyInput): string[] {
+  const out: string[] = [];
+  let parent = r.flow.parent >= 0 ? input.flowById(r.flow.parent) : undefined;
+  let child: Flow = r.flow;
+  while (parent) {
+    const p = parent.flow;
+    const via = child.carriedBy === 'teredo' ? `udp/${p.respPort === 3544 || p.origPort === 3544 ? 3544 : p.respPort} teredo`
+      : child.carriedBy === 'proto41' ? `protocol 41 ${p.tunnelKind || '6in4'}` : child.carriedBy === 'ip-https'
+        ? `tcp/${p.respPort} tls(${p.tls?.facts.serverHello?.cipherSuiteName ?? '?'}) ip-https` : child.carriedBy;
+    out.unshift(`ipv${p.family} ${addressClassName(p.origAddr, input.prefixes)}`, via);
+    child = p;
+    parent = p.parent >= 0 ? input.flowById(p.parent) : undefined;
+  }
+  return out;
+}
+
+interface PairBucket {
+  a: Uint8Array;
+  b: Uint8Array;
+  flows: ClassifiedFlow[];
+}
+
+export function verify(input: VerifyInput): VerifyResult {
+  const buckets = new Map<string, PairBucket>();
+  for (const r of input.flows) {
+    const f = r.flow;
+    if (f.family !== 6 || f.proto === 41 || f.proto === 4) continue;
+    if (!isClientAddress(f.origAddr, input.prefixes) || !isClientAddress(f.respAddr, input.prefixes)) continue;
+    const key = pairKey(f.origAddr, f.respAddr);
+    let bucket = buckets.get(key);
+    if (!bucket) {
+      bucket = { a: f.origAddr, b: f.respAddr, flows: [] };
+      buckets.set(key, bucket);
+    }
+    bucket.flows.push(r);
+  }
+  const result: VerifyResult = { sessions: [], pairs: [], isolation: [], capture: captureJudgements(input), esp: [] };
+  for (const bucket of buckets.values()) judgePair(bucket, input, result);
+  result.sessions.sort((x, y) => x.firstFrame - y.firstFrame);
+  result.pairs.sort((x, y) => x.firstFrame - y.firstFrame);
+  result.isolation.sort((x, y) => x.frames[0]! - y.frames[0]!);
+  return result;
+}
+
+/** IP-HTTPS with a real cipher hides the client-to-client traffic inside it (it ends at the DA server). */
+function captureJudgements(input: VerifyInput): CaptureJudgement[] {
+  const out: CaptureJudgement[] = [];
+  for (const r of input.flows) {
+    if (r.label.transition !== 'ip-https' || r.flow.family !== 4) continue;
+    const sh = r.flow.tls?.facts.serverHello;
+    if (sh && !sh.nullCipher) {
+      out.push({
+        verdict: 'inconclusive', frames: [sh.frame],
+        reason: `the IP-HTTPS connection of flow ${r.flow.id} uses ${sh.cipherSuiteName}: the IPv6 traffic inside it (and so any client-to-client session it carries) cannot be observed in this capture; capture on the IP-HTTPS tunnel interface instead`,
+      });
+    }
+  }
+  return out;
+}
+
+function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult): void {
+  const { a, b } = bucket;
+  const flows = bucket.flows;
+  const esp: { r: ClassifiedFlow; sa: SaStats; j: EspJudgement }[] = [];
+  for (const r of flows) {
+    for (const sa of espSas(r.flow)) {
+      const j = judgeEsp(sa);
+      esp.push({ r, sa, j });
+      result.esp.push({ flow: r.flow.id, spi: sa.spi, fromOrig: sa.fromOrig, judgement: j });
+    }
+  }
+  const ah = flows.filter((r) => r.flow.ahPackets > 0);
+  const ike = flows.filter((r) => isIke(r.flow));
+  const others = flows.filter((r) => r.flow.proto !== 50 && !isIke(r.flow) && !isNdOnly(r.flow) && espSas(r.flow).length === 0);
+  const clear = others.filter((r) => r.flow.packets > r.flow.ahPackets);
+  const negotiations = linkNegotiations(a, b, input.negotiations);
+  const base = (rs: ClassifiedFlow[]): string[] => carrierPath(rs[0]!, input);
+
+  // Sessions we can see: clear or AH-protected TCP/UDP/ICMPv6, one record per 5-tuple.
+  const sessionGroups = new Map<string, ClassifiedFlow[]>();
+  for (const r of others) {
+    const f = r.flow;
+    const key = sessionKey(f.proto, f.origAddr, f.origPort, f.respAddr, f.respPort);
+    sessionGroups.set(key, [...(sessionGroups.get(key) ?? []), r]);
+  }
+  for (const group of sessionGroups.values()) result.sessions.push(sessionRecord(group, input, negotiations, base(group)));
+  // Sessions inside ESP-NULL: the plaintext shows their ports and first bytes.
+  for (const e of esp) {
+    if (e.j.verdict === 'null') result.sessions.push(...nullSessions(e.r, e.sa, e.j, input, negotiations));
+  }
+  // Isolation policy: unicast link-local traffic between clients must be IPsec-protected (ND and IKE excepted).
+  for (const r of clear) {
+    const f = r.flow;
+    if (addressClassName(f.origAddr, input.prefixes) !== 'link-local' && addressClassName(f.respAddr, input.prefixes) !== 'link-local') continue;
+    const frames = [f.firstFrame, ...(f.origDataFrame ? [f.origDataFrame] : []), ...(f.respDataFrame ? [f.respDataFrame] : []), f.lastFrame];
+    result.isolation.push({
+      a: ep(f.origAddr, f.origPort), b: ep(f.respAddr, f.respPort), protocol: protoName(f.proto), flow: f.id,
+      what: `${protoName(f.proto)} ${f.origPort ? `${f.origPort} → ${f.respPort} ` : ''}in clear: ${f.packets - f.ahPackets} unprotected packet(s), frames ${f.firstFrame}–${f.lastFrame}`,
+      frames: [...new Set(frames)],
+    });
+  }
+  result.pairs.push(pairRecord(a, b, flows, esp, ah, ike, clear, negotiations, input, base(flows)));
+}
+
+function protoName(p: number): string {
+  return p === 6 ? 'tcp' : p === 17 ? 'udp' : p === 58 ? 'icmpv6' : p === 50 ? 'esp' : p === 51 ? 'ah' : `protocol ${p}`;
+}
+
+function linkNegotiations(a: Uint8Array, b: Uint8Array, all: IkeNegotiation[]): NegotiationLink[] {
+  const x = hex(a);
+  const y = hex(b);
+  return all.filter((n) => (n.initiator.address === x && n.responder.address === y) || (n.initiator.address === y && n.responder.address === x))
+    .map((n) => ({
+      protocol: n.protocol, initiator: n.initiator.address === x ? a : b, outcome: n.outcome.state, reason: n.outcome.reason,
+      authMethods: n.authMethods, frames: [n.firstFrame, ...n.outcome.frames, n.lastFrame].filter((v, i, s) => s.indexOf(v) === i),
+    }));
+}
+
+function sessionRecord(group: ClassifiedFlow[], input: VerifyInput, negotiations: NegotiationLink[], carriers: string[]): VerdictRecord {
+  const main = group.reduce((m, r) => (r.flow.packets > m.flow.packets ? r : m), group[0]!);
+  const f = main.flow;
+  const service = identifyService(f, input.service);
+  const state = f.proto === 58 ? null : sessionState(f);
+  const ahAll = group.every((r) => r.flow.ahPackets === r.flow.packets);
+  const ahSome = group.some((r) => r.flow.ahPackets > 0);
+  const firstFrame = Math.min(...group.map((r) => r.flow.firstFrame));
+  const lastFrame = Math.max(...group.map((r) => r.flow.lastFrame));
+  const ahSpis = [...new Set(group.flatMap((r) => r.flow.sas?.filter((s) => s.protocol === 'ah').map((s) => spiText(s.spi)) ?? []))];
+  const reasons: string[] = [];
+  const notes: string[] = [];
+  let verdict: Verdict;
+  const path = [...carriers, `ipv6 ${addressClassName(f.origAddr, input.prefixes)}`];
+  const failedStates = ['refused', 'unanswered', 'unreachable'];
+  if (ahAll) {
+    path.push(`ah (SPI ${ahSpis.join(', ')}; integrity only)`, protoName(f.proto));
+    reasons.push(`every packet of the session is protected by AH (SPI ${ahSpis.join(', ')}, frames ${firstFrame}–${lastFrame}): AH authenticates but does not encrypt, so the ${protoName(f.proto).toUpperCase()} payload is readable by anyone on the path (RFC 4302)`);
+    verdict = 'integrity-only';
+  } else {
+    path.push(protoName(f.proto), 'no IPsec');
+    const clearPackets = group.reduce((n, r) => n + r.flow.packets - r.flow.ahPackets, 0);
+    reasons.push(`${clearPackets} packet(s) of this ${protoName(f.proto).toUpperCase()} session travel without IPsec (frames ${firstFrame}–${lastFrame})${ahSome ? ', although some others carry AH' : ''}`);
+    verdict = 'clear';
+  }
+  if (state && failedStates.includes(state.state)) {
+    reasons.unshift(`no session was established: ${state.reason}`);
+    verdict = 'failed';
+    notes.push(verdict === 'failed' && !ahAll ? 'the attempt itself travelled without IPsec' : 'the attempt was protected by AH only');
+  }
+  const rdp = rdpSecurityNote(f);
+  if (rdp) notes.push(rdp);
+  if (negotiations.length > 0) notes.push(`IKE/AuthIP between these clients: ${negotiations.map((n) => `${n.protocol} ${n.outcome} (frames ${n.frames.join(', ')})`).join('; ')}`);
+  const deciding = [...(state?.frames ?? []), ...service.frames, firstFrame].filter((v, i, s) => v > 0 && s.indexOf(v) === i);
+  return {
+    kind: 'session', a: ep(f.origAddr, f.origPort), b: ep(f.respAddr, f.respPort), protocol: protoName(f.proto), service, state: state?.state ?? null,
+    path, verdict, reasons, notes, firstFrame, lastFrame, decidingFrames: deciding,
+    evidence: [
+      { frame: firstFrame, what: 'first packet of the session' },
+      ...service.frames.map((frame) => ({ frame, what: 'identifies the service' })),
+      { frame: lastFrame, what: 'last packet of the session' },
+    ],
+    negotiations, flows: group.map((r) => r.flow.id),
+  };
+}
+
+/** Sessions readable inside an ESP-NULL SA: inner TCP/UDP ports and, for RDP, the Connection Request. */
+function nullSessions(r: ClassifiedFlow, sa: SaStats, j: EspJudgement, input: VerifyInput, negotiations: NegotiationLink[]): VerdictRecord[] {
+  const f = r.flow;
+  const byPorts = new Map<string, { readings: NullReading[]; rdp: RdpRequest | null; sport: number; dport: number; proto: number }>();
+  for (const reading of j.readings) {
+    const sample = sa.samples.find((s) => s.frame === reading.frame);
+    if (!sample || (reading.nextHeader !== 6 && reading.nextHeader !== 17)) continue;
+    const b = sample.bytes;
+    const sport = u16be(b, reading.payloadStart);
+    const dport = u16be(b, reading.payloadStart + 2);
+    const key = `${reading.nextHeader}|${Math.min(sport, dport)}|${Math.max(sport, dport)}`;
+    const entry = byPorts.get(key) ?? { readings: [], rdp: null, sport, dport, proto: reading.nextHeader };
+    entry.readings.push(reading);
+    if (reading.nextHeader === 6 && entry.rdp === null) {
+      const hl = (b[reading.payloadStart + 12]! >> 4) * 4;
+      entry.rdp = parseRdpRequest(b, reading.payloadStart + hl, reading.payloadEnd, reading.frame);
+    }
+    byPorts.set(key, entry);
+  }
+  const out: VerdictRecord[] = [];
+  for (const s of byPorts.values()) {
+    const frames = s.readings.map((x) => x.frame);
+    const fromOrig = sa.fromOrig;
+    const src = fromOrig ? f.origAddr : f.respAddr;
+    const dst = fromOrig ? f.respAddr : f.origAddr;
+    const service: Service = s.rdp
+      ? { name: 'remote-assistance', basis: `the plaintext inside the ESP-NULL packet of frame ${s.rdp.frame} is an RDP X.224 Connection Request${s.rdp.cookie ? ` (Cookie: mstshash=${s.rdp.cookie})` : ''}`, frames: [s.rdp.frame] }
+      : identifyService({ ...f, proto: s.proto, origPort: s.sport, respPort: s.dport, rdp: null, rpcBinds: null } as Flow, input.service);
+    out.push({
+      kind: 'session', a: ep(src, s.sport), b: ep(dst, s.dport), protocol: protoName(s.proto), service, state: null,
+      path: [...carrierPath(r, input), `ipv6 ${addressClassName(f.origAddr, input.prefixes)}`, `esp (SPI ${spiText(sa.spi)}, NULL encryption, ${j.reading?.icvLength ?? '?'}-byte ICV)`, protoName(s.proto)],
+      verdict: 'integrity-only',
+      reasons: [`the session travels in ESP with NULL encryption (SPI ${spiText(sa.spi)}): ${j.reasons[0]}`],
+      notes: [], firstFrame: Math.min(...frames), lastFrame: Math.max(...frames), decidingFrames: j.decidingFrames,
+      evidence: frames.map((frame) => ({ frame, what: 'ESP-NULL packet whose plaintext shows this session' })),
+      negotiations, flows: [f.id],
+    });
+  }
+  return out;
+}
+
+function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: { r: ClassifiedFlow; sa: SaStats; j: EspJudgement }[],
+  ah: ClassifiedFlow[], ike: ClassifiedFlow[], clear: ClassifiedFlow[], negotiations: NegotiationLink[], input: VerifyInput, carriers: string[]): VerdictRecord {
+  const reasons: string[] = [];
+  const notes: string[] = [];
+  const deciding: number[] = [];
+  const firstFrame = Math.min(...flows.map((r) => r.flow.firstFrame));
+  const lastFrame = Math.max(...flows.map((r) => r.flow.lastFrame));
+  const path = [...carriers, `ipv6 ${addressClassName(a, input.prefixes)}`];
+  const states = clear.filter((r) => r.flow.proto === 6 || r.flow.proto === 17).map((r) => ({ r, s: sessionState(r.flow) }));
+  const failedStates = ['refused', 'unanswered', 'unreachable'];
+  const clearData = clear.filter((r) => r.flow.origPayload + r.flow.respPayload > 0 || r.flow.proto === 58
+    || states.some((x) => x.r === r && !failedStates.includes(x.s.state)));
+  const clearAttempts = clear.filter((r) => !clearData.includes(r));
+  const firstEsp = esp.length > 0 ? Math.min(...esp.map((e) => e.sa.firstFrame)) : 0;
+  let verdict: Verdict;
+  if (esp.length > 0) {
+    const parts = esp.map((e) => `SPI ${spiText(e.sa.spi)} ${e.sa.fromOrig === (e.r.flow.origAddr === a) ? 'A→B' : 'B→A'}: ${e.j.verdict === 'null' ? 'NULL encryption' : e.j.verdict === 'encrypted' ? 'ciphertext' : 'undetermined'}`);
+    path.push(`esp (${parts.join('; ')})`);
+  } else if (ah.length > 0) path.push(`ah (integrity only)`);
+  else path.push('no IPsec');
+  const service = pairService(flows, input, esp.length > 0);
+  const nullSas = esp.filter((e) => e.j.verdict === 'null');
+  const undetermined = esp.filter((e) => e.j.verdict === 'inconclusive');
+  const encrypted = esp.filter((e) => e.j.verdict === 'encrypted');
+  const directions = new Set(esp.map((e) => (e.r.flow.origAddr === a) === e.sa.fromOrig));
+  const answered = flows.some((r) => r.flow.proto !== 58 && r.flow.respPackets > 0);
+  if (clearData.length > 0) {
+    verdict = 'clear';
+    for (const r of clearData) {
+      const f = r.flow;
+      reasons.push(`${protoName(f.proto).toUpperCase()} ${f.origPort ? `${f.origPort} → ${f.respPort} ` : ''}travels without IPsec (${f.packets - f.ahPackets} packet(s), frames ${f.firstFrame}–${f.lastFrame})`);
+      deciding.push(f.origDataFrame || f.firstFrame);
+    }
+    if (encrypted.length > 0) notes.push(`other traffic between them is ESP ciphertext (${encrypted.map((e) => spiText(e.sa.spi)).join(', ')}): the clear traffic is what decides`);
+  } else if (nullSas.length > 0 || (ah.length > 0 && encrypted.length === 0)) {
+    verdict = 'integrity-only';
+    for (const e of nullSas) {
+      reasons.push(e.j.reasons[0]!);
+      deciding.push(...e.j.decidingFrames.slice(0, 3));
+    }
+    for (const r of ah) {
+      reasons.push(`AH protects ${r.flow.ahPackets} packet(s) (frames ${r.flow.firstFrame}–${r.flow.lastFrame}): integrity only, the payload is readable`);
+      deciding.push(r.flow.firstFrame);
+    }
+  } else if (encrypted.length > 0 && undetermined.length === 0) {
+    if (directions.size === 1 && !answered) {
+      verdict = 'failed';
+      reasons.push(`ESP travels in one direction only (${encrypted.map((e) => `SPI ${spiText(e.sa.spi)}, ${e.sa.packets} packet(s) from frame ${e.sa.firstFrame}`).join('; ')}) and nothing comes back: the SA is not installed on the other client, or the return path is filtered`);
+      deciding.push(...encrypted.map((e) => e.sa.firstFrame));
+    } else {
+      verdict = 'encrypted';
+      for (const e of encrypted) {
+        reasons.push(`SPI ${spiText(e.sa.spi)} (${e.sa.packets} packet(s), frames ${e.sa.firstFrame}–${e.sa.lastFrame}): ${e.j.reasons[0]}`);
+        deciding.push(...e.j.decidingFrames.slice(0, 3));
+      }
+      if (directions.size === 1) notes.push('ESP was seen in one direction only; the other direction answered outside ESP (see the sessions)');
+    }
+    if (ah.length > 0) notes.push(`AH is also used (${ah.length} flow(s))`);
+  } else if (esp.length > 0) {
+    verdict = 'inconclusive';
+    for (const e of undetermined) {
+      reasons.push(`SPI ${spiText(e.sa.spi)}: ${e.j.reasons[0]}`);
+      deciding.push(...e.j.decidingFrames.slice(0, 3));
+    }
+    for (const e of encrypted) notes.push(`SPI ${spiText(e.sa.spi)} is ciphertext (${e.j.reasons[0]})`);
+  } else {
+    const failedNeg = negotiations.find((n) => n.outcome !== 'complete');
+    if (clearAttempts.length > 0 || failedNeg) {
+      verdict = 'failed';
+      for (const r of clearAttempts) {
+        const s = states.find((x) => x.r === r);
+        reasons.push(`no session was established: ${s ? s.s.reason : 'no answer'}`);
+        deciding.push(...(s?.s.frames ?? [r.flow.firstFrame]));
+      }
+      if (failedNeg) {
+        reasons.push(`the ${failedNeg.protocol} negotiation between them ended ${failedNeg.outcome}: ${failedNeg.reason}`);
+        deciding.push(...failedNeg.frames);
+      }
+    } else {
+      verdict = 'inconclusive';
+      reasons.push(ike.length > 0 ? 'the clients negotiated IPsec but no data packet between them is in the capture' : 'no data packet between these clients is in the capture (neighbour discovery only)');
+      deciding.push(firstFrame);
+    }
+  }
+  if (clearAttempts.length > 0 && verdict !== 'failed') {
+    notes.push(`${clearAttempts.length} connection attempt(s) went out without IPsec and failed (frames ${clearAttempts.map((r) => r.flow.firstFrame).join(', ')}): negotiation discovery or a missing rule`);
+  }
+  if (esp.length > 0) {
+    const before = negotiations.filter((n) => n.frames[0]! <= firstEsp);
+    if (before.length > 0) {
+      notes.push(`keyed by ${before.map((n) => `${n.protocol} (${n.outcome}${n.authMethods.length ? `, ${n.authMethods.join('/')}` : ''}; frames ${n.frames.join(', ')})`).join('; ')} before the first ESP packet (frame ${firstEsp})`);
+    } else {
+      notes.push(`no IKE/AuthIP between these clients precedes the first ESP packet (frame ${firstEsp}): the SA was established before the capture started`);
+    }
+  }
+  const services = flows.map((r) => r.flow.rdp ? rdpSecurityNote(r.flow) : null).filter((x): x is string => x !== null);
+  notes.push(...services);
+  return {
+    kind: 'pair', a: ep(a, 0), b: ep(b, 0), protocol: '', service, state: null, path, verdict, reasons, notes, firstFrame, lastFrame,
+    decidingFrames: [...new Set(deciding.filter((x) => x > 0))],
+    evidence: [{ frame: firstFrame, what: 'first packet between the clients' }, ...deciding.slice(0, 6).map((frame) => ({ frame, what: 'decides the verdict' })), { frame: lastFrame, what: 'last packet between the clients' }],
+    negotiations, flows: flows.map((r) => r.flow.id),
+  };
+}
+
+/** What the pair's traffic is: Remote Assistance when any visible session says so; never from nothing. */
+function pairService(flows: ClassifiedFlow[], input: VerifyInput, hasEsp: boolean): Service {
+  const services = flows.filter((r) => r.flow.proto === 6 || r.flow.proto === 17).map((r) => identifyService(r.flow, input.service));
+  const ra = services.find((s) => s.name === 'remote-assistance') ?? services.find((s) => s.name === 'remote-assistance-helper');
+  if (ra) return ra;
+  if (hasEsp) return { name: 'unknown', basis: 'the application cannot be observed: ESP hides the ports and payload; the verdict is for all traffic between the two clients', frames: [] };
+  const known = services.find((s) => s.name !== 'unknown');
+  return known ?? { name: 'unknown', basis: 'no signature or known port', frames: [] };
+}
