@@ -6,6 +6,7 @@ import { ExitCode } from './exit-codes.js';
 import { runDecode, type DecodeOptions } from './decode.js';
 import { runInfo } from './info.js';
 import { runSummary } from './summary.js';
+import { runVerify } from './verify.js';
 import type { AnalyzeOptions } from '../analyze.js';
 import { parsePrefix } from '../classify/prefixes.js';
 import type { Writer } from './diagnostics.js';
@@ -50,6 +51,17 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
       setCode(await runSummary(files, { format: opts.format, top: opts.top, strict: opts.strict, analyze: analysisOptions(opts) }, io.out, io.err));
     });
 
+  addAnalysisOptions(program
+    .command('verify')
+    .description('verdict per Remote Assistance session and per pair of DirectAccess clients: encrypted, integrity-only, clear, failed or inconclusive, with evidence frames')
+    .argument('<capture...>', "capture files (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'md']).default('table'))
+    .option('--ra-port <port>', 'another TCP port Remote Assistance listens on (besides 3389 and the RDP signature); repeatable', collectPort, [])
+    .option('--strict', 'also exit 1 when a session failed or a verdict is inconclusive', false))
+    .action(async (files: string[], opts: { format: 'table' | 'json' | 'md'; raPort: number[]; strict: boolean } & AnalysisFlags) => {
+      setCode(await runVerify(files, { format: opts.format, strict: opts.strict, raPorts: opts.raPort, analyze: analysisOptions(opts) }, io.out, io.err));
+    });
+
   program
     .command('decode')
     .description('decode every frame: one line each like tshark (source → destination, layer stack, key fields), or JSON lines')
@@ -89,6 +101,12 @@ function analysisOptions(o: AnalysisFlags): AnalyzeOptions {
     daServers: o.daServer, daPrefixes: o.daPrefix, ipHttpsPrefixes: o.iphttpsPrefix, nat64Prefixes: o.nat64Prefix,
     maxFlows: o.maxFlows, flowIdleSec: o.flowIdle,
   };
+}
+
+function collectPort(value: string, previous: number[]): number[] {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('expected a port number 1–65535');
+  return [...previous, n];
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,9 +1,9 @@
 /** A report as titled tables: one shape, rendered to the terminal (cli-table3) or to Markdown. */
 
 import { escapeMarkdown } from './format.js';
-import { gridTable, keyValueTable } from './table.js';
+import { gridTable, keyValueTable, type Cell } from './table.js';
 
-export type Cell = string | number | boolean | null | undefined;
+export type { Cell };
 
 export interface Section {
   title: string;
@@ -16,8 +16,10 @@ export interface Section {
   notes?: string[];
 }
 
-function text(v: Cell): string {
-  return v === null || v === undefined ? '—' : String(v);
+function markdownCell(v: Cell): string {
+  if (v === null || v === undefined) return '—';
+  if (Array.isArray(v)) return v.length === 0 ? '—' : v.map((line) => escapeMarkdown(line)).join('<br>');
+  return escapeMarkdown(String(v));
 }
 
 export function renderSectionsTable(heading: string, sections: Section[]): string {
@@ -25,7 +27,7 @@ export function renderSectionsTable(heading: string, sections: Section[]): strin
   for (const s of sections) {
     out.push('', s.title);
     if (s.rows.length === 0) out.push(`  ${s.empty ?? '(none)'}`);
-    else if (s.head === null) out.push(keyValueTable(s.rows.map((r) => [text(r[0]), r[1]])));
+    else if (s.head === null) out.push(keyValueTable(s.rows.map((r) => [String(r[0] ?? ''), r[1]])));
     else out.push(gridTable(s.head, s.rows));
     for (const n of s.notes ?? []) out.push(`  ${n}`);
   }
@@ -41,7 +43,7 @@ export function renderSectionsMarkdown(heading: string, sections: Section[]): st
     } else {
       const head = s.head ?? ['Field', 'Value'];
       out.push(`| ${head.map(escapeMarkdown).join(' | ')} |`, `|${head.map(() => ' --- |').join('')}`);
-      for (const r of s.rows) out.push(`| ${r.map((c) => escapeMarkdown(text(c)).replace(/\n/g, ' ')).join(' | ')} |`);
+      for (const r of s.rows) out.push(`| ${r.map(markdownCell).join(' | ')} |`);
     }
     for (const n of s.notes ?? []) out.push('', escapeMarkdown(n));
   }

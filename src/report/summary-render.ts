@@ -70,7 +70,7 @@ export function summarySections(r: SummaryReport): Section[] {
     title: 'IKE / AuthIP negotiations', head: ['Protocol', 'Initiator → responder', 'Exchanges', 'Authentication', 'Outcome'],
     rows: r.negotiations.map((n) => [
       n.protocol, `${who(n.initiator)} → ${who(n.responder)}`,
-      n.exchanges.map((e) => `${e.frame} ${e.direction} ${e.exchange}${e.encrypted ? ' [E]' : ''}`).join('\n'),
+      n.exchanges.map((e) => `${e.frame} ${e.direction} ${e.exchange}${e.encrypted ? ' [E]' : ''}`),
       n.authMethods.join(', ') || null,
       `${n.outcome}: ${n.reason}`,
     ]),

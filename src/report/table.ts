@@ -3,10 +3,12 @@
 import Table from 'cli-table3';
 import { escapeTerminal } from './format.js';
 
-type Cell = string | number | boolean | null | undefined;
+/** A cell: a value, or several lines (each escaped on its own, then laid out one per line). */
+export type Cell = string | number | boolean | null | undefined | readonly string[];
 
 function cell(v: Cell): string {
   if (v === null || v === undefined) return '—';
+  if (Array.isArray(v)) return v.length === 0 ? '—' : v.map((line) => escapeTerminal(line)).join('\n');
   return escapeTerminal(String(v));
 }
 

@@ -299,6 +299,12 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
   const encrypted = esp.filter((e) => e.j.verdict === 'encrypted');
   const directions = new Set(esp.map((e) => (e.r.flow.origAddr === a) === e.sa.fromOrig));
   const answered = flows.some((r) => r.flow.proto !== 58 && r.flow.respPackets > 0);
+  // AH that carried something: data, an established session, or ICMPv6; a failed AH attempt is only a note.
+  const ahData = ah.filter((r) => {
+    const f = r.flow;
+    if (f.proto === 58 || f.origPayload + f.respPayload > 0) return true;
+    return (f.proto === 6 || f.proto === 17) && !failedStates.includes(sessionState(f).state);
+  });
   if (clearData.length > 0) {
     verdict = 'clear';
     for (const r of clearData) {
@@ -307,17 +313,25 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
       deciding.push(f.origDataFrame || f.firstFrame);
     }
     if (encrypted.length > 0) notes.push(`other traffic between them is ESP ciphertext (${encrypted.map((e) => spiText(e.sa.spi)).join(', ')}): the clear traffic is what decides`);
-  } else if (nullSas.length > 0 || (ah.length > 0 && encrypted.length === 0)) {
+  } else if (nullSas.length > 0 || ahData.length > 0) {
     verdict = 'integrity-only';
     for (const e of nullSas) {
       reasons.push(e.j.reasons[0]!);
       deciding.push(...e.j.decidingFrames.slice(0, 3));
     }
-    for (const r of ah) {
-      reasons.push(`AH protects ${r.flow.ahPackets} packet(s) (frames ${r.flow.firstFrame}–${r.flow.lastFrame}): integrity only, the payload is readable`);
+    for (const r of ahData) {
+      reasons.push(`AH protects ${r.flow.ahPackets} ${protoName(r.flow.proto).toUpperCase()} packet(s) (frames ${r.flow.firstFrame}–${r.flow.lastFrame}): integrity only, the payload is readable`);
       deciding.push(r.flow.firstFrame);
     }
-  } else if (encrypted.length > 0 && undetermined.length === 0) {
+    if (encrypted.length > 0) notes.push(`other traffic between them is ESP ciphertext (${encrypted.map((e) => spiText(e.sa.spi)).join(', ')})`);
+  } else if (undetermined.length > 0) {
+    verdict = 'inconclusive';
+    for (const e of undetermined) {
+      reasons.push(`SPI ${spiText(e.sa.spi)}: ${e.j.reasons[0]}`);
+      deciding.push(...e.j.decidingFrames.slice(0, 3));
+    }
+    for (const e of encrypted) notes.push(`SPI ${spiText(e.sa.spi)} is ciphertext (${e.j.reasons[0]})`);
+  } else if (encrypted.length > 0) {
     if (directions.size === 1 && !answered) {
       verdict = 'failed';
       reasons.push(`ESP travels in one direction only (${encrypted.map((e) => `SPI ${spiText(e.sa.spi)}, ${e.sa.packets} packet(s) from frame ${e.sa.firstFrame}`).join('; ')}) and nothing comes back: the SA is not installed on the other client, or the return path is filtered`);
@@ -330,14 +344,6 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
       }
       if (directions.size === 1) notes.push('ESP was seen in one direction only; the other direction answered outside ESP (see the sessions)');
     }
-    if (ah.length > 0) notes.push(`AH is also used (${ah.length} flow(s))`);
-  } else if (esp.length > 0) {
-    verdict = 'inconclusive';
-    for (const e of undetermined) {
-      reasons.push(`SPI ${spiText(e.sa.spi)}: ${e.j.reasons[0]}`);
-      deciding.push(...e.j.decidingFrames.slice(0, 3));
-    }
-    for (const e of encrypted) notes.push(`SPI ${spiText(e.sa.spi)} is ciphertext (${e.j.reasons[0]})`);
   } else {
     const failedNeg = negotiations.find((n) => n.outcome !== 'complete');
     if (clearAttempts.length > 0 || failedNeg) {
@@ -357,6 +363,8 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
       deciding.push(firstFrame);
     }
   }
+  const ahAttempts = ah.filter((r) => !ahData.includes(r));
+  if (ahAttempts.length > 0) notes.push(`${ahAttempts.length} connection attempt(s) under AH failed (frames ${ahAttempts.map((r) => r.flow.firstFrame).join(', ')})`);
   if (clearAttempts.length > 0 && verdict !== 'failed') {
     notes.push(`${clearAttempts.length} connection attempt(s) went out without IPsec and failed (frames ${clearAttempts.map((r) => r.flow.firstFrame).join(', ')}): negotiation discovery or a missing rule`);
   }

@@ -1,0 +1,65 @@
+/** Renders verify reports as terminal tables, Markdown or JSON, from one list of sections. */
+
+import { renderSectionsMarkdown, renderSectionsTable, type Cell, type Section } from './sections.js';
+import { verifyDocument, type EndpointJson, type RecordJson, type VerifyReport } from './verify.js';
+
+function who(e: EndpointJson): string {
+  return `${e.address}${e.port !== null ? ` port ${e.port}` : ''}${e.names.length > 0 ? ` (${e.names[0]})` : ''}`;
+}
+
+function frames(r: RecordJson): string {
+  return `first ${r.frames.first}, last ${r.frames.last}${r.frames.deciding.length > 0 ? `; deciding ${r.frames.deciding.slice(0, 8).join(', ')}` : ''}`;
+}
+
+function recordRow(r: RecordJson): Cell[] {
+  return [
+    r.verdict.toUpperCase(),
+    [who(r.a), `→ ${who(r.b)}`, ...(r.protocol ? [r.protocol] : [])],
+    [r.service.name, ...(r.state ? [`(${r.state})`] : [])],
+    r.path,
+    [...r.reasons, ...r.notes.map((n) => `note: ${n}`)],
+    frames(r),
+  ];
+}
+
+export function verifySections(r: VerifyReport): Section[] {
+  const t = r.totals;
+  const sections: Section[] = [{
+    title: 'Result', head: null, rows: [
+      ['Packets', r.packets],
+      ['First / last packet', `${r.firstPacketTime ?? '—'} / ${r.lastPacketTime ?? '—'}`],
+      ['SHA-256', r.sha256],
+      ['Status', r.status],
+      ['Verdicts', `${t.encrypted} encrypted, ${t['integrity-only']} integrity-only, ${t.clear} clear, ${t.failed} failed, ${t.inconclusive} inconclusive`],
+    ],
+  }];
+  const head = ['Verdict', 'Endpoints', 'Service', 'Protection path', 'Why', 'Frames'];
+  sections.push({ title: 'Sessions between DirectAccess clients', head, rows: r.sessions.map(recordRow), empty: 'no session between clients is visible (encrypted ESP hides them; see the pairs)' });
+  sections.push({ title: 'Client pairs (all traffic between two clients)', head, rows: r.pairs.map(recordRow), empty: 'no traffic between DirectAccess clients in this capture' });
+  if (r.capture.length > 0) {
+    sections.push({ title: 'Capture-wide', head: ['Verdict', 'Why', 'Frames'], rows: r.capture.map((c) => [c.verdict.toUpperCase(), c.reason, c.frames.join(', ')]) });
+  }
+  sections.push({
+    title: 'Isolation policy: unprotected unicast link-local traffic between clients', head: ['Flow', 'Endpoints', 'What', 'Frames'],
+    rows: r.isolation.map((i) => [i.flow, `${who(i.a)} → ${who(i.b)}`, i.what, i.frames.join(', ')]),
+    empty: 'none: all unicast link-local traffic between clients (neighbour discovery and IKE/AuthIP excepted) is IPsec-protected',
+  });
+  sections.push({
+    title: 'ESP security associations', head: ['Flow', 'SPI', 'Judgement', 'Confidence', 'Why', 'Deciding frames'],
+    rows: r.esp.map((e) => [e.flow, e.spi, e.verdict === 'null' ? 'NULL encryption' : e.verdict, e.confidence, e.reasons.join(' '), e.decidingFrames.slice(0, 8).join(', ')]),
+    empty: 'no ESP',
+  });
+  return sections;
+}
+
+export function renderVerifyTable(reports: VerifyReport[]): string {
+  return reports.map((r) => renderSectionsTable(`Encryption verdicts: ${r.file}`, verifySections(r))).join('\n');
+}
+
+export function renderVerifyMarkdown(reports: VerifyReport[]): string {
+  return reports.map((r) => renderSectionsMarkdown(`Encryption verdicts: ${r.file}`, verifySections(r))).join('\n');
+}
+
+export function renderVerifyJson(reports: VerifyReport[]): string {
+  return JSON.stringify(verifyDocument(reports), null, 2) + '\n';
+}
