@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import type { ClassifiedFlow } from '../../../src/classify/classified-flow.js';
+import { NO_PREFIXES } from '../../../src/classify/prefixes.js';
+import { verify } from '../../../src/rules/verdicts.js';
+import type { IkeNegotiation } from '../../../src/app/ike-negotiations.js';
+import { hex } from '../../../src/util/bytes.js';
+import { ascii, concat, ip6, tpkt, x224ConnectionRequest } from '../../helpers/build.js';
+import { CLIENT_A, CLIENT_B, ciphertext, flow, nullTcp, withSa } from '../../helpers/flows.js';
+
+function run(flows: ClassifiedFlow[], negotiations: IkeNegotiation[] = []) {
+  const byId = new Map(flows.map((r) => [r.flow.id, r]));
+  return verify({ flows, negotiations, prefixes: NO_PREFIXES, service: { raPorts: [] }, flowById: (id) => byId.get(id) });
+}
+
+/** An RA session's first client bytes: TPKT + X.224 CR with a cookie and RDP_NEG_REQ. */
+function rdpFacts(r: ClassifiedFlow, frame: number): void {
+  r.flow.rdp = { request: { frame, cookie: 'novice', requestedProtocols: 1 }, confirm: { frame: frame + 1, selectedProtocol: 1, failureCode: null, failureName: null } };
+}
+
+describe('verdicts on hand-built flows', () => {
+  it('clear Remote Assistance: session and pair are clear, the isolation audit lists it', () => {
+    const ra = flow({ proto: 6, aPort: 49500, bPort: 49750, first: 10, last: 40, syn: 10, synAck: 11, origPackets: 15, respPackets: 16, origPayload: 900, respPayload: 5000 });
+    rdpFacts(ra, 13);
+    const v = run([ra]);
+    expect(v.sessions).toHaveLength(1);
+    expect(v.sessions[0]).toMatchObject({ verdict: 'clear', state: 'established', service: { name: 'remote-assistance' } });
+    expect(v.sessions[0]!.service.basis).toMatch(/dynamic port 49750.*mstshash=novice.*TLS/);
+    expect(v.sessions[0]!.notes.join(' ')).toMatch(/RDP itself negotiated TLS.*never instead of it/);
+    expect(v.pairs[0]).toMatchObject({ verdict: 'clear' });
+    expect(v.isolation).toHaveLength(1);
+    expect(v.isolation[0]!.frames).toContain(10);
+  });
+
+  it('AH carrying TCP: integrity-only (the payload is readable)', () => {
+    const ra = flow({ proto: 6, aPort: 49500, bPort: 3389, first: 5, last: 30, syn: 5, synAck: 6, origPackets: 10, respPackets: 10, origPayload: 500, respPayload: 800, ahPackets: 20 });
+    const v = run([ra]);
+    expect(v.sessions[0]).toMatchObject({ verdict: 'integrity-only', service: { name: 'remote-assistance' } });
+    expect(v.pairs[0]!.verdict).toBe('integrity-only');
+    expect(v.isolation).toEqual([]);
+  });
+
+  it('encrypted ESP both ways: the pair is encrypted, no session is claimed as Remote Assistance', () => {
+    const e = flow({ proto: 50, first: 20, last: 60, origPackets: 20, respPackets: 20 });
+    withSa(e, 0x1111, true, ciphertext(20, 100), 20);
+    withSa(e, 0x2222, false, ciphertext(20, 200), 21);
+    const v = run([e]);
+    expect(v.sessions).toEqual([]);
+    expect(v.pairs[0]).toMatchObject({ verdict: 'encrypted', service: { name: 'unknown' } });
+    expect(v.pairs[0]!.service.basis).toMatch(/cannot be observed/);
+    expect(v.pairs[0]!.path.join(' ')).toMatch(/SPI 0x00001111 A→B: ciphertext; SPI 0x00002222 B→A: ciphertext/);
+    expect(v.pairs[0]!.notes.join(' ')).toMatch(/established before the capture started/);
+    expect(v.pairs[0]!.decidingFrames.length).toBeGreaterThan(0);
+  });
+
+  it('rekeyed SPIs mid-session: every SA is judged, the pair stays encrypted', () => {
+    const e = flow({ proto: 50, first: 1, last: 80, origPackets: 40, respPackets: 40 });
+    withSa(e, 0x1111, true, ciphertext(10, 1), 1);
+    withSa(e, 0x2222, false, ciphertext(10, 50), 2);
+    withSa(e, 0x3333, true, ciphertext(10, 99), 40);
+    withSa(e, 0x4444, false, ciphertext(10, 150), 41);
+    const v = run([e]);
+    expect(v.esp).toHaveLength(4);
+    expect(v.pairs[0]!.verdict).toBe('encrypted');
+    expect(v.pairs[0]!.reasons).toHaveLength(4);
+  });
+
+  it('ESP one way and clear the other way: clear', () => {
+    const e = flow({ proto: 50, first: 1, last: 20, origPackets: 10, respPackets: 0 });
+    withSa(e, 0x1111, true, ciphertext(10, 7), 1);
+    const back = flow({ proto: 17, a: CLIENT_B, b: CLIENT_A, aPort: 3540, bPort: 3540, first: 3, last: 19, origPackets: 9, origPayload: 900 });
+    const v = run([e, back]);
+    expect(v.pairs).toHaveLength(1);
+    expect(v.pairs[0]!.verdict).toBe('clear');
+    expect(v.pairs[0]!.notes.join(' ')).toMatch(/ESP ciphertext/);
+  });
+
+  it('ESP in one direction only, never answered: failed, and says so', () => {
+    const e = flow({ proto: 50, first: 1, last: 9, origPackets: 5, respPackets: 0 });
+    withSa(e, 0x1111, true, ciphertext(5, 3), 1);
+    const v = run([e]);
+    expect(v.pairs[0]!.verdict).toBe('failed');
+    expect(v.pairs[0]!.reasons[0]).toMatch(/one direction only/);
+  });
+
+  it('ESP-NULL carrying Remote Assistance: integrity-only, and the session is read from the plaintext', () => {
+    const e = flow({ proto: 50, first: 100, last: 140, origPackets: 3, respPackets: 0 });
+    // TPKT + X.224 CR with a cookie and RDP_NEG_REQ (type 1, length 8, requestedProtocols TLS).
+    const cr = tpkt(x224ConnectionRequest(concat(ascii('Cookie: mstshash=novice\r\n'), Uint8Array.of(1, 0, 8, 0, 1, 0, 0, 0))));
+    withSa(e, 0x0eeee001, true, nullTcp(3, CLIENT_A, CLIENT_B, 12, cr), 100);
+    const v = run([e]);
+    expect(v.pairs[0]!.verdict).toBe('integrity-only');
+    const s = v.sessions.find((x) => x.service.name === 'remote-assistance');
+    expect(s).toBeDefined();
+    expect(s).toMatchObject({ verdict: 'integrity-only', protocol: 'tcp' });
+    expect(s!.path.join(' ')).toMatch(/NULL encryption, 12-byte ICV/);
+    expect(s!.service.basis).toMatch(/mstshash=novice/);
+  });
+
+  it('an unanswered clear SYN with no IPsec: failed, with the frames', () => {
+    const syn = flow({ proto: 6, aPort: 49500, bPort: 49750, first: 3, last: 9, syn: 3, origPackets: 3 });
+    const v = run([syn]);
+    expect(v.sessions[0]).toMatchObject({ verdict: 'failed', state: 'unanswered' });
+    expect(v.pairs[0]!.verdict).toBe('failed');
+    expect(v.pairs[0]!.decidingFrames).toContain(3);
+  });
+
+  it('ICMPv6 administratively prohibited: failed, code named', () => {
+    const syn = flow({ proto: 6, aPort: 49500, bPort: 49750, first: 3, last: 4, syn: 3, origPackets: 1 });
+    syn.flow.icmpErrors = [{ frame: 4, version: 6, type: 1, code: 1, towardsOrig: true }];
+    const v = run([syn]);
+    expect(v.sessions[0]).toMatchObject({ verdict: 'failed', state: 'unreachable' });
+    expect(v.sessions[0]!.reasons[0]).toMatch(/administratively prohibited.*frame 4/);
+  });
+
+  it('a failed AuthIP negotiation and nothing else: failed, with the negotiation as the cause', () => {
+    const ike = flow({ proto: 17, aPort: 500, bPort: 500, first: 1, last: 5, origPackets: 3, origPayload: 600, isakmp: 3 });
+    const neg = {
+      protocol: 'AuthIP', initiator: { address: hex(ip6(CLIENT_A)), port: 500 }, responder: { address: hex(ip6(CLIENT_B)), port: 500 },
+      initiatorSpi: '01', responderSpi: '00', flowIds: [ike.flow.id], messages: [], authMethods: ['Kerberos'], gss: [],
+      vendorIds: { initiator: [], responder: [] }, notifyErrors: [], firstFrame: 1, lastFrame: 5,
+      outcome: { state: 'no-response', reason: 'Main Mode #1 sent 3 times (frames 1, 3, 5), never answered', frames: [1, 3, 5] },
+    } as unknown as IkeNegotiation;
+    const v = run([ike], [neg]);
+    expect(v.sessions).toEqual([]);
+    expect(v.pairs[0]!.verdict).toBe('failed');
+    expect(v.pairs[0]!.reasons.join(' ')).toMatch(/AuthIP negotiation between them ended no-response/);
+  });
+
+  it('ESP cut by the snaplen: inconclusive, and why', () => {
+    const e = flow({ proto: 50, first: 1, last: 20, origPackets: 10, respPackets: 10 });
+    withSa(e, 0x1111, true, ciphertext(10, 1), 1, true);
+    withSa(e, 0x2222, false, ciphertext(10, 2), 2, true);
+    const v = run([e]);
+    expect(v.pairs[0]!.verdict).toBe('inconclusive');
+    expect(v.pairs[0]!.reasons[0]).toMatch(/snaplen/);
+  });
+
+  it('the same session seen twice (two interfaces, or tunnel and NIC) counts once', () => {
+    const one = flow({ proto: 6, aPort: 49500, bPort: 49750, first: 10, last: 20, syn: 10, synAck: 11, origPackets: 5, respPackets: 5, origPayload: 100 });
+    const twin = flow({ proto: 6, aPort: 49500, bPort: 49750, first: 10, last: 20, syn: 10, synAck: 11, origPackets: 5, respPackets: 5, origPayload: 100, parent: 999, carriedBy: 'ip-https' });
+    const v = run([one, twin]);
+    expect(v.sessions).toHaveLength(1);
+    expect(v.sessions[0]!.flows.sort()).toEqual([one.flow.id, twin.flow.id].sort());
+    expect(v.pairs).toHaveLength(1);
+  });
+
+  it('neighbour discovery and IKE are not isolation violations', () => {
+    const nd = flow({ proto: 58, first: 1, last: 2, origPackets: 1, respPackets: 1, icmpTypes: (1 << (135 - 115)) | (1 << (136 - 115)) });
+    const ike = flow({ proto: 17, aPort: 500, bPort: 500, first: 3, last: 8, origPackets: 3, respPackets: 3, isakmp: 6, origPayload: 900 });
+    const e = flow({ proto: 50, first: 9, last: 20, origPackets: 5, respPackets: 5 });
+    withSa(e, 0x1111, true, ciphertext(5, 1), 9);
+    withSa(e, 0x2222, false, ciphertext(5, 2), 10);
+    const v = run([nd, ike, e]);
+    expect(v.isolation).toEqual([]);
+    expect(v.pairs[0]!.verdict).toBe('encrypted');
+  });
+});
+
+describe('no false assurance', () => {
+  // Whatever encrypted ESP is also present, clear or integrity-only traffic between the clients must
+  // never leave the pair (or any session) judged encrypted: the worst error a compliance tool can make.
+  const weak: [string, () => ClassifiedFlow[]][] = [
+    ['clear RA', () => { const r = flow({ proto: 6, aPort: 1, bPort: 49750, syn: 1, synAck: 2, origPackets: 4, respPackets: 4, origPayload: 10 }); rdpFacts(r, 3); return [r]; }],
+    ['AH RA', () => [flow({ proto: 6, aPort: 1, bPort: 3389, syn: 1, synAck: 2, origPackets: 4, respPackets: 4, origPayload: 10, ahPackets: 8 })]],
+    ['ESP-NULL RA', () => { const e = flow({ proto: 50, origPackets: 3 }); withSa(e, 5, true, nullTcp(3, CLIENT_A, CLIENT_B, 16), 1); return [e]; }],
+    ['clear UDP', () => [flow({ proto: 17, aPort: 3540, bPort: 3540, origPackets: 2, respPackets: 2, origPayload: 50 })]],
+    ['clear ICMPv6 echo', () => [flow({ proto: 58, origPackets: 1, respPackets: 1, icmpTypes: 1 << (128 - 115) })]],
+  ];
+  for (const [name, make] of weak) {
+    for (const withEncrypted of [false, true]) {
+      it(`${name}${withEncrypted ? ' beside encrypted ESP' : ''} is never judged encrypted`, () => {
+        const flows = make();
+        if (withEncrypted) {
+          const e = flow({ proto: 50, origPackets: 10, respPackets: 10 });
+          withSa(e, 0x9999, true, ciphertext(10, 77), 50);
+          withSa(e, 0x8888, false, ciphertext(10, 88), 51);
+          flows.push(e);
+        }
+        const v = run(flows);
+        for (const r of [...v.sessions, ...v.pairs]) expect(r.verdict, `${r.kind}: ${r.reasons.join(' ')}`).not.toBe('encrypted');
+        expect(v.pairs.some((p) => p.verdict === 'clear' || p.verdict === 'integrity-only')).toBe(true);
+      });
+    }
+  }
+});
