@@ -42,6 +42,15 @@ export interface VerifyResult {
 
 const ND_TYPES = [133, 134, 135, 136, 137];
 const IKE_PORTS = [500, 4500];
+/**
+ * Link-local name resolution (LLMNR, mDNS) and DHCPv6: infrastructure, not a session between clients.
+ * Unprotected, it is still an isolation-policy finding; it does not decide a pair's verdict.
+ */
+const INFRASTRUCTURE_UDP_PORTS = [5355, 5353, 546, 547];
+
+function isInfrastructure(flow: Flow): boolean {
+  return flow.proto === 17 && (INFRASTRUCTURE_UDP_PORTS.includes(flow.origPort) || INFRASTRUCTURE_UDP_PORTS.includes(flow.respPort));
+}
 
 function ep(address: Uint8Array, port: number): Endpoint {
   return { address, port };
@@ -105,7 +114,17 @@ export function verify(input: VerifyInput): VerifyResult {
     bucket.flows.push(r);
   }
   const result: VerifyResult = { sessions: [], pairs: [], isolation: [], capture: captureJudgements(input), esp: [] };
-  for (const bucket of buckets.values()) judgePair(bucket, input, result);
+  for (const bucket of buckets.values()) {
+    // Neighbour discovery alone (e.g. with the DA server's link-local address) is not two clients talking.
+    if (bucket.flows.every((r) => isNdOnly(r.flow))) continue;
+    // A is the side that opened the first real conversation (not a name-resolution answer or ND).
+    const opener = bucket.flows.find((r) => !isNdOnly(r.flow) && !isInfrastructure(r.flow));
+    if (opener) {
+      bucket.a = opener.flow.origAddr;
+      bucket.b = opener.flow.respAddr;
+    }
+    judgePair(bucket, input, result);
+  }
   result.sessions.sort((x, y) => x.firstFrame - y.firstFrame);
   result.pairs.sort((x, y) => x.firstFrame - y.firstFrame);
   result.isolation.sort((x, y) => x.frames[0]! - y.frames[0]!);
@@ -141,8 +160,10 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
   }
   const ah = flows.filter((r) => r.flow.ahPackets > 0);
   const ike = flows.filter((r) => isIke(r.flow));
-  const others = flows.filter((r) => r.flow.proto !== 50 && !isIke(r.flow) && !isNdOnly(r.flow) && espSas(r.flow).length === 0);
+  const unprotectable = flows.filter((r) => r.flow.proto !== 50 && !isIke(r.flow) && !isNdOnly(r.flow) && espSas(r.flow).length === 0);
+  const others = unprotectable.filter((r) => !isInfrastructure(r.flow));
   const clear = others.filter((r) => r.flow.packets > r.flow.ahPackets);
+  const clearInfrastructure = unprotectable.filter((r) => isInfrastructure(r.flow) && r.flow.packets > r.flow.ahPackets);
   const negotiations = linkNegotiations(a, b, input.negotiations);
   const base = (rs: ClassifiedFlow[]): string[] => carrierPath(rs[0]!, input);
 
@@ -159,7 +180,7 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
     if (e.j.verdict === 'null') result.sessions.push(...nullSessions(e.r, e.sa, e.j, input, negotiations));
   }
   // Isolation policy: unicast link-local traffic between clients must be IPsec-protected (ND and IKE excepted).
-  for (const r of clear) {
+  for (const r of [...clear, ...clearInfrastructure]) {
     const f = r.flow;
     if (addressClassName(f.origAddr, input.prefixes) !== 'link-local' && addressClassName(f.respAddr, input.prefixes) !== 'link-local') continue;
     const frames = [f.firstFrame, ...(f.origDataFrame ? [f.origDataFrame] : []), ...(f.respDataFrame ? [f.respDataFrame] : []), f.lastFrame];
@@ -169,7 +190,11 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
       frames: [...new Set(frames)],
     });
   }
-  result.pairs.push(pairRecord(a, b, flows, esp, ah, ike, clear, negotiations, input, base(flows)));
+  const pair = pairRecord(a, b, flows, esp, ah, ike, clear, negotiations, input, base(flows));
+  if (clearInfrastructure.length > 0) {
+    pair.notes.push(`name resolution or DHCPv6 went without IPsec (frames ${clearInfrastructure.map((r) => r.flow.firstFrame).join(', ')}): an isolation-policy finding, not a session`);
+  }
+  result.pairs.push(pair);
 }
 
 function protoName(p: number): string {
