@@ -3,7 +3,7 @@
 import { AnomalyRecorder } from './anomalies/recorder.js';
 import type { IkeNegotiation } from './app/ike-negotiations.js';
 import type { NameMap } from './app/names.js';
-import { RecordKind } from './capture/frame.js';
+import { Direction, Frame, RecordKind } from './capture/frame.js';
 import { readCapture, type CaptureResult, type ReadOptions } from './capture/open.js';
 import { parsePrefix, classifyAddress, AddressClass, type BytePrefix, type DaPrefixes } from './classify/prefixes.js';
 import type { ClassifiedFlow } from './classify/classified-flow.js';
@@ -11,7 +11,7 @@ import { classifyTransition } from './classify/transition.js';
 import { trafficClass, TRAFFIC_CLASSES, type TrafficClass } from './classify/traffic-class.js';
 import { dissectSafely } from './decode/dissect.js';
 import { PacketView } from './decode/packet-view.js';
-import { AppDispatch, type RouterAdvertisement } from './flow/app-dispatch.js';
+import { AppDispatch, type QueuedInnerPacket, type RouterAdvertisement } from './flow/app-dispatch.js';
 import type { Flow } from './flow/flow.js';
 import { DEFAULT_FLOW_OPTIONS, FlowTracker } from './flow/flow-tracker.js';
 import { hex, u16be } from './util/bytes.js';
@@ -30,6 +30,8 @@ export interface AnalyzeOptions {
   ipHttpsPrefixes?: string[];
   nat64Prefixes?: string[];
   read?: ReadOptions;
+  /** Called for every IPv6 packet taken out of an IP-HTTPS tunnel, after it went through the decoder and the flows. */
+  onInnerPacket?: (p: QueuedInnerPacket) => void;
 }
 
 /** A finished flow with its classification. */
@@ -105,11 +107,39 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     },
     (e, v, f) => app.onTransport(e, v, f),
   );
+  // The IPv6 inside IP-HTTPS goes through the same decoder and flows as a child of its carrier flow,
+  // numbered by the outer frame that delivered its last byte.
+  const innerView = new PacketView(anomalies);
+  const innerFrame = new Frame();
+  innerFrame.kind = RecordKind.Packet;
+  innerFrame.hasTs = true;
+  innerFrame.linkType = 229;
+  const drainInner = (): void => {
+    for (let k = 0; k < app.inner.length; k++) {
+      const q = app.inner[k]!;
+      const bytes = q.packet.bytes;
+      innerFrame.number = q.packet.lastFrame;
+      innerFrame.tsSec = q.sec;
+      innerFrame.tsNsec = q.nsec;
+      innerFrame.capLen = innerFrame.wireLen = bytes.length;
+      innerFrame.interfaceId = q.interfaceId;
+      innerFrame.direction = q.packet.fromClient === (q.carrier.origPort !== 443) ? Direction.Outbound : Direction.Inbound;
+      dissectSafely(innerView, innerFrame, bytes);
+      tracker.onPacket(innerView, innerFrame, q.carrier.id, 'ip-https');
+      options.onInnerPacket?.(q);
+    }
+    app.inner.length = 0;
+  };
+  let lastFrame = 0;
   const capture = await readCapture(path, (f, buf) => {
+    lastFrame = f.number;
     if (f.kind !== RecordKind.Packet) return;
     dissectSafely(view, f, buf);
     tracker.onPacket(view, f);
+    if (app.inner.length > 0) drainInner();
   }, { ...options.read, anomalies });
+  app.finishTunnels(lastFrame);
+  drainInner();
   tracker.finishAll();
 
   const prefixes: DaPrefixes = { ...userPrefixes, ipHttps: [...userPrefixes.ipHttps, ...learntIpHttpsPrefixes(app.advertisedPrefixes, parents, capture)] };

@@ -120,6 +120,18 @@ export const A = {
   HttpHeadTooLong: 385,
   HttpBadConnectTarget: 386,
   HttpStreamGap: 387,
+  // IP-HTTPS tunnel reader (src/app/iphttps.ts): inner IPv6 packets of NULL-cipher IP-HTTPS connections, codes 420–449
+  IpHttpsTcpGap: 420,
+  IpHttpsReassemblyWindowFull: 421,
+  IpHttpsReassemblyBudgetExhausted: 422,
+  IpHttpsTlsResync: 423,
+  IpHttpsRecordShorterThanMac: 424,
+  IpHttpsIpv6Resync: 425,
+  IpHttpsHttpHeadMissing: 426,
+  IpHttpsHttpHeadTooLong: 427,
+  IpHttpsChangeCipherSpecMissing: 428,
+  IpHttpsStreamEndsMidPacket: 429,
+  IpHttpsInnerPacketOverMtu: 430,
 } as const;
 export type AnomalyCode = (typeof A)[keyof typeof A];
 
@@ -238,6 +250,17 @@ const DEFS: readonly AnomalyDef[] = [
   { code: A.HttpHeadTooLong, id: 'http.head_too_long', layer: 'http', kind: 'unsupported', severity: 'low', text: 'An HTTP head that does not end within the 16 KiB held per direction.' },
   { code: A.HttpBadConnectTarget, id: 'http.bad_connect_target', layer: 'http', kind: 'malformed', severity: 'low', text: 'A proxy CONNECT request whose target is not host:port (RFC 9110 §9.3.6).' },
   { code: A.HttpStreamGap, id: 'http.stream_gap', layer: 'http', kind: 'truncated', severity: 'low', text: 'A TCP segment is missing from the capture (or arrived out of order) before the HTTP head was complete.' },
+  { code: A.IpHttpsTcpGap, id: 'iphttps.tcp_gap', layer: 'iphttps', kind: 'truncated', severity: 'low', text: 'Bytes of an IP-HTTPS stream are missing from the capture (a TCP gap); the inner packets in them are lost and the reader resynchronises after them.' },
+  { code: A.IpHttpsReassemblyWindowFull, id: 'iphttps.reassembly_window_full', layer: 'iphttps', kind: 'unsupported', severity: 'low', text: 'More out-of-order bytes of an IP-HTTPS stream than its 256 KiB window holds; the hole before them was given up as a gap.' },
+  { code: A.IpHttpsReassemblyBudgetExhausted, id: 'iphttps.reassembly_budget_exhausted', layer: 'iphttps', kind: 'unsupported', severity: 'medium', text: 'The reassembly memory shared by all IP-HTTPS streams of the capture (16 MiB) was used up; a hole was given up as a gap instead of waiting for its bytes.' },
+  { code: A.IpHttpsTlsResync, id: 'iphttps.tls_resync', layer: 'iphttps', kind: 'malformed', severity: 'low', text: 'The TLS record layer of an IP-HTTPS stream lost its place (after a gap, or at a record header that is not plausible); bytes were skipped to the next pair of plausible record headers.' },
+  { code: A.IpHttpsRecordShorterThanMac, id: 'iphttps.record_shorter_than_mac', layer: 'iphttps', kind: 'malformed', severity: 'medium', text: 'A TLS record after ChangeCipherSpec shorter than the MAC of the NULL cipher suite; the record layer resynchronises.' },
+  { code: A.IpHttpsIpv6Resync, id: 'iphttps.ipv6_resync', layer: 'iphttps', kind: 'malformed', severity: 'low', text: 'The plaintext of an IP-HTTPS stream lost its IPv6 framing (lost bytes, or a packet that does not start with version 6); bytes were skipped to the next plausible IPv6 header.' },
+  { code: A.IpHttpsHttpHeadMissing, id: 'iphttps.http_head_missing', layer: 'iphttps', kind: 'suspicious', severity: 'low', text: 'The first plaintext of an IP-HTTPS direction is not its HTTP head (POST from the client, HTTP/ from the server, MS-IPHTTPS §3.1.5.2); it is read as IPv6 packets.' },
+  { code: A.IpHttpsHttpHeadTooLong, id: 'iphttps.http_head_too_long', layer: 'iphttps', kind: 'unsupported', severity: 'low', text: 'No empty line ends the HTTP head of an IP-HTTPS direction within 8 KiB; the reader gives up on it and looks for IPv6 packets.' },
+  { code: A.IpHttpsChangeCipherSpecMissing, id: 'iphttps.change_cipher_spec_missing', layer: 'iphttps', kind: 'truncated', severity: 'low', text: 'A direction of an IP-HTTPS stream ended without a ChangeCipherSpec; none of its bytes could be read as inner packets.' },
+  { code: A.IpHttpsStreamEndsMidPacket, id: 'iphttps.stream_ends_mid_packet', layer: 'iphttps', kind: 'truncated', severity: 'info', text: 'The capture ends inside an inner IPv6 packet (or the HTTP head) of an IP-HTTPS stream; the partial packet is dropped.' },
+  { code: A.IpHttpsInnerPacketOverMtu, id: 'iphttps.inner_packet_over_mtu', layer: 'iphttps', kind: 'suspicious', severity: 'info', text: 'An inner IPv6 packet longer than the 1280-byte IP-HTTPS link MTU (MS-IPHTTPS §3.1.5.2); it is read whole.' },
 ];
 
 /** One more than the largest code; sizes the recorder's typed arrays. */

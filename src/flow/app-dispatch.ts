@@ -9,6 +9,8 @@ import { parseRpcBind } from '../app/dcerpc.js';
 import { parseDnsMessage, type DnsMessageFacts, type NameProtocol } from '../app/dns.js';
 import { parseRdpConfirm, parseRdpRequest } from '../app/rdp.js';
 import { HttpSession } from '../app/http.js';
+import { IpHttpsTunnel, type InnerPacket } from '../app/iphttps.js';
+import { ReassemblyBudget } from '../app/tcp-reassembly.js';
 import { IkeNegotiationTracker } from '../app/ike-negotiations.js';
 import { parseIsakmp } from '../app/isakmp.js';
 import { NameMap } from '../app/names.js';
@@ -29,6 +31,20 @@ const MAX_ADVERTISED_PREFIXES = 1000;
 const MAX_DNS_MESSAGES = 5000;
 const MAX_RPC_BINDS = 8;
 
+/** An IPv6 packet taken out of an IP-HTTPS connection, waiting to go through the decoder and the flows. */
+export interface QueuedInnerPacket {
+  packet: InnerPacket;
+  /** The IP-HTTPS flow that carried it. */
+  carrier: Flow;
+  /** Time and interface of the outer frame that delivered its last byte. */
+  sec: number;
+  nsec: number;
+  interfaceId: number;
+}
+
+/** Outer frames remembered per capture for the time of inner packets (only the most recent are looked up). */
+const FRAME_TIMES = 4096;
+
 /** A Router Advertisement prefix with who sent it. */
 export interface RouterAdvertisement extends AdvertisedPrefix {
   /** Hex of the 16-byte source address (the router) and the flow it came on. */
@@ -41,6 +57,16 @@ export class AppDispatch {
   readonly names = new NameMap();
   readonly advertisedPrefixes: RouterAdvertisement[] = [];
   readonly dnsMessages: (DnsMessageFacts & { flowId: number })[] = [];
+  /** Inner packets emitted by IP-HTTPS tunnels, drained by the pipeline after each outer frame. */
+  readonly inner: QueuedInnerPacket[] = [];
+  /** Every IP-HTTPS tunnel opened, so the pipeline can finish them at the end of the capture. */
+  readonly tunnels: Flow[] = [];
+  private readonly budget = new ReassemblyBudget();
+  /** Ring of recent outer frames: number → time and interface, for the time of an inner packet's last byte. */
+  private readonly frameNumbers = new Int32Array(FRAME_TIMES).fill(-1);
+  private readonly frameSec = new Float64Array(FRAME_TIMES);
+  private readonly frameNsec = new Float64Array(FRAME_TIMES);
+  private readonly frameIface = new Int32Array(FRAME_TIMES);
   /** Application anomalies are folded into the capture's recorder. */
   private readonly anomalies: AnomalyRecorder;
 
@@ -84,10 +110,50 @@ export class AppDispatch {
     if (flow.tls !== null && !flow.tls.done) {
       flow.tls.feed(fromOrig, seq, v.buf, start, end, f.number);
       flow.tlsAnomaliesCounted = this.fold(flow.tls.facts.anomalies, flow.tlsAnomaliesCounted);
+    }
+    // IP-HTTPS with a NULL suite: from the ServerHello on, every segment also feeds the tunnel reader,
+    // which finds the records itself and hands out the IPv6 packets inside (MS-IPHTTPS §3.1.5.3).
+    const sh = flow.tls?.facts.serverHello ?? null;
+    if (flow.ipHttps === null && sh !== null && sh.nullCipher && sh.macLength !== null) {
+      const carrier = flow;
+      flow.ipHttps = new IpHttpsTunnel(sh.macLength, (packet) => this.queueInner(packet, carrier), this.budget);
+      this.tunnels.push(flow);
+    }
+    if (flow.ipHttps !== null) {
+      this.rememberFrame(f);
+      flow.ipHttps.feed(fromOrig, seq, v.buf, start, end, f.number);
+      flow.ipHttpsAnomaliesCounted = this.fold(flow.ipHttps.anomalies, flow.ipHttpsAnomaliesCounted);
     } else if (flow.tls === null && flow.http !== null && !flow.http.done) {
       flow.http.feed(fromOrig, seq, v.buf, start, end, f.number);
       flow.httpAnomaliesCounted = this.fold(flow.http.facts.anomalies, flow.httpAnomaliesCounted);
     }
+  }
+
+  /** Ends every IP-HTTPS tunnel at the end of the capture: what its reorder windows still hold comes out. */
+  finishTunnels(lastFrame: number): void {
+    for (const flow of this.tunnels) {
+      flow.ipHttps!.finish(lastFrame);
+      flow.ipHttpsAnomaliesCounted = this.fold(flow.ipHttps!.anomalies, flow.ipHttpsAnomaliesCounted);
+    }
+  }
+
+  private rememberFrame(f: Frame): void {
+    const i = f.number % FRAME_TIMES;
+    this.frameNumbers[i] = f.number;
+    this.frameSec[i] = f.tsSec;
+    this.frameNsec[i] = f.tsNsec;
+    this.frameIface[i] = f.interfaceId;
+  }
+
+  /** The time of the frame that carried the packet's last byte (protocols.md §1.3 step 4), else the carrier's last time. */
+  private queueInner(packet: InnerPacket, carrier: Flow): void {
+    const i = packet.lastFrame % FRAME_TIMES;
+    const known = this.frameNumbers[i] === packet.lastFrame;
+    this.inner.push({
+      packet, carrier,
+      sec: known ? this.frameSec[i]! : carrier.lastSec, nsec: known ? this.frameNsec[i]! : carrier.lastNsec,
+      interfaceId: known ? this.frameIface[i]! : 0,
+    });
   }
 
   private rdp(flow: Flow, fromOrig: boolean, v: PacketView, start: number, end: number, f: Frame): void {

@@ -68,11 +68,14 @@ export class FlowTracker {
     return this.nextId;
   }
 
-  /** Updates the flows of one decoded frame. */
-  onPacket(v: PacketView, f: Frame): void {
+  /**
+   * Updates the flows of one decoded frame. A packet taken out of a tunnel the decoder cannot enter by
+   * itself (the IPv6 inside IP-HTTPS) comes with its carrier flow and how it was carried.
+   */
+  onPacket(v: PacketView, f: Frame, carrier = -1, carrierKind = ''): void {
     if (f.hasTs) this.table.expire(f.tsSec);
-    let parent = -1;
-    let carriedBy = '';
+    let parent = carrier;
+    let carriedBy = carrierKind;
     let i = 0;
     while (i < v.count) {
       const kind = v.kind[i]!;

@@ -2,6 +2,7 @@
 
 import type { RpcBind } from '../app/dcerpc.js';
 import type { HttpSession } from '../app/http.js';
+import type { IpHttpsTunnel } from '../app/iphttps.js';
 import type { RdpFacts } from '../app/rdp.js';
 import type { TlsSession } from '../app/tls.js';
 import type { SaStats } from './sa.js';
@@ -79,6 +80,9 @@ export class Flow {
   /** Application sessions fed until their facts are complete (TCP only). */
   tls: TlsSession | null = null;
   http: HttpSession | null = null;
+  /** The IPv6 packets inside an IP-HTTPS connection with a NULL cipher suite (MS-IPHTTPS §3.1.5.3). */
+  ipHttps: IpHttpsTunnel | null = null;
+  ipHttpsAnomaliesCounted = 0;
   /** The RDP connection start (X.224 Connection Request / Confirm), when the flow carries one. */
   rdp: RdpFacts | null = null;
   /** DCE/RPC interfaces bound on this flow (Offer Remote Assistance binds IRASrv). */

@@ -86,7 +86,7 @@ function carrierPath(r: ClassifiedFlow, input: VerifyInput): string[] {
     const via = child.carriedBy === 'teredo' ? `udp/${p.respPort === 3544 || p.origPort === 3544 ? 3544 : p.respPort} teredo`
       : child.carriedBy === 'proto41' ? `protocol 41 ${p.tunnelKind || '6in4'}` : child.carriedBy === 'ip-https'
         ? `tcp/${p.respPort} tls(${p.tls?.facts.serverHello?.cipherSuiteName ?? '?'}) ip-https` : child.carriedBy;
-    out.unshift(`ipv${p.family} ${addressClassName(p.origAddr, input.prefixes)}`, via);
+    out.unshift(p.family === 4 ? 'ipv4' : `ipv6 ${addressClassName(p.origAddr, input.prefixes)}`, via);
     child = p;
     parent = p.parent >= 0 ? input.flowById(p.parent) : undefined;
   }
@@ -150,14 +150,19 @@ function captureJudgements(input: VerifyInput): CaptureJudgement[] {
 function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult): void {
   const { a, b } = bucket;
   const flows = bucket.flows;
-  const esp: { r: ClassifiedFlow; sa: SaStats; j: EspJudgement }[] = [];
+  // One SA seen twice (on the tunnel interface and inside IP-HTTPS, or on two interfaces) is judged from the
+  // view with the most complete samples and counted once.
+  const bySa = new Map<string, { r: ClassifiedFlow; sa: SaStats; j: EspJudgement }>();
   for (const r of flows) {
     for (const sa of espSas(r.flow)) {
       const j = judgeEsp(sa);
-      esp.push({ r, sa, j });
       result.esp.push({ flow: r.flow.id, spi: sa.spi, fromOrig: sa.fromOrig, judgement: j });
+      const key = `${sa.spi}|${sameAddress(sa.fromOrig ? r.flow.origAddr : r.flow.respAddr, a)}`;
+      const seen = bySa.get(key);
+      if (!seen || j.completeSamples > seen.j.completeSamples) bySa.set(key, { r, sa, j });
     }
   }
+  const esp = [...bySa.values()].sort((x, y) => x.sa.firstFrame - y.sa.firstFrame);
   const ah = flows.filter((r) => r.flow.ahPackets > 0);
   const ike = flows.filter((r) => isIke(r.flow));
   const unprotectable = flows.filter((r) => r.flow.proto !== 50 && !isIke(r.flow) && !isNdOnly(r.flow) && espSas(r.flow).length === 0);
@@ -197,6 +202,11 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
   result.pairs.push(pair);
 }
 
+function sameAddress(x: Uint8Array, y: Uint8Array): boolean {
+  for (let i = 0; i < 16; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
 function protoName(p: number): string {
   return p === 6 ? 'tcp' : p === 17 ? 'udp' : p === 58 ? 'icmpv6' : p === 50 ? 'esp' : p === 51 ? 'ah' : `protocol ${p}`;
 }
@@ -232,7 +242,8 @@ function sessionRecord(group: ClassifiedFlow[], input: VerifyInput, negotiations
     verdict = 'integrity-only';
   } else {
     path.push(protoName(f.proto), 'no IPsec');
-    const clearPackets = group.reduce((n, r) => n + r.flow.packets - r.flow.ahPackets, 0);
+    // One session seen twice (two interfaces, or the tunnel interface and inside IP-HTTPS) is counted once.
+    const clearPackets = Math.max(...group.map((r) => r.flow.packets - r.flow.ahPackets));
     reasons.push(`${clearPackets} packet(s) of this ${protoName(f.proto).toUpperCase()} session travel without IPsec (frames ${firstFrame}–${lastFrame})${ahSome ? ', although some others carry AH' : ''}`);
     verdict = 'clear';
   }
@@ -314,7 +325,7 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
   const firstEsp = esp.length > 0 ? Math.min(...esp.map((e) => e.sa.firstFrame)) : 0;
   let verdict: Verdict;
   if (esp.length > 0) {
-    const parts = esp.map((e) => `SPI ${spiText(e.sa.spi)} ${e.sa.fromOrig === (e.r.flow.origAddr === a) ? 'A→B' : 'B→A'}: ${e.j.verdict === 'null' ? 'NULL encryption' : e.j.verdict === 'encrypted' ? 'ciphertext' : 'undetermined'}`);
+    const parts = esp.map((e) => `SPI ${spiText(e.sa.spi)} ${e.sa.fromOrig === sameAddress(e.r.flow.origAddr, a) ? 'A→B' : 'B→A'}: ${e.j.verdict === 'null' ? 'NULL encryption' : e.j.verdict === 'encrypted' ? 'ciphertext' : 'undetermined'}`);
     path.push(`esp (${parts.join('; ')})`);
   } else if (ah.length > 0) path.push(`ah (integrity only)`);
   else path.push('no IPsec');
@@ -322,7 +333,7 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
   const nullSas = esp.filter((e) => e.j.verdict === 'null');
   const undetermined = esp.filter((e) => e.j.verdict === 'inconclusive');
   const encrypted = esp.filter((e) => e.j.verdict === 'encrypted');
-  const directions = new Set(esp.map((e) => (e.r.flow.origAddr === a) === e.sa.fromOrig));
+  const directions = new Set(esp.map((e) => sameAddress(e.r.flow.origAddr, a) === e.sa.fromOrig));
   const answered = flows.some((r) => r.flow.proto !== 58 && r.flow.respPackets > 0);
   // AH that carried something: data, an established session, or ICMPv6; a failed AH attempt is only a note.
   const ahData = ah.filter((r) => {
