@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
 import { runDecode, type DecodeOptions } from './decode.js';
+import { runExtract } from './extract.js';
 import { runInfo } from './info.js';
 import { runSummary } from './summary.js';
 import { runVerify } from './verify.js';
@@ -60,6 +61,15 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
     .option('--strict', 'also exit 1 when a session failed or a verdict is inconclusive', false))
     .action(async (files: string[], opts: { format: 'table' | 'json' | 'md'; raPort: number[]; strict: boolean } & AnalysisFlags) => {
       setCode(await runVerify(files, { format: opts.format, strict: opts.strict, raPorts: opts.raPort, analyze: analysisOptions(opts) }, io.out, io.err));
+    });
+
+  addAnalysisOptions(program
+    .command('extract')
+    .description('write the IPv6 packets carried inside NULL-cipher IP-HTTPS as pcapng (raw IPv6), with the outer frames in each packet comment')
+    .argument('<capture>', "capture file (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
+    .requiredOption('-o, --output <file>', "pcapng file to write ('-' for standard output)"))
+    .action(async (file: string, opts: { output: string } & AnalysisFlags) => {
+      setCode(await runExtract(file, { output: opts.output, analyze: analysisOptions(opts) }, io.err));
     });
 
   program

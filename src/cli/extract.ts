@@ -1,0 +1,73 @@
+/** `da-audit extract`: the IPv6 packets inside NULL-cipher IP-HTTPS as a pcapng of raw IPv6 (LINKTYPE_IPV6) for Wireshark. */
+
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { analyze, type AnalyzeOptions } from '../analyze.js';
+import { NANOSECONDS } from '../capture/timestamp.js';
+import { PcapngWriter } from '../capture/writer.js';
+import { addressText } from '../report/format.js';
+import { VERSION } from '../version.js';
+import { reportCaptureProblems, type Writer } from './diagnostics.js';
+import { ExitCode } from './exit-codes.js';
+
+export interface ExtractOptions {
+  output: string;
+  analyze: AnalyzeOptions;
+}
+
+/** Buffers the writer's output and writes it in large pieces (to a file, or to stdout for '-'). */
+class FileSink {
+  private readonly fd: number;
+  private parts: Uint8Array[] = [];
+  private size = 0;
+  constructor(path: string) {
+    this.fd = path === '-' ? 1 : openSync(path, 'w');
+  }
+  readonly write = (chunk: Uint8Array): void => {
+    this.parts.push(chunk);
+    this.size += chunk.length;
+    if (this.size >= 1 << 20) this.flush();
+  };
+  flush(): void {
+    if (this.size === 0) return;
+    writeSync(this.fd, Buffer.concat(this.parts));
+    this.parts = [];
+    this.size = 0;
+  }
+  close(): void {
+    this.flush();
+    if (this.fd !== 1) closeSync(this.fd);
+  }
+}
+
+export async function runExtract(file: string, opts: ExtractOptions, err: Writer): Promise<ExitCode> {
+  const sink = new FileSink(opts.output);
+  const w = new PcapngWriter(sink.write);
+  w.section({ application: `da-audit ${VERSION} extract`, comments: [`IPv6 packets carried inside NULL-cipher IP-HTTPS connections of ${file}`] });
+  w.interface({ linkType: 229, name: 'ip-https-inner', description: 'IPv6 taken out of IP-HTTPS (MS-IPHTTPS §3.1.5.3)', tsResolution: NANOSECONDS });
+  let packets = 0;
+  const analysis = await analyze(file, {
+    ...opts.analyze,
+    read: { hash: false },
+    onInnerPacket: (q) => {
+      const c = q.carrier;
+      const dir = q.packet.fromClient ? 'client → server' : 'server → client';
+      const frames = q.packet.frames.length > 8 ? `${q.packet.frames.slice(0, 8).join(', ')}, …` : q.packet.frames.join(', ');
+      w.packet({ sec: q.sec, nsec: q.nsec }, q.packet.bytes, {
+        flags: q.packet.fromClient === (c.origPort !== 443) ? 2 : 1,
+        comments: [`outer frame${q.packet.frames.length > 1 ? 's' : ''} ${frames}; IP-HTTPS flow ${c.id} ${addressText(c.origAddr)}:${c.origPort} ↔ ${addressText(c.respAddr)}:${c.respPort}, ${dir}`],
+      });
+      packets++;
+    },
+  });
+  sink.close();
+  reportCaptureProblems(analysis.capture, err);
+  if (packets === 0) {
+    const opaque = analysis.flows.filter((r) => r.label.transition === 'ip-https' && r.flow.tls?.facts.serverHello && !r.flow.tls.facts.serverHello.nullCipher);
+    err(`da-audit: warning: ${file}: no IPv6 extracted: ${opaque.length > 0
+      ? `the IP-HTTPS connection(s) use ${opaque.map((r) => r.flow.tls!.facts.serverHello!.cipherSuiteName).join(', ')}, whose records cannot be read without keys`
+      : 'no IP-HTTPS connection with a NULL cipher suite in the capture'}`);
+  } else {
+    err(`da-audit: ${packets} IPv6 packet(s) extracted to ${opts.output === '-' ? 'standard output' : opts.output}`);
+  }
+  return analysis.capture.error !== null || analysis.capture.warnings.length > 0 ? ExitCode.Input : ExitCode.Ok;
+}
