@@ -24,6 +24,32 @@ export interface VerifyInput {
   flowById: (id: number) => ClassifiedFlow | undefined;
 }
 
+/** The client-authentication mode of each IP-HTTPS connection (MS-IPHTTPS §3.2.1), from its TLS handshake. */
+function ipHttpsModes(input: VerifyInput): { mode: 'certificates' | 'none'; frame: number; flow: number }[] {
+  const out: { mode: 'certificates' | 'none'; frame: number; flow: number }[] = [];
+  for (const r of input.flows) {
+    const tls = r.flow.tls?.facts;
+    if (r.label.transition !== 'ip-https' || !tls || tls.ipHttpsAuthMode === null) continue;
+    out.push({ mode: tls.ipHttpsAuthMode, frame: tls.certificateRequestFrame ?? tls.serverHelloDoneFrame ?? tls.serverHello?.frame ?? r.flow.firstFrame, flow: r.flow.id });
+  }
+  return out;
+}
+
+/**
+ * Why link-local unicast between clients may go unanswered over IP-HTTPS: in authentication mode None the
+ * server drops every link-local unicast packet from a client unless it is addressed to the server itself
+ * (MS-IPHTTPS §3.2.5.2.2; protocols.md §1.5, §7 row 7).
+ */
+function modeNoneCause(input: VerifyInput, a: Uint8Array, b: Uint8Array): { reason: string; frames: number[] } | null {
+  if (addressClassName(a, input.prefixes) !== 'link-local' || addressClassName(b, input.prefixes) !== 'link-local') return null;
+  const none = ipHttpsModes(input).filter((m) => m.mode === 'none');
+  if (none.length === 0) return null;
+  return {
+    frames: none.map((m) => m.frame),
+    reason: `the IP-HTTPS server does not authenticate clients (authentication mode None: no CertificateRequest in the handshake of flow ${none.map((m) => `${m.flow}, frame ${m.frame}`).join('; ')}); in that mode it drops link-local unicast between clients (MS-IPHTTPS §3.2.5.2.2), so a session over fe80:: cannot be established. Fix: enable IP-HTTPS client certificate authentication (Certificates mode) on the DirectAccess server, or connect to the other client's global IP-HTTPS address`,
+  };
+}
+
 /** A judgement that covers the whole capture (e.g. an opaque IP-HTTPS carrier). */
 export interface CaptureJudgement {
   verdict: Verdict;
@@ -249,6 +275,8 @@ function sessionRecord(group: ClassifiedFlow[], input: VerifyInput, negotiations
   }
   if (state && failedStates.includes(state.state)) {
     reasons.unshift(`no session was established: ${state.reason}`);
+    const cause = state.state === 'unanswered' ? modeNoneCause(input, f.origAddr, f.respAddr) : null;
+    if (cause) reasons.splice(1, 0, `likely cause: ${cause.reason}`);
     verdict = 'failed';
     notes.push(verdict === 'failed' && !ahAll ? 'the attempt itself travelled without IPsec' : 'the attempt was protected by AH only');
   }
@@ -392,6 +420,12 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
       if (failedNeg) {
         reasons.push(`the ${failedNeg.protocol} negotiation between them ended ${failedNeg.outcome}: ${failedNeg.reason}`);
         deciding.push(...failedNeg.frames);
+      }
+      const unanswered = states.some((x) => x.s.state === 'unanswered') || (failedNeg?.outcome === 'no-response');
+      const cause = unanswered ? modeNoneCause(input, a, b) : null;
+      if (cause) {
+        reasons.push(`likely cause: ${cause.reason}`);
+        deciding.push(...cause.frames);
       }
     } else {
       verdict = 'inconclusive';
