@@ -21,19 +21,22 @@ function isNamePort(p: number): boolean {
 }
 
 /**
- * First match wins: what the flow carries (IKE, ESP, AH, DNS), then what kind of carrier it is (the
+ * First match wins: what the flow carries (ESP in UDP, IKE, ESP, AH, DNS), then what kind of carrier it is (the
  * transition technology, for the outer flow of a tunnel), then its addresses. A tunnelled packet thus
  * counts twice: once in its carrier's row (e.g. Teredo) and once in the row of what it carries (e.g. ESP,
  * link-local, or "tunnelled IPv6").
  */
 export function trafficClass(flow: Flow, label: TransitionLabel): TrafficClass {
+  // NAT traversal runs IKE and ESP on the same UDP 4500 port pair (RFC 3948 §2): such a flow is the SA's data
+  // path, so its ESP decides, else the IKE_AUTH and later exchanges would hide every ESP-in-UDP packet.
+  if (flow.proto === 17 && hasEsp(flow)) return 'ESP-in-UDP';
   if (flow.isakmpMessages > 0) return 'IKE/AuthIP';
   if (flow.proto === 50) return 'ESP';
-  if (flow.proto === 17 && hasEsp(flow)) return 'ESP-in-UDP';
   if (flow.ahPackets > 0) return 'AH';
   if (flow.dnsMessages > 0 || (flow.proto === 17 && (isNamePort(flow.origPort) || isNamePort(flow.respPort)))) return 'DNS';
   if (flow.family === 6 && (isLinkLocal(flow.origAddr) || isLinkLocal(flow.respAddr))) return 'link-local';
-  if (flow.carriedBy !== '') return 'tunnelled IPv6';
+  // Inside a carrier, or captured on the tunnel interface itself: what a tunnel carries, not the tunnel.
+  if (flow.carriedBy !== '' || label.byAddress === true) return 'tunnelled IPv6';
   switch (label.transition) {
     case 'ip-https': return 'IP-HTTPS';
     case 'teredo': return 'Teredo';

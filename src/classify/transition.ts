@@ -20,6 +20,11 @@ export interface TransitionLabel {
   transition: Transition;
   confidence: Confidence;
   reasons: Reason[];
+  /**
+   * True when the technology was read from the addresses of IPv6 captured on the tunnel interface itself
+   * (no carrier in the capture): the flow is tunnelled traffic, not a tunnel's outer flow.
+   */
+  byAddress?: boolean;
 }
 
 export interface TransitionContext {
@@ -120,7 +125,7 @@ export function classifyTransition(flow: Flow, parent: Flow | null, ctx: Transit
       : a === AddressClass.Isatap || b === AddressClass.Isatap ? 'isatap' : a === AddressClass.IpHttps || b === AddressClass.IpHttps ? 'ip-https' : null;
     if (hint) {
       // Seen on the tunnel interface itself: no carrier in the capture, the address tells the technology.
-      return { transition: hint, confidence: 'likely', reasons: [{ text: `IPv6 with a ${hint} address, captured on the tunnel interface (no carrier in the capture)`, frames: first }] };
+      return { transition: hint, confidence: 'likely', byAddress: true, reasons: [{ text: `IPv6 with a ${hint} address, captured on the tunnel interface (no carrier in the capture)`, frames: first }] };
     }
     return { transition: 'native-ipv6', confidence: 'certain', reasons: [{ text: 'IPv6 not tunnelled', frames: first }] };
   }

@@ -129,7 +129,7 @@ export function buildSummary(a: Analysis, topN = 10): SummaryReport {
     trafficClasses: TRAFFIC_CLASSES.map((c) => ({ class: c, ...a.classes[c] })),
     servers: servers(flows, ref),
     clients: clients(flows, ref, a),
-    transitions: flows.filter((r) => r.flow.parent < 0 && ['ip-https', 'teredo', '6to4', 'isatap', '6in4', 'ip-in-ip'].includes(r.label.transition))
+    transitions: flows.filter((r) => r.flow.parent < 0 && r.label.byAddress !== true && ['ip-https', 'teredo', '6to4', 'isatap', '6in4', 'ip-in-ip'].includes(r.label.transition))
       .map((r) => ({
         flow: r.flow.id, transition: r.label.transition, confidence: r.label.confidence,
         client: withPort(r.flow.origAddr, r.flow.origPort), server: withPort(r.flow.respAddr, r.flow.respPort), reasons: r.label.reasons,
@@ -149,7 +149,8 @@ function servers(flows: FlowResult[], ref: (a: Uint8Array) => AddressRef): Serve
   const out = new Map<string, ServerEndpoint>();
   for (const r of flows) {
     const f = r.flow;
-    if (f.parent >= 0) continue;
+    // Only a tunnel's outer flow leads to a server; IPv6 labelled by its addresses is what a tunnel carries.
+    if (f.parent >= 0 || r.label.byAddress === true) continue;
     let role: ServerEndpoint['role'] | null = null;
     let addr = f.respAddr;
     let port: number | null = f.respPort;
@@ -217,7 +218,7 @@ function clients(flows: FlowResult[], ref: (a: Uint8Array) => AddressRef, a: Ana
   for (const r of flows) {
     const f = r.flow;
     // Outer side: the host that opens transition tunnels is a DirectAccess client.
-    if (f.parent < 0 && ['ip-https', 'teredo', '6to4', 'isatap'].includes(r.label.transition)) {
+    if (f.parent < 0 && r.label.byAddress !== true && ['ip-https', 'teredo', '6to4', 'isatap'].includes(r.label.transition)) {
       if (r.label.transition !== 'teredo' || f.respPort === 3544 || f.origPort !== 3544) touch(f.origAddr, `${r.label.transition} (carrier)`, r);
       continue;
     }
@@ -242,7 +243,8 @@ function sas(flows: FlowResult[], ref: (a: Uint8Array) => AddressRef): SaRow[] {
       out.push({
         protocol: sa.protocol === 'esp' ? 'ESP' : 'AH', spi: `0x${sa.spi.toString(16).padStart(8, '0')}`,
         from: ref(sa.fromOrig ? f.origAddr : f.respAddr), to: ref(sa.fromOrig ? f.respAddr : f.origAddr),
-        carriedBy: f.proto === 17 ? 'udp/4500' : f.carriedBy || (f.family === 4 ? 'ipv4' : 'ipv6'),
+        // ESP in UDP (RFC 3948) is named by its port; AH protecting a UDP flow is carried by IP like any AH.
+        carriedBy: sa.protocol === 'esp' && f.proto === 17 ? `udp/${f.respPort}` : f.carriedBy || (f.family === 4 ? 'ipv4' : 'ipv6'),
         packets: sa.packets, bytes: sa.bytes, firstFrame: sa.firstFrame, lastFrame: sa.lastFrame, flow: f.id,
       });
     }
