@@ -71,7 +71,7 @@ export function ciphertext(n: number, seed: number, len = 120): Uint8Array[] {
 }
 
 /** ESP-NULL packets carrying a TCP session from `src` to `dst`; the first data packet holds `firstData`. */
-export function nullTcp(n: number, src: string, dst: string, icv: number, firstData = new Uint8Array(0)): Uint8Array[] {
+export function nullTcp(n: number, src: string, dst: string, icv: number, firstData: Uint8Array = new Uint8Array(0)): Uint8Array[] {
   const ep = { src, dst };
   return Array.from({ length: n }, (_, i) => {
     const seg = tcp(ep, { sport: 49500, dport: 49750, seq: 1000 + i, flags: i === 0 ? TcpFlag.SYN : TcpFlag.ACK | TcpFlag.PSH }, i === 1 ? firstData : new Uint8Array(0));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgeEsp, randomness, readAsNull } from '../../../src/classify/esp-null.js';
-import { SaStats, type EspSample } from '../../../src/flow/sa.js';
+import { SaStats } from '../../../src/flow/sa.js';
 import { concat, esp, espNullBody, icmpv6, ip6, ipv4, Prng, Proto, tcp, TcpFlag, u32, udp } from '../../helpers/build.js';
 
 const A = 'fe80::8d4:1c2b:3a4d:5e6f';
@@ -26,7 +26,7 @@ function saWith(packets: Uint8Array[], opts: { complete?: boolean; src?: string;
   return sa;
 }
 
-function nullTcp(seq: number, icv: number, payload = new Uint8Array(0), iv = new Uint8Array(0)): Uint8Array {
+function nullTcp(seq: number, icv: number, payload: Uint8Array = new Uint8Array(0), iv: Uint8Array = new Uint8Array(0)): Uint8Array {
   const seg = tcp(EP, { sport: 49500, dport: 49750, seq, flags: payload.length ? TcpFlag.ACK | TcpFlag.PSH : TcpFlag.SYN }, payload);
   return esp(0x1a2b3c4d, seq, concat(iv, espNullBody(seg, Proto.TCP, icv, seq)));
 }
