@@ -337,7 +337,7 @@ function authipFailed(w: Work): IkeOutcome | null {
   const gss = w.neg.gss.find((g) => g.status.code !== 0 || g.tokenKind === 'KRB-ERROR');
   if (gss) {
     const krb = gss.kerberos?.errorCode !== null && gss.kerberos?.errorCode !== undefined
-      ? ` a KRB-ERROR ${gss.kerberos.errorName ?? gss.kerberos.errorCode}` : '';
+      ? `${gss.status.code !== 0 ? ' and' : ''} a KRB-ERROR ${gss.kerberos.errorName ?? gss.kerberos.errorCode}` : '';
     const status = gss.status.code !== 0 ? ` GSS status ${gss.status.name ?? 'error'} (${gss.status.hex})` : '';
     return {
       state: 'failed-after-authentication',

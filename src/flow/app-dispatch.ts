@@ -12,7 +12,7 @@ import { HttpSession } from '../app/http.js';
 import { IpHttpsTunnel, type InnerPacket } from '../app/iphttps.js';
 import { ReassemblyBudget } from '../app/tcp-reassembly.js';
 import { IkeNegotiationTracker } from '../app/ike-negotiations.js';
-import { parseIsakmp } from '../app/isakmp.js';
+import { parseIsakmp, type IsakmpMessage } from '../app/isakmp.js';
 import { NameMap } from '../app/names.js';
 import { raPrefixes, type AdvertisedPrefix } from '../app/ndp.js';
 import { TlsSession } from '../app/tls.js';
@@ -30,6 +30,7 @@ import type { TransportEvent } from './flow-tracker.js';
 const MAX_ADVERTISED_PREFIXES = 1000;
 const MAX_DNS_MESSAGES = 5000;
 const MAX_RPC_BINDS = 8;
+const RECENT_IKE = 1024;
 
 /** An IPv6 packet taken out of an IP-HTTPS connection, waiting to go through the decoder and the flows. */
 export interface QueuedInnerPacket {
@@ -67,6 +68,8 @@ export class AppDispatch {
   private readonly frameSec = new Float64Array(FRAME_TIMES);
   private readonly frameNsec = new Float64Array(FRAME_TIMES);
   private readonly frameIface = new Int32Array(FRAME_TIMES);
+  /** Recent IKE messages (content key → flow and time), to drop copies of one message seen on two paths. */
+  private readonly recentIke = new Map<string, { flow: number; time: number }>();
   /** Application anomalies are folded into the capture's recorder. */
   private readonly anomalies: AnomalyRecorder;
 
@@ -171,6 +174,7 @@ export class AppDispatch {
         const msg = parseIsakmp(v.buf, v.start[i]!, v.end[i]!, f.number);
         if (msg === null) return;
         flow.isakmpMessages++;
+        if (this.isCopy(msg, v.buf, v.start[i]!, v.end[i]!, flow, f)) return;
         for (const id of msg.anomalies) this.foldId(id, f.number);
         const sport = u16be(v.buf, v.start[t]!);
         const dport = u16be(v.buf, v.start[t]! + 2);
@@ -188,6 +192,23 @@ export class AppDispatch {
         return;
       }
     }
+  }
+
+  /**
+   * The same IKE message captured twice — on the tunnel interface and inside IP-HTTPS, or at two pktmon
+   * components — is one message: seen again within a second on another flow, it is not added again. A copy on
+   * the same flow is a retransmission, which the negotiation must see (an unanswered Main Mode #1 repeats).
+   */
+  private isCopy(msg: IsakmpMessage, buf: Uint8Array, start: number, end: number, flow: Flow, f: Frame): boolean {
+    let h = 0x811c9dc5;
+    for (let k = start; k < end; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
+    const key = `${msg.initiatorSpi}|${msg.responderSpi}|${msg.messageId}|${end - start}|${h >>> 0}`;
+    const seen = this.recentIke.get(key);
+    const now = f.tsSec + f.tsNsec / 1e9;
+    if (seen && seen.flow !== flow.id && Math.abs(now - seen.time) < 1) return true;
+    if (this.recentIke.size >= RECENT_IKE) this.recentIke.delete(this.recentIke.keys().next().value!);
+    this.recentIke.set(key, { flow: flow.id, time: now });
+    return false;
   }
 
   private dns(flow: Flow, v: PacketView, i: number, f: Frame, protocol: NameProtocol): void {
