@@ -104,8 +104,10 @@ export class AppDispatch {
     const app = t + 1 < v.count ? v.kind[t + 1]! : Layer.None;
     if (flow.tls === null) {
       // TLS on 443, or wherever a record or hello was located (IP-HTTPS may use another port, or a
-      // proxy's CONNECT tunnel, in which case HTTP came first).
-      if (app === Layer.Tls || (flow.http === null && (flow.origPort === Port.Https || flow.respPort === Port.Https))) flow.tls = new TlsSession();
+      // proxy's CONNECT tunnel, in which case HTTP came first). After a CONNECT the client's next bytes are
+      // the tunnel's (RFC 9110 §9.3.6): a handshake record starts TLS even on a port the decoder takes for HTTP (80).
+      const afterConnect = fromOrig && flow.http?.facts.connect != null && b[start] === 22 && b[start + 1] === 3;
+      if (app === Layer.Tls || afterConnect || (flow.http === null && (flow.origPort === Port.Https || flow.respPort === Port.Https))) flow.tls = new TlsSession();
       else if (flow.http === null && app === Layer.Http) flow.http = new HttpSession();
     }
     // The sequence number of the first payload byte: a SYN consumes one.

@@ -58,10 +58,10 @@ export interface ServiceOptions {
 
 /**
  * Accept as Remote Assistance when: the client's first payload is an RDP X.224 Connection Request
- * (TPKT 03 00 + 0xE0, MS-RDPBCGR §2.2.1.1) — on a client pair that is Remote Assistance unless
- * Remote Desktop was reconfigured (protocols.md §5.5); or the port is 3389 / --ra-port. Helper
- * traffic: a DCE/RPC bind to IRASrv (Offer RA), PNRP UDP 3540, SSDP UDP 1900 / TCP 2869.
- * Never claim Remote Assistance from nothing.
+ * (TPKT 03 00 + 0xE0, MS-RDPBCGR §2.2.1.1), or the server's is a Connection Confirm (0xD0, §2.2.1.2) —
+ * on a client pair that is Remote Assistance unless Remote Desktop was reconfigured (protocols.md §5.5);
+ * or the port is 3389 / --ra-port. Helper traffic: a DCE/RPC bind to IRASrv (Offer RA), PNRP UDP 3540,
+ * SSDP UDP 1900 / TCP 2869. Never claim Remote Assistance from nothing.
  */
 export function identifyService(flow: Flow, opts: ServiceOptions): Service {
   const req = flow.rdp?.request ?? null;
@@ -74,9 +74,12 @@ export function identifyService(flow: Flow, opts: ServiceOptions): Service {
       parts.push(conf.failureCode !== null ? `refused by the server with RDP_NEG_FAILURE ${conf.failureName ?? conf.failureCode} (frame ${conf.frame})`
         : `confirmed with ${rdpProtocolNames(conf.selectedProtocol ?? 0).join(' + ')} (frame ${conf.frame})`);
     }
-    const port = flow.respPort;
-    const where = port === 3389 ? 'on port 3389 (Remote Desktop, or Remote Assistance before Vista)' : `on dynamic port ${port}, where msra.exe listens`;
-    return { name: 'remote-assistance', basis: `RDP connection ${where}: ${parts.join(', ')}`, frames: [req.frame, ...(conf ? [conf.frame] : [])] };
+    return { name: 'remote-assistance', basis: `RDP connection ${rdpWhere(flow.respPort)}: ${parts.join(', ')}`, frames: [req.frame, ...(conf ? [conf.frame] : [])] };
+  }
+  if (conf) {
+    // Only an RDP server answers with an X.224 Connection Confirm (MS-RDPBCGR §2.2.1.2): the request went unseen (e.g. in ESP).
+    const answer = conf.failureCode !== null ? `RDP_NEG_FAILURE ${conf.failureName ?? conf.failureCode}` : `selecting ${rdpProtocolNames(conf.selectedProtocol ?? 0).join(' + ')}`;
+    return { name: 'remote-assistance', basis: `the server's first bytes are an RDP X.224 Connection Confirm (frame ${conf.frame}, ${answer}), its request not seen in clear: RDP connection ${rdpWhere(flow.respPort)}`, frames: [conf.frame] };
   }
   const ports = [flow.respPort, flow.origPort];
   const raPort = ports.find((p) => p === 3389 || opts.raPorts.includes(p));
@@ -93,6 +96,10 @@ export function identifyService(flow: Flow, opts: ServiceOptions): Service {
   const named = ports.map((p) => PORT_NAMES[p]).find((n) => n !== undefined);
   if (named) return { name: named, basis: `port ${ports.find((p) => PORT_NAMES[p] === named)}`, frames: [flow.firstFrame] };
   return { name: 'unknown', basis: `no signature or known port (${flow.origPort} → ${flow.respPort})`, frames: [flow.firstFrame] };
+}
+
+function rdpWhere(port: number): string {
+  return port === 3389 ? 'on port 3389 (Remote Desktop, or Remote Assistance before Vista)' : `on dynamic port ${port}, where msra.exe listens`;
 }
 
 /** RDP's own security, reported beside the IPsec verdict (never instead of it). */

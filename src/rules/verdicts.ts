@@ -98,6 +98,18 @@ function isIke(flow: Flow): boolean {
     && !(flow.sas?.some((s) => s.protocol === 'esp') ?? false);
 }
 
+/** ICMPv6 error types (RFC 4443 §3), as Flow.icmpTypes bits: destination unreachable, packet too big, time exceeded, parameter problem. */
+const ICMPV6_ERROR_BITS = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4);
+
+/**
+ * An ICMPv6 flow of errors only, each matched to the packet it quotes in a flow of this pair (frames in
+ * `errorFrames`): an answer about that flow, whose state says what it did (e.g. "unreachable"), not a session.
+ */
+function isErrorAnswer(flow: Flow, errorFrames: number[]): boolean {
+  if (flow.proto !== 58 || flow.icmpTypes === 0 || (flow.icmpTypes & ~ICMPV6_ERROR_BITS) !== 0) return false;
+  return errorFrames.filter((n) => n >= flow.firstFrame && n <= flow.lastFrame).length >= flow.packets;
+}
+
 function espSas(flow: Flow): SaStats[] {
   return flow.sas?.filter((s) => s.protocol === 'esp') ?? [];
 }
@@ -191,7 +203,9 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
   const esp = [...bySa.values()].sort((x, y) => x.sa.firstFrame - y.sa.firstFrame);
   const ah = flows.filter((r) => r.flow.ahPackets > 0);
   const ike = flows.filter((r) => isIke(r.flow));
-  const unprotectable = flows.filter((r) => r.flow.proto !== 50 && !isIke(r.flow) && !isNdOnly(r.flow) && espSas(r.flow).length === 0);
+  const errorFrames = flows.flatMap((r) => r.flow.icmpErrors?.map((e) => e.frame) ?? []);
+  const answers = flows.filter((r) => isErrorAnswer(r.flow, errorFrames));
+  const unprotectable = flows.filter((r) => r.flow.proto !== 50 && !isIke(r.flow) && !isNdOnly(r.flow) && espSas(r.flow).length === 0 && !answers.includes(r));
   const others = unprotectable.filter((r) => !isInfrastructure(r.flow));
   const clear = others.filter((r) => r.flow.packets > r.flow.ahPackets);
   const clearInfrastructure = unprotectable.filter((r) => isInfrastructure(r.flow) && r.flow.packets > r.flow.ahPackets);
@@ -207,11 +221,10 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
   }
   for (const group of sessionGroups.values()) result.sessions.push(sessionRecord(group, input, negotiations, base(group)));
   // Sessions inside ESP-NULL: the plaintext shows their ports and first bytes.
-  for (const e of esp) {
-    if (e.j.verdict === 'null') result.sessions.push(...nullSessions(e.r, e.sa, e.j, input, negotiations));
-  }
+  const inNull = nullSessions(esp.filter((e) => e.j.verdict === 'null'), input, negotiations);
+  result.sessions.push(...inNull);
   // Isolation policy: unicast link-local traffic between clients must be IPsec-protected (ND and IKE excepted).
-  for (const r of [...clear, ...clearInfrastructure]) {
+  for (const r of [...clear, ...clearInfrastructure, ...answers]) {
     const f = r.flow;
     if (addressClassName(f.origAddr, input.prefixes) !== 'link-local' && addressClassName(f.respAddr, input.prefixes) !== 'link-local') continue;
     const frames = [f.firstFrame, ...(f.origDataFrame ? [f.origDataFrame] : []), ...(f.respDataFrame ? [f.respDataFrame] : []), f.lastFrame];
@@ -221,7 +234,7 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
       frames: [...new Set(frames)],
     });
   }
-  const pair = pairRecord(a, b, flows, esp, ah, ike, clear, negotiations, input, base(flows));
+  const pair = pairRecord(a, b, flows, esp, ah, ike, clear, negotiations, input, base(flows), inNull.map((x) => x.service));
   if (clearInfrastructure.length > 0) {
     pair.notes.push(`name resolution or DHCPv6 went without IPsec (frames ${clearInfrastructure.map((r) => r.flow.firstFrame).join(', ')}): an isolation-policy finding, not a session`);
   }
@@ -296,49 +309,62 @@ function sessionRecord(group: ClassifiedFlow[], input: VerifyInput, negotiations
   };
 }
 
-/** Sessions readable inside an ESP-NULL SA: inner TCP/UDP ports and, for RDP, the Connection Request. */
-function nullSessions(r: ClassifiedFlow, sa: SaStats, j: EspJudgement, input: VerifyInput, negotiations: NegotiationLink[]): VerdictRecord[] {
-  const f = r.flow;
-  const byPorts = new Map<string, { readings: NullReading[]; rdp: RdpRequest | null; sport: number; dport: number; proto: number }>();
-  for (const reading of j.readings) {
-    const sample = sa.samples.find((s) => s.frame === reading.frame);
-    if (!sample || (reading.nextHeader !== 6 && reading.nextHeader !== 17)) continue;
-    const b = sample.bytes;
-    const sport = u16be(b, reading.payloadStart);
-    const dport = u16be(b, reading.payloadStart + 2);
-    const key = `${reading.nextHeader}|${Math.min(sport, dport)}|${Math.max(sport, dport)}`;
-    const entry = byPorts.get(key) ?? { readings: [], rdp: null, sport, dport, proto: reading.nextHeader };
-    entry.readings.push(reading);
-    if (reading.nextHeader === 6 && entry.rdp === null) {
-      const hl = (b[reading.payloadStart + 12]! >> 4) * 4;
-      entry.rdp = parseRdpRequest(b, reading.payloadStart + hl, reading.payloadEnd, reading.frame);
+/**
+ * Sessions readable inside ESP-NULL SAs: inner TCP/UDP ports and, for RDP, the Connection Request. The two SAs of
+ * one connection (one per direction) show one session, oriented from the sender of the Connection Request, else
+ * from the sender of its first packet.
+ */
+function nullSessions(sas: { r: ClassifiedFlow; sa: SaStats; j: EspJudgement }[], input: VerifyInput, negotiations: NegotiationLink[]): VerdictRecord[] {
+  interface Side { r: ClassifiedFlow; src: Uint8Array; dst: Uint8Array; sport: number; dport: number; frame: number }
+  const byPorts = new Map<string, { proto: number; readings: NullReading[]; rdp: RdpRequest | null; rdpSide: Side | null; first: Side; sas: typeof sas }>();
+  for (const e of sas) {
+    const f = e.r.flow;
+    for (const reading of e.j.readings) {
+      const sample = e.sa.samples.find((x) => x.frame === reading.frame);
+      if (!sample || (reading.nextHeader !== 6 && reading.nextHeader !== 17)) continue;
+      const b = sample.bytes;
+      const side: Side = {
+        r: e.r, src: e.sa.fromOrig ? f.origAddr : f.respAddr, dst: e.sa.fromOrig ? f.respAddr : f.origAddr,
+        sport: u16be(b, reading.payloadStart), dport: u16be(b, reading.payloadStart + 2), frame: reading.frame,
+      };
+      const key = `${reading.nextHeader}|${Math.min(side.sport, side.dport)}|${Math.max(side.sport, side.dport)}`;
+      const entry = byPorts.get(key) ?? { proto: reading.nextHeader, readings: [], rdp: null, rdpSide: null, first: side, sas: [] };
+      entry.readings.push(reading);
+      if (!entry.sas.includes(e)) entry.sas.push(e);
+      if (side.frame < entry.first.frame) entry.first = side;
+      if (reading.nextHeader === 6 && entry.rdp === null) {
+        const hl = (b[reading.payloadStart + 12]! >> 4) * 4;
+        entry.rdp = parseRdpRequest(b, reading.payloadStart + hl, reading.payloadEnd, reading.frame);
+        if (entry.rdp !== null) entry.rdpSide = side;
+      }
+      byPorts.set(key, entry);
     }
-    byPorts.set(key, entry);
   }
   const out: VerdictRecord[] = [];
   for (const s of byPorts.values()) {
     const frames = s.readings.map((x) => x.frame);
-    const fromOrig = sa.fromOrig;
-    const src = fromOrig ? f.origAddr : f.respAddr;
-    const dst = fromOrig ? f.respAddr : f.origAddr;
+    const from = s.rdpSide ?? s.first;
+    const f = from.r.flow;
     const service: Service = s.rdp
       ? { name: 'remote-assistance', basis: `the plaintext inside the ESP-NULL packet of frame ${s.rdp.frame} is an RDP X.224 Connection Request${s.rdp.cookie ? ` (Cookie: mstshash=${s.rdp.cookie})` : ''}`, frames: [s.rdp.frame] }
-      : identifyService({ ...f, proto: s.proto, origPort: s.sport, respPort: s.dport, rdp: null, rpcBinds: null } as Flow, input.service);
+      : identifyService({ ...f, proto: s.proto, origPort: from.sport, respPort: from.dport, rdp: null, rpcBinds: null } as Flow, input.service);
+    const spis = s.sas.map((e) => `SPI ${spiText(e.sa.spi)}, NULL encryption, ${e.j.reading?.icvLength ?? '?'}-byte ICV`);
     out.push({
-      kind: 'session', a: ep(src, s.sport), b: ep(dst, s.dport), protocol: protoName(s.proto), service, state: null,
-      path: [...carrierPath(r, input), `ipv6 ${addressClassName(f.origAddr, input.prefixes)}`, `esp (SPI ${spiText(sa.spi)}, NULL encryption, ${j.reading?.icvLength ?? '?'}-byte ICV)`, protoName(s.proto)],
+      kind: 'session', a: ep(from.src, from.sport), b: ep(from.dst, from.dport), protocol: protoName(s.proto), service, state: null,
+      path: [...carrierPath(from.r, input), `ipv6 ${addressClassName(f.origAddr, input.prefixes)}`, `esp (${spis.join('; ')})`, protoName(s.proto)],
       verdict: 'integrity-only',
-      reasons: [`the session travels in ESP with NULL encryption (SPI ${spiText(sa.spi)}): ${j.reasons[0]}`],
-      notes: [], firstFrame: Math.min(...frames), lastFrame: Math.max(...frames), decidingFrames: j.decidingFrames,
+      reasons: s.sas.map((e) => `the session travels in ESP with NULL encryption (SPI ${spiText(e.sa.spi)}): ${e.j.reasons[0]}`),
+      notes: [], firstFrame: Math.min(...frames), lastFrame: Math.max(...frames), decidingFrames: [...new Set(s.sas.flatMap((e) => e.j.decidingFrames))],
       evidence: frames.map((frame) => ({ frame, what: 'ESP-NULL packet whose plaintext shows this session' })),
-      negotiations, flows: [f.id],
+      negotiations, flows: [...new Set(s.sas.map((e) => e.r.flow.id))],
     });
   }
   return out;
 }
 
 function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: { r: ClassifiedFlow; sa: SaStats; j: EspJudgement }[],
-  ah: ClassifiedFlow[], ike: ClassifiedFlow[], clear: ClassifiedFlow[], negotiations: NegotiationLink[], input: VerifyInput, carriers: string[]): VerdictRecord {
+  ah: ClassifiedFlow[], ike: ClassifiedFlow[], clear: ClassifiedFlow[], negotiations: NegotiationLink[], input: VerifyInput, carriers: string[],
+  sessionServices: Service[]): VerdictRecord {
   const reasons: string[] = [];
   const notes: string[] = [];
   const deciding: number[] = [];
@@ -357,7 +383,7 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
     path.push(`esp (${parts.join('; ')})`);
   } else if (ah.length > 0) path.push(`ah (integrity only)`);
   else path.push('no IPsec');
-  const service = pairService(flows, input, esp.length > 0);
+  const service = pairService(flows, input, esp.length > 0, sessionServices);
   const nullSas = esp.filter((e) => e.j.verdict === 'null');
   const undetermined = esp.filter((e) => e.j.verdict === 'inconclusive');
   const encrypted = esp.filter((e) => e.j.verdict === 'encrypted');
@@ -456,9 +482,12 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
   };
 }
 
-/** What the pair's traffic is: Remote Assistance when any visible session says so; never from nothing. */
-function pairService(flows: ClassifiedFlow[], input: VerifyInput, hasEsp: boolean): Service {
-  const services = flows.filter((r) => r.flow.proto === 6 || r.flow.proto === 17).map((r) => identifyService(r.flow, input.service));
+/**
+ * What the pair's traffic is: Remote Assistance when any visible session says so (in clear, or read inside
+ * ESP-NULL: `sessionServices`); never from nothing, nor from the IKE/AuthIP negotiation.
+ */
+function pairService(flows: ClassifiedFlow[], input: VerifyInput, hasEsp: boolean, sessionServices: Service[]): Service {
+  const services = [...flows.filter((r) => (r.flow.proto === 6 || r.flow.proto === 17) && !isIke(r.flow)).map((r) => identifyService(r.flow, input.service)), ...sessionServices];
   const ra = services.find((s) => s.name === 'remote-assistance') ?? services.find((s) => s.name === 'remote-assistance-helper');
   if (ra) return ra;
   if (hasEsp) return { name: 'unknown', basis: 'the application cannot be observed: ESP hides the ports and payload; the verdict is for all traffic between the two clients', frames: [] };

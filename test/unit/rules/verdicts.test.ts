@@ -4,7 +4,7 @@ import { NO_PREFIXES } from '../../../src/classify/prefixes.js';
 import { verify } from '../../../src/rules/verdicts.js';
 import type { IkeNegotiation } from '../../../src/app/ike-negotiations.js';
 import { hex } from '../../../src/util/bytes.js';
-import { ascii, concat, ip6, tpkt, x224ConnectionRequest } from '../../helpers/build.js';
+import { ascii, concat, esp, espNullBody, ip6, Proto, tcp, TcpFlag, tpkt, x224ConnectionRequest } from '../../helpers/build.js';
 import { CLIENT_A, CLIENT_B, ciphertext, flow, nullTcp, withSa } from '../../helpers/flows.js';
 
 function run(flows: ClassifiedFlow[], negotiations: IkeNegotiation[] = []) {
@@ -182,4 +182,64 @@ describe('no false assurance', () => {
       });
     }
   }
+});
+
+describe('verdicts found wrong on the verify fixtures (fixed in src/rules)', () => {
+  /** ESP-NULL packets of the answers (B → A, ports reversed) of nullTcp's session. */
+  function nullTcpBack(n: number, icv: number): Uint8Array[] {
+    const ep = { src: CLIENT_B, dst: CLIENT_A };
+    return Array.from({ length: n }, (_, i) => {
+      const seg = tcp(ep, { sport: 49750, dport: 49500, seq: 5000 + i, flags: i === 0 ? TcpFlag.SYN | TcpFlag.ACK : TcpFlag.ACK }, new Uint8Array(0));
+      return esp(0x0eeee002, i + 1, espNullBody(seg, Proto.TCP, icv, 40 + i));
+    });
+  }
+
+  it('verify-failed.pcapng: the ICMPv6 error that answered a SYN is not a clear session, and the pair failed', () => {
+    const syn = flow({ proto: 6, aPort: 49500, bPort: 49750, first: 3, last: 3, syn: 3, origPackets: 1 });
+    syn.flow.icmpErrors = [{ frame: 4, version: 6, type: 1, code: 1, towardsOrig: true }];
+    // The error itself is a flow from B to A with only ICMPv6 type 1 in it.
+    const error = flow({ proto: 58, a: CLIENT_B, b: CLIENT_A, first: 4, last: 4, origPackets: 1, icmpTypes: 1 << 1 });
+    const v = run([syn, error]);
+    expect(v.sessions.map((s) => [s.protocol, s.verdict, s.state])).toEqual([['tcp', 'failed', 'unreachable']]);
+    expect(v.pairs.map((p) => p.verdict)).toEqual(['failed']);
+    expect(v.pairs[0]!.reasons[0]).toMatch(/code 1 \(communication administratively prohibited\) in frame 4/);
+    // Still unprotected traffic between the clients: the isolation audit keeps it.
+    expect(v.isolation.map((i) => [i.protocol, i.frames[0]])).toEqual([['tcp', 3], ['icmpv6', 4]]);
+  });
+
+  it('an ICMPv6 error that quotes nothing between these clients stays a clear session', () => {
+    const error = flow({ proto: 58, a: CLIENT_B, b: CLIENT_A, first: 4, last: 4, origPackets: 1, icmpTypes: 1 << 1 });
+    const v = run([error]);
+    expect(v.pairs.map((p) => p.verdict)).toEqual(['clear']);
+  });
+
+  it('verify-esp-null.pcapng: one ESP-NULL connection is one session (both SAs), Remote Assistance, and so is its pair', () => {
+    const e = flow({ proto: 50, first: 100, last: 140, origPackets: 3, respPackets: 3 });
+    const cr = tpkt(x224ConnectionRequest(concat(ascii('Cookie: mstshash=novice\r\n'), Uint8Array.of(1, 0, 8, 0, 1, 0, 0, 0))));
+    withSa(e, 0x0eeee001, true, nullTcp(3, CLIENT_A, CLIENT_B, 12, cr), 100);
+    withSa(e, 0x0eeee002, false, nullTcpBack(3, 12), 110);
+    const v = run([e]);
+    expect(v.sessions).toHaveLength(1);
+    const s = v.sessions[0]!;
+    expect(s).toMatchObject({ verdict: 'integrity-only', protocol: 'tcp', service: { name: 'remote-assistance' }, a: { port: 49500 }, b: { port: 49750 } });
+    expect(s.path.join(' ')).toMatch(/SPI 0x0eeee001, NULL encryption, 12-byte ICV; SPI 0x0eeee002, NULL encryption, 12-byte ICV/);
+    expect(s.reasons).toHaveLength(2);
+    expect([s.firstFrame, s.lastFrame]).toEqual([100, 112]);
+    expect(v.pairs[0]).toMatchObject({ verdict: 'integrity-only', service: { name: 'remote-assistance' } });
+  });
+
+  it('verify-failed.pcapng: the AuthIP beside a failed SYN does not name the pair\'s service', () => {
+    const ike = flow({ proto: 17, aPort: 500, bPort: 500, first: 1, last: 3, origPackets: 3, origPayload: 600, isakmp: 3 });
+    const syn = flow({ proto: 6, aPort: 49500, bPort: 49750, first: 4, last: 7, syn: 4, origPackets: 4 });
+    const v = run([ike, syn]);
+    expect(v.pairs[0]!.service.name).toBe('unknown');
+  });
+
+  it('verify-one-way.pcapng: a clear X.224 Connection Confirm on a dynamic port names Remote Assistance', () => {
+    const answers = flow({ proto: 6, aPort: 49500, bPort: 49806, first: 9, last: 28, syn: 0, synAck: 9, origPackets: 0, respPackets: 10, respPayload: 4000 });
+    answers.flow.rdp = { request: null, confirm: { frame: 12, selectedProtocol: 1, failureCode: null, failureName: null } };
+    const v = run([answers]);
+    expect(v.sessions[0]!.service).toMatchObject({ name: 'remote-assistance', frames: [12] });
+    expect(v.sessions[0]!.service.basis).toMatch(/X\.224 Connection Confirm \(frame 12, selecting TLS\).*dynamic port 49806/);
+  });
 });
