@@ -412,6 +412,20 @@ export function authipMainMode(o: AuthipOptions): IkeStep[] {
   return steps;
 }
 
+/**
+ * A later AuthIP Quick Mode (exchange 0xF4, MS-AIPS §2.2.1, §3.8) under the Main Mode SA `ispi`/`rspi`, e.g. a
+ * rekey: QM #1 from the initiator, #2 from the responder, #3 from the initiator, all encrypted (E=1), with
+ * their own message ID and the Crypto sequence numbers going on from Main Mode (initiator 5, 6; responder 4).
+ */
+export function authipQuickMode(o: { ispi: Bytes; rspi: Bytes; messageId: number; rng: Prng }): IkeStep[] {
+  const enc = (seq: number, plain: number): Bytes => message({ ispi: o.ispi, rspi: o.rspi, exchange: 0xf4, flags: 1, messageId: o.messageId }, [encryptedCrypto(seq, plain, o.rng)]);
+  return [
+    { fromInitiator: true, bytes: enc(5, 260) },
+    { fromInitiator: false, bytes: enc(4, 240) },
+    { fromInitiator: true, bytes: enc(6, 40) },
+  ];
+}
+
 export interface Ikev2Options {
   ispi: Bytes;
   rspi: Bytes;

@@ -6,11 +6,14 @@ import {
   udp as udpDatagram, type Bytes, type Endpoints,
 } from './build.js';
 import {
-  authipMainMode, dnsMessage, DnsType, ikev1MamieOffer, ikev2Exchange, mcsConnectInitial, mcsConnectResponse, mcsDomainSetup, rdpConnectionConfirm,
+  authipMainMode, authipQuickMode, dnsMessage, DnsType, ikev1MamieOffer, ikev2Exchange, mcsConnectInitial, mcsConnectResponse, mcsDomainSetup, rdpConnectionConfirm,
   rdpConnectionRequest, rdpEncrypted, rdpFastPath, RdpProtocol, rdpSecurityExchange, routerAdvertisementBody, routerSolicitationBody,
   tls12Handshake, TlsProtection, withReplacedName, type AuthipOutcome, type DnsAnswer, type IkeStep,
 } from './scenario-content.js';
-import { CLIENT_CERT_DER, ContentType, ipHttpsRequest, ipHttpsResponse, SERVER_CERT_DER } from './tls-build.js';
+import { CLIENT_CERT_DER, ContentType, ipHttpsRequest, ipHttpsResponse, NULL_MAC, SERVER_CERT_DER } from './tls-build.js';
+
+/** A TLS record header: type, version, length (RFC 5246 §6.2.1). */
+const RECORD_HEADER = 5;
 
 // --- interfaces and links -------------------------------------------------------------------------------
 
@@ -171,6 +174,11 @@ export interface IpHttpsOptions {
   serverCertificate?: Bytes;
   /** Also write every inner packet as it is on this link (the capture of the IP-HTTPS tunnel interface). */
   mirror?: Link;
+  /**
+   * An HTTP proxy between the client and the server (MS-IPHTTPS §4.1): the TCP connection goes to the proxy, the
+   * client asks `CONNECT <host>:<server port>` and the proxy answers `200 Connection established`; TLS follows.
+   */
+  proxy?: HostPort;
 }
 
 /**
@@ -187,13 +195,14 @@ export class IpHttpsLink implements Link {
   private readonly tls: TlsProtection;
   private opened = false;
   /** Packets held by `batch`, per direction, and which direction spoke first. */
-  private pending: { out: Bytes[]; in: Bytes[]; firstOutbound: boolean | null } | null = null;
+  private pending: { out: InnerRecord[]; in: InnerRecord[]; firstOutbound: boolean | null } | null = null;
 
   constructor(s: Scenario, over: Link, o: IpHttpsOptions) {
     this.s = s;
     this.o = o;
     this.latency = over.latency;
-    this.conn = new TcpConnection(s, { client: o.client.address, server: o.server.address, sport: o.client.port, dport: o.server.port, via: over });
+    const to = o.proxy ?? o.server;
+    this.conn = new TcpConnection(s, { client: o.client.address, server: to.address, sport: o.client.port, dport: to.port, via: over });
     this.tls = new TlsProtection(o.suite, s.seed(0x1e7));
   }
 
@@ -203,6 +212,12 @@ export class IpHttpsLink implements Link {
     this.opened = true;
     const o = this.o;
     this.conn.open();
+    if (o.proxy) {
+      // RFC 9110 §9.3.6: the target in authority form; the proxy's 2xx turns the connection into a tunnel.
+      const target = `${o.host ?? o.sni ?? o.server.address}:${o.server.port}`;
+      this.s.label('proxy-connect', () => this.conn.send(true, ascii(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\nProxy-Connection: Keep-Alive\r\n\r\n`)));
+      this.s.label('proxy-established', () => this.conn.send(false, ascii('HTTP/1.1 200 Connection established\r\n\r\n')));
+    }
     const flights = tls12Handshake({
       suite: o.suite, offered: o.offered, sni: o.sni, serverCertificate: o.serverCertificate ?? SERVER_CERT_DER,
       clientCertificate: o.authMode === 'certificates' ? CLIENT_CERT_DER : undefined,
@@ -217,21 +232,54 @@ export class IpHttpsLink implements Link {
 
   carry(ip: Bytes, outbound: boolean): void {
     this.open();
-    this.s.inner.push({ length: ip.length, outbound, labels: this.s.activeLabels() });
+    const record: InnerRecord = { length: ip.length, bytes: ip, outbound, labels: this.s.activeLabels(), frames: [], lastByteFrame: 0 };
+    this.s.inner.push(record);
     if (this.o.mirror && outbound) this.o.mirror.carry(ip, true);
     if (this.pending) {
       this.pending.firstOutbound ??= outbound;
-      (outbound ? this.pending.out : this.pending.in).push(ip);
-    } else this.conn.send(outbound, this.tls.protect(ContentType.ApplicationData, ip, outbound));
+      (outbound ? this.pending.out : this.pending.in).push(record);
+    } else this.sendPackets(outbound, [record]);
     if (this.o.mirror && !outbound) this.o.mirror.carry(ip, false);
   }
 
   /**
-   * Packets sent inside `fn` share one application-data record per direction (the stream has no packet
-   * boundaries, MS-IPHTTPS §3.1.5.3), written when `fn` returns, in `segments` TCP segments each; the
-   * direction that spoke first goes first.
+   * Sends packets as application-data records (`records` of equal share of their bytes; default one) in one TCP
+   * send, and notes in each packet's record which data frames carried its bytes (not record headers or MACs).
    */
-  batch(fn: () => void, o: { segments?: number } = {}): void {
+  private sendPackets(outbound: boolean, packets: InnerRecord[], o: { segments?: number; records?: number } = {}): void {
+    const plain = concat(...packets.map((p) => p.bytes));
+    const size = Math.ceil(plain.length / (o.records ?? 1));
+    const records: Bytes[] = [];
+    for (let at = 0; at < plain.length; at += size) records.push(this.tls.protect(ContentType.ApplicationData, plain.subarray(at, at + size), outbound));
+    const stream = concat(...records);
+    const before = this.s.frames.length;
+    this.conn.send(outbound, stream, { segments: o.segments });
+    // The sender's segments, in order; the peer's ACKs go the other way.
+    const data = this.s.frames.slice(before).filter((f) => f.outbound === outbound);
+    const chunk = o.segments ? Math.ceil(stream.length / o.segments) : this.conn.mss;
+    // RFC 5246 §6.2.3: a NULL suite's record is header, plaintext, MAC; an AEAD one's header, nonce (8), ciphertext, tag.
+    const prefix = NULL_MAC[this.o.suite] !== undefined ? 0 : 8;
+    const perRecord = records[0]!.length - Math.min(size, plain.length);
+    const streamAt = (x: number): number => Math.floor(x / size) * perRecord + RECORD_HEADER + prefix + x;
+    let at = 0;
+    for (const p of packets) {
+      const carried = new Set<number>();
+      for (let x = at; x < at + p.length; x = (Math.floor(x / size) + 1) * size) {
+        const end = Math.min(at + p.length, (Math.floor(x / size) + 1) * size) - 1;
+        for (let i = Math.floor(streamAt(x) / chunk); i <= Math.floor(streamAt(end) / chunk); i++) carried.add(data[i]!.number);
+      }
+      p.frames.push(...[...carried].sort((a, b) => a - b));
+      p.lastByteFrame = data[Math.floor(streamAt(at + p.length - 1) / chunk)]!.number;
+      at += p.length;
+    }
+  }
+
+  /**
+   * Packets sent inside `fn` share one application-data record per direction (the stream has no packet
+   * boundaries, MS-IPHTTPS §3.1.5.3) — or `records` records of equal share, so a packet may straddle two —
+   * written when `fn` returns, in `segments` TCP segments each; the direction that spoke first goes first.
+   */
+  batch(fn: () => void, o: { segments?: number; records?: number } = {}): void {
     this.open();
     this.pending = { out: [], in: [], firstOutbound: null };
     fn();
@@ -239,7 +287,7 @@ export class IpHttpsLink implements Link {
     this.pending = null;
     for (const outbound of p.firstOutbound === false ? [false, true] : [true, false]) {
       const list = outbound ? p.out : p.in;
-      if (list.length > 0) this.conn.send(outbound, this.tls.protect(ContentType.ApplicationData, concat(...list), outbound), { segments: o.segments });
+      if (list.length > 0) this.sendPackets(outbound, list, o);
     }
   }
 
@@ -384,7 +432,7 @@ export class TcpConnection {
     this.mss = o.via.mtu - (isV6(o.client) ? 60 : 40);
   }
 
-  private segment(fromClient: boolean, flags: number, data: Bytes = new Uint8Array(0)): void {
+  private segment(fromClient: boolean, flags: number, data: Bytes = new Uint8Array(0), o: { seq?: number } = {}): void {
     if (this.lastSender !== null && this.lastSender !== fromClient) this.s.advance(this.o.via.latency);
     this.lastSender = fromClient;
     const me = fromClient ? 'client' : 'server';
@@ -395,13 +443,42 @@ export class TcpConnection {
     const options = syn ? concat(u16(0x0204), u16(this.mss), Uint8Array.of(1, 3, 3, 8, 1, 1, 4, 2)) : undefined;
     const seg = tcpSegment(ep, {
       sport: fromClient ? this.o.sport : this.o.dport, dport: fromClient ? this.o.dport : this.o.sport,
-      seq: this.next[me], ack: (flags & TcpFlag.ACK) !== 0 ? this.next[peer] : 0, flags, window: syn ? 64240 : 1026, options,
+      seq: o.seq ?? this.next[me], ack: (flags & TcpFlag.ACK) !== 0 ? this.next[peer] : 0, flags, window: syn ? 64240 : 1026, options,
     }, data);
+    if (o.seq !== undefined) {
+      // A SYN sent again, or a RST with a sequence number of its own: the connection's state does not move.
+      this.s.send(ep.src, ep.dst, ...this.wrapped(seg, fromClient, ep), this.o.via);
+      return;
+    }
     this.next[me] = (this.next[me] + data.length + (syn || (flags & TcpFlag.FIN) !== 0 ? 1 : 0)) >>> 0;
     if ((flags & TcpFlag.ACK) !== 0) this.unacked[me] = 0;
     if (data.length > 0) this.unacked[peer]++;
-    const wrapped = this.protect.wrap(seg, Proto.TCP, fromClient, ep);
-    this.s.send(ep.src, ep.dst, wrapped.nextHeader, wrapped.payload, this.o.via);
+    this.s.send(ep.src, ep.dst, ...this.wrapped(seg, fromClient, ep), this.o.via);
+  }
+
+  private wrapped(seg: Bytes, fromClient: boolean, ep: Endpoints): [number, Bytes] {
+    const w = this.protect.wrap(seg, Proto.TCP, fromClient, ep);
+    return [w.nextHeader, w.payload];
+  }
+
+  /**
+   * A SYN that gets no SYN-ACK: sent, then retransmitted `retransmissions` times with the same sequence number
+   * after 1, 2, 4, … s (RFC 6298 §5.5, §5.7). Returns the first SYN as an IP packet (for an ICMPv6 error to quote).
+   */
+  attempt(retransmissions = 0): Bytes {
+    const isn = this.next.client;
+    this.segment(true, TcpFlag.SYN);
+    const syn = this.s.lastSent!;
+    for (let k = 0; k < retransmissions; k++) {
+      this.s.advance(1_000_000 * 2 ** k);
+      this.segment(true, TcpFlag.SYN, undefined, { seq: isn });
+    }
+    return syn;
+  }
+
+  /** The server refuses a SYN: RST-ACK with sequence 0 acknowledging the SYN (RFC 9293 §3.10.7.1, CLOSED state). */
+  refuse(): void {
+    this.segment(false, TcpFlag.RST | TcpFlag.ACK, undefined, { seq: 0 });
   }
 
   open(): this {
@@ -481,6 +558,12 @@ export interface RemoteAssistanceOptions {
   close?: 'fin' | 'rst' | 'open';
 }
 
+/** The cookie pair (initiator and responder SPIs) that names an AuthIP Main Mode SA (MS-AIPS §2.2.1). */
+export interface AuthipCookies {
+  ispi: Bytes;
+  rspi: Bytes;
+}
+
 /** What the scenario wrote in one frame: the ledger tests compute their expectations from. */
 export interface FrameRecord {
   /** Frame number (1-based, as Wireshark counts). */
@@ -499,6 +582,12 @@ export interface FrameRecord {
 /** An IPv6 packet carried inside IP-HTTPS (it has no frame of its own on the NIC). */
 export interface InnerRecord {
   length: number;
+  /** The packet itself, as it went into the tunnel. */
+  bytes: Bytes;
+  /** The frames on the NIC that carried its bytes (not record headers or MACs), ascending. */
+  frames: number[];
+  /** The frame that carried its last byte (in stream order): its time is the packet's (protocols.md §1.3 step 4). */
+  lastByteFrame: number;
   outbound: boolean;
   labels: string[];
 }
@@ -528,6 +617,8 @@ export class Scenario {
   readonly frames: FrameRecord[] = [];
   /** Every IPv6 packet sent through an IP-HTTPS link, in order. */
   readonly inner: InnerRecord[] = [];
+  /** The IP packet most recently handed to a link (e.g. for an ICMPv6 error to quote). */
+  lastSent: Bytes | null = null;
   private labels: string[] = [];
   private readonly baseSeed: number;
   private readonly sink = new MemorySink();
@@ -643,7 +734,9 @@ export class Scenario {
 
   /** Builds the IP packet and hands it to the link, outbound when the capturing host sends it. */
   send(src: string, dst: string, nextHeader: number, payload: Bytes, via: Link, hopLimit?: number): void {
-    via.carry(this.ip(src, dst, nextHeader, payload, hopLimit), this.isLocal(src));
+    const ip = this.ip(src, dst, nextHeader, payload, hopLimit);
+    this.lastSent = ip;
+    via.carry(ip, this.isLocal(src));
   }
 
   /** The capture, as pcapng bytes. */
@@ -801,12 +894,22 @@ export class Scenario {
     this.send(o.from, o.to, Proto.NoNext, new Uint8Array(0), o.via, 255);
   }
 
-  /** AuthIP Main Mode with Kerberos between two hosts on UDP 500 (MS-AIPS §4.1), optionally with the parallel IKEv1 offer (§3.2.4). */
-  authip(o: { initiator: string; responder: string; via: Link; realm: string; spn: string; outcome?: AuthipOutcome; ikev1Offer?: boolean }): void {
+  /**
+   * AuthIP Main Mode with Kerberos between two hosts on UDP 500 (MS-AIPS §4.1), optionally with the parallel IKEv1
+   * offer (§3.2.4). Returns the cookies, for a later Quick Mode under the same Main Mode SA.
+   */
+  authip(o: { initiator: string; responder: string; via: Link; realm: string; spn: string; outcome?: AuthipOutcome; ikev1Offer?: boolean }): AuthipCookies {
     const ispi = this.rng.bytes(8);
     const rspi = this.rng.bytes(8);
     if (o.ikev1Offer) this.udp({ from: o.initiator, to: o.responder, sport: 500, dport: 500, via: o.via, payloads: [{ c: ikev1MamieOffer(this.rng.bytes(8)) }] });
     const steps = authipMainMode({ ispi, rspi, realm: o.realm, spn: o.spn, outcome: o.outcome ?? 'complete', rng: new Prng(this.seed(0xa17)) });
+    this.ike(o.initiator, o.responder, o.via, steps);
+    return { ispi, rspi };
+  }
+
+  /** Another AuthIP Quick Mode (0xF4, encrypted) under an earlier Main Mode, e.g. to rekey the ESP SAs (MS-AIPS §3.8). */
+  authipQuickMode(o: { initiator: string; responder: string; via: Link; cookies: AuthipCookies }): void {
+    const steps = authipQuickMode({ ...o.cookies, messageId: 1 + this.rng.int(0x7fffffff), rng: new Prng(this.seed(0xa18)) });
     this.ike(o.initiator, o.responder, o.via, steps);
   }
 
