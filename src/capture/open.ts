@@ -141,16 +141,29 @@ function toCaptureError(e: unknown, st: ReaderState): CaptureError {
   return st.error(CaptureErrorCode.Io, `read failed: ${ioMessage(e)}`);
 }
 
+/**
+ * Why two buffers: reading a chunk is a copy out of the page cache on a libuv thread, and with one buffer
+ * the main thread sits idle during every read, then parses while the disk side waits. Here the next chunk
+ * is read into the other buffer while this one is parsed. The record cut at the end of a chunk is copied
+ * into head room kept in front of the next chunk; only a cut record longer than the head room grows both
+ * buffers (doubling, so a record of the largest allowed size costs a few allocations, once).
+ */
+const HEAD_ROOM = 64 * 1024;
+
 async function stream(source: ByteSource, st: ReaderState, result: CaptureResult, chunkSize: number,
   picked: { parser: RecordParser | null }): Promise<void> {
-  let buf = new Uint8Array(Math.max(chunkSize, 64));
-  let pos = 0;
-  let end = 0;
-  let base = 0; // stream offset of buf[0]
+  const chunk = Math.max(chunkSize, 64);
+  let room = Math.min(chunk, HEAD_ROOM);
+  let cur = new Uint8Array(room + chunk);
+  let other = new Uint8Array(room + chunk);
+  // The bytes not parsed yet are cur[pos, end); base is the stream offset of cur[0].
+  let pos = room;
+  let end = room;
+  let base = -room;
   let gzipCut = false;
-  const fill = async (): Promise<number> => {
+  const fill = async (into: Uint8Array, at: number, max: number): Promise<number> => {
     try {
-      return await source.read(buf, end, buf.length - end);
+      return await source.read(into, at, max);
     } catch (e) {
       if (!(e instanceof GzipTruncatedError)) throw e;
       gzipCut = true;
@@ -158,37 +171,50 @@ async function stream(source: ByteSource, st: ReaderState, result: CaptureResult
     }
   };
   // Sniff: the longest magic we look at is 8 bytes.
-  while (end < 8) {
-    const n = await fill();
+  while (end - pos < 8) {
+    const n = await fill(cur, end, cur.length - end);
     if (n === 0) break;
     end += n;
   }
-  if (end === 0) {
+  if (end === pos) {
     if (gzipCut) throw st.error(CaptureErrorCode.Gzip, 'gzip stream ends before any data', 0);
     throw st.error(CaptureErrorCode.Empty, 'file is empty', 0);
   }
-  const parser = pickParser(buf.subarray(0, end), st, result);
+  const parser = pickParser(cur.subarray(pos, end), st, result);
   picked.parser = parser;
-  for (;;) {
-    pos = parser.parse(buf, pos, end, base);
-    if (pos > 0) {
-      buf.copyWithin(0, pos, end);
-      base += pos;
-      end -= pos;
-      pos = 0;
+  let pending: Promise<number> | null = gzipCut ? null : fill(other, room, chunk);
+  try {
+    for (;;) {
+      pos = parser.parse(cur, pos, end, base);
+      if (pending === null) break;
+      const n = await pending;
+      pending = null;
+      if (n === 0) break;
+      // The new bytes are other[room, room + n); the cut record cur[pos, end) goes right in front of them.
+      const rest = end - pos;
+      let next = other;
+      let at = room;
+      if (rest > room) {
+        // Parsers check a record's length against the caps before they ask for it (need), so this is bounded.
+        while (room < rest || room < parser.need) room *= 2;
+        next = new Uint8Array(room + chunk);
+        next.set(other.subarray(at, at + n), room);
+        at = room;
+      }
+      next.set(cur.subarray(pos, end), at - rest);
+      base += end - at;
+      other = next === other ? cur : new Uint8Array(room + chunk);
+      cur = next;
+      pos = at - rest;
+      end = at + n;
+      if (!gzipCut) pending = fill(other, room, chunk);
     }
-    if (parser.need > buf.length) {
-      // Parsers validate a record's length against the caps before asking, so this is bounded.
-      const bigger = new Uint8Array(Math.max(parser.need, buf.length * 2));
-      bigger.set(buf.subarray(0, end));
-      buf = bigger;
-    }
-    const n = gzipCut ? 0 : await fill();
-    if (n === 0) break;
-    end += n;
+  } finally {
+    // A read still running when the parse stopped (an error, or the sink's StopReading) must end before the caller reads on.
+    if (pending !== null) await pending.catch(() => 0);
   }
   if (gzipCut) st.warn(A.CaptureGzipTruncated, base + end, 'gzip stream ends before its end marker');
-  if (end > pos) parser.finish(buf, pos, end, base);
+  if (end > pos) parser.finish(cur, pos, end, base);
 }
 
 function pickParser(head: Uint8Array, st: ReaderState, result: CaptureResult): RecordParser {
