@@ -1,4 +1,4 @@
-/** Canonical bidirectional flow key in 11 u32 words: addresses (IPv4 as ::ffff:a.b.c.d), ports, protocol, parent. */
+/** Canonical bidirectional flow key in 11 32-bit words: addresses (IPv4 as ::ffff:a.b.c.d), ports, protocol, parent. */
 
 import { u32be } from '../util/bytes.js';
 
@@ -9,10 +9,16 @@ export const KEY_WORDS = 11;
  * Builds keys for the packet being processed into one reused scratch array (no allocation per packet).
  * After `set*()`, `key` holds the canonical key (smaller (address, port) first) and `reversed` says
  * whether the packet travels from the second endpoint to the first [Zeek IPBasedConnKey, gopacket FastHash].
+ *
+ * Why signed words: on this V8 (no pointer compression) small integers are 32-bit signed, so an unsigned
+ * word ≥ 2^31 is a double wherever it travels, and the hash (a property) would live in a HeapNumber box.
+ * Stored and hashed as int32, every word stays an integer register value; the table only compares words
+ * for equality. Which endpoint comes first is still decided on the unsigned values.
  */
 export class FlowKeyBuilder {
-  readonly key = new Uint32Array(KEY_WORDS);
+  readonly key = new Int32Array(KEY_WORDS);
   reversed = false;
+  /** FNV-style mix of the key words (int32). */
   hash = 0;
 
   /** IPv6 addresses at `src`/`dst` in `b` (16 bytes each). */
@@ -20,40 +26,43 @@ export class FlowKeyBuilder {
     const s0 = u32be(b, src), s1 = u32be(b, src + 4), s2 = u32be(b, src + 8), s3 = u32be(b, src + 12);
     const d0 = u32be(b, dst), d1 = u32be(b, dst + 4), d2 = u32be(b, dst + 8), d3 = u32be(b, dst + 12);
     const c = s0 !== d0 ? s0 - d0 : s1 !== d1 ? s1 - d1 : s2 !== d2 ? s2 - d2 : s3 !== d3 ? s3 - d3 : sport - dport;
-    this.fill(c > 0, s0, s1, s2, s3, d0, d1, d2, d3, sport, dport, proto, parent);
+    const k = this.key;
+    if (c > 0) {
+      k[0] = d0; k[1] = d1; k[2] = d2; k[3] = d3; k[4] = s0; k[5] = s1; k[6] = s2; k[7] = s3;
+      k[8] = (dport << 16) | sport;
+    } else {
+      k[0] = s0; k[1] = s1; k[2] = s2; k[3] = s3; k[4] = d0; k[5] = d1; k[6] = d2; k[7] = d3;
+      k[8] = (sport << 16) | dport;
+    }
+    this.finish(c > 0, proto, parent);
   }
 
   /** IPv4 addresses as unsigned 32-bit numbers; stored IPv4-mapped so one table serves both families. */
   setIpv4(src: number, dst: number, sport: number, dport: number, proto: number, parent: number): void {
     const c = src !== dst ? src - dst : sport - dport;
-    this.fill(c > 0, 0, 0, 0xffff, src, 0, 0, 0xffff, dst, sport, dport, proto, parent);
+    const k = this.key;
+    k[0] = 0; k[1] = 0; k[2] = 0xffff; k[4] = 0; k[5] = 0; k[6] = 0xffff;
+    if (c > 0) {
+      k[3] = dst; k[7] = src;
+      k[8] = (dport << 16) | sport;
+    } else {
+      k[3] = src; k[7] = dst;
+      k[8] = (sport << 16) | dport;
+    }
+    this.finish(c > 0, proto, parent);
   }
 
-  private fill(swap: boolean, s0: number, s1: number, s2: number, s3: number, d0: number, d1: number, d2: number, d3: number,
-    sport: number, dport: number, proto: number, parent: number): void {
+  private finish(swap: boolean, proto: number, parent: number): void {
     const k = this.key;
-    if (swap) {
-      k[0] = d0; k[1] = d1; k[2] = d2; k[3] = d3; k[4] = s0; k[5] = s1; k[6] = s2; k[7] = s3;
-      k[8] = ((dport << 16) | sport) >>> 0;
-    } else {
-      k[0] = s0; k[1] = s1; k[2] = s2; k[3] = s3; k[4] = d0; k[5] = d1; k[6] = d2; k[7] = d3;
-      k[8] = ((sport << 16) | dport) >>> 0;
-    }
     k[9] = proto;
     k[10] = parent + 1;
     this.reversed = swap;
     // FNV-style mixing with Math.imul: cheap, and good enough for open addressing with a power-of-two table.
-    let h = 0x811c9dc5;
+    let h = 0x811c9dc5 | 0;
     for (let i = 0; i < KEY_WORDS; i++) {
       h = Math.imul(h ^ k[i]!, 0x01000193);
       h ^= h >>> 15;
     }
-    this.hash = h >>> 0;
+    this.hash = h;
   }
 }
-
-/** Whether the key's first address is IPv4-mapped (::ffff:0:0/96). */
-export function keyIsIpv4(k: Uint32Array, at: number): boolean {
-  return k[at] === 0 && k[at + 1] === 0 && k[at + 2] === 0xffff;
-}
-

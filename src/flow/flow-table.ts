@@ -15,8 +15,8 @@ export class FlowTable<T extends { lastSec: number }> {
   private cap = 0; // slot capacity (flows)
   private mask = 0; // hash table size − 1
   private slots = new Int32Array(0); // hash position → slot + 1 (0 empty)
-  private keys = new Uint32Array(0); // slot → key words
-  private hashes = new Uint32Array(0);
+  private keys = new Int32Array(0); // slot → key words
+  private hashes = new Int32Array(0);
   private items: (T | null)[] = [];
   private prev = new Int32Array(0); // LRU list: head = most recent
   private next = new Int32Array(0);
@@ -86,22 +86,22 @@ export class FlowTable<T extends { lastSec: number }> {
   private find(kb: FlowKeyBuilder): number {
     const k = kb.key;
     const h = kb.hash;
-    let pos = h & this.mask;
+    const slots = this.slots;
+    const hashes = this.hashes;
+    const keys = this.keys;
+    const mask = this.mask;
+    let pos = h & mask;
     for (;;) {
-      const s = this.slots[pos]! - 1;
+      const s = slots[pos]! - 1;
       if (s < 0) return -1;
-      if (this.hashes[s] === h) {
-        const base = s * KEY_WORDS;
-        let same = true;
-        for (let i = 0; i < KEY_WORDS; i++) {
-          if (this.keys[base + i] !== k[i]) {
-            same = false;
-            break;
-          }
-        }
-        if (same) return s;
+      if (hashes[s] === h) {
+        // All KEY_WORDS (11) words, those most likely to differ first: the address tails, the ports, then the rest.
+        const b = s * KEY_WORDS;
+        if (keys[b + 3] === k[3] && keys[b + 7] === k[7] && keys[b + 8] === k[8] && keys[b + 9] === k[9] && keys[b + 10] === k[10]
+          && keys[b] === k[0] && keys[b + 1] === k[1] && keys[b + 2] === k[2] && keys[b + 4] === k[4] && keys[b + 5] === k[5]
+          && keys[b + 6] === k[6]) return s;
       }
-      pos = (pos + 1) & this.mask;
+      pos = (pos + 1) & mask;
     }
   }
 
@@ -159,9 +159,9 @@ export class FlowTable<T extends { lastSec: number }> {
   private grow(cap: number): void {
     const oldCap = this.cap;
     if (cap <= oldCap) return;
-    const keys = new Uint32Array(cap * KEY_WORDS);
+    const keys = new Int32Array(cap * KEY_WORDS);
     keys.set(this.keys);
-    const hashes = new Uint32Array(cap);
+    const hashes = new Int32Array(cap);
     hashes.set(this.hashes);
     const prev = new Int32Array(cap);
     prev.set(this.prev);

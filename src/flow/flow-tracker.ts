@@ -52,6 +52,7 @@ const HISTORY = 'SHADFR';
 export class FlowTracker {
   readonly table: FlowTable<Flow>;
   private readonly kb = new FlowKeyBuilder();
+  private readonly addresses = new AddressSlab();
   private nextId = 0;
   private readonly onTransport: (e: TransportEvent, v: PacketView, f: Frame) => void;
   private readonly event: TransportEvent = { flow: null as unknown as Flow, fromOrig: true, ip: -1, transport: -1 };
@@ -149,8 +150,8 @@ export class FlowTracker {
     if (live) return live;
     // A flow that opens with a SYN-ACK is seen from its responder: flip it (history gets '^').
     const flipped = tk === Layer.Tcp && (tcpFlags(v, transport) & 0x12) === 0x12;
-    const src = addressBytes(v, ip, true);
-    const dst = addressBytes(v, ip, false);
+    const src = this.addresses.take(v, ip, true);
+    const dst = this.addresses.take(v, ip, false);
     const flow = new Flow(this.nextId++, parent, family, proto, flipped ? dst : src, flipped ? src : dst,
       flipped ? dport : sport, flipped ? sport : dport, flipped ? !kb.reversed : kb.reversed, carriedBy,
       f.number, f.tsSec, f.tsNsec);
@@ -226,7 +227,7 @@ export class FlowTracker {
     if (sa === null) return;
     const want = sa.wantsSample(complete);
     sa.sampleEsp(v.buf, start, end, complete, f.number, v.kind[ip] === Layer.Ipv4 ? 4 : 6,
-      want ? addressBytes(v, ip, true) : null, want ? addressBytes(v, ip, false) : null, v.kind[e - 1] === Layer.UdpEncap);
+      want ? this.addresses.take(v, ip, true) : null, want ? this.addresses.take(v, ip, false) : null, v.kind[e - 1] === Layer.UdpEncap);
   }
 
   private sa(flow: Flow, protocol: 'esp' | 'ah', spi: number, fromOrig: boolean, seq: number, f: Frame, cut: boolean, bytes: number): SaStats | null {
@@ -296,17 +297,38 @@ function protocol41Kind(b: Uint8Array, src: number): string {
   return '6in4';
 }
 
-/** 16-byte address (IPv4 mapped) of the IP layer's source or destination; allocated once per new flow. */
-function addressBytes(v: PacketView, ip: number, source: boolean): Uint8Array {
-  const out = new Uint8Array(16);
-  if (v.kind[ip] === Layer.Ipv4) {
-    out[10] = 0xff;
-    out[11] = 0xff;
-    const at = v.start[ip]! + (source ? 12 : 16);
-    out.set(v.buf.subarray(at, at + 4), 12);
-  } else {
-    const at = ipv6SrcAt(v, ip) + (source ? 0 : 16);
-    out.set(v.buf.subarray(at, at + 16));
+/** Addresses per slab: a slab is 32 addresses, 16 flows. */
+const SLAB_ADDRESSES = 32;
+
+/**
+ * The 16-byte addresses a flow (or an ESP sample) keeps, as views into small shared slabs.
+ *
+ * Why: a Uint8Array of its own is three heap objects (the view, its ArrayBuffer, the bytes); a view into a
+ * slab is one. With the bound of a million live flows that is four objects fewer per flow for every major
+ * GC to mark, and about 250 bytes less per flow. A slab is freed when none of its addresses is referenced
+ * any more; it is small (512 bytes) so that a few long-kept flows cannot pin much memory.
+ */
+class AddressSlab {
+  private slab = new Uint8Array(0);
+  private used = SLAB_ADDRESSES;
+
+  /** The source or destination address (IPv4 mapped) of the IP layer `ip`. */
+  take(v: PacketView, ip: number, source: boolean): Uint8Array {
+    if (this.used === SLAB_ADDRESSES) {
+      this.slab = new Uint8Array(SLAB_ADDRESSES * 16);
+      this.used = 0;
+    }
+    const out = new Uint8Array(this.slab.buffer, this.used++ * 16, 16);
+    const b = v.buf;
+    if (v.kind[ip] === Layer.Ipv4) {
+      out[10] = 0xff;
+      out[11] = 0xff;
+      const at = v.start[ip]! + (source ? 12 : 16);
+      for (let i = 0; i < 4; i++) out[12 + i] = b[at + i]!;
+    } else {
+      const at = ipv6SrcAt(v, ip) + (source ? 0 : 16);
+      for (let i = 0; i < 16; i++) out[i] = b[at + i]!;
+    }
+    return out;
   }
-  return out;
 }
