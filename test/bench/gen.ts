@@ -1,13 +1,13 @@
 /**
- * Deterministic generator of a large classic pcap and its pcapng twin of DirectAccess-like traffic,
- * for `npm run bench` (issue 2, item 7).
+ * Deterministic capture generators for `npm run bench`: the mixed DirectAccess capture (classic pcap and its
+ * pcapng twin), an IP-HTTPS capture with a NULL cipher suite, and a capture of more flows than the flow bound.
  *
- * Building every packet with the builders would allocate several objects per packet, so a pool of
- * ~2000 template packets over ~1000 flows is built once with a fixed seed, each template is encoded
- * once through the real writers (PcapWriter / PcapngWriter), and the generation loop only copies the
- * encoded record into a large batch buffer and patches its timestamp and, so that flows progress
- * instead of replaying, its TCP or ESP sequence number (with an incremental checksum update). TCP
- * data segments are followed by the pure ACK that answers them. Same seed → same bytes.
+ * Building every packet with the builders would allocate several objects per packet, so each generator
+ * builds a pool of template packets once with a fixed seed, encodes each once through the real writers
+ * (PcapWriter / PcapngWriter), and its loop only copies encoded records into a large batch buffer and
+ * patches what must move on per packet: the timestamp and, so that flows progress instead of replaying,
+ * sequence numbers, addresses or ports (with an incremental checksum update, so tshark finds no bad
+ * checksums). Same seed → same bytes.
  */
 
 import { createHash } from 'node:crypto';
@@ -15,8 +15,12 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { PcapngWriter, PcapWriter } from '../../src/capture/writer.js';
 import {
-  EtherType, Prng, Proto, TcpFlag, concat, ethernet, ipv4, ipv6, tcp, udp, u16, u32, type Bytes,
+  EtherType, Prng, Proto, TcpFlag, ascii, concat, ethernet, icmpv6, ipv4, ipv6, tcp, udp, u16, u32, type Bytes,
 } from '../helpers/build.js';
+import {
+  ContentType, NULL_MAC, SERVER_CERT_DER, Suite, certificate, changeCipherSpec, clientHello, clientKeyExchange, finished, ipHttpsRequest,
+  ipHttpsResponse, nullCipherAppData, pseudoMac, record, serverHello, serverHelloDone,
+} from '../helpers/tls-build.js';
 
 export const LINKTYPE_ETHERNET = 1;
 /** First packet's time: 2024-01-15T08:00:00Z. */
@@ -433,5 +437,381 @@ export function generatePair(dir: string, sizeMiB: number, seed = 0xda2024): Gen
   return {
     sizeMiB, pcap: pcapPath, pcapng: ngPath, packets, pcapBytes: pf.bytes, pcapngBytes: nf.bytes, pcapSha256, pcapngSha256,
     meanFrame: frameBytes / packets, flows: FLOWS, templates: n, perKind, seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+// ---- shared by the pipeline captures below ---------------------------------------------------------
+
+/** Frame offsets of a TCP segment in Ethernet + IPv4 without options, and of its fields. */
+const TCP_AT = ETH + IP4;
+const SEQ_AT = TCP_AT + 4;
+const ACK_AT = TCP_AT + 8;
+const TCP_SUM_AT = TCP_AT + 16;
+const TCP_PAYLOAD_AT = TCP_AT + 20;
+const IP4_SUM_AT = ETH + 10;
+const IP4_SRC_AT = ETH + 12;
+const IP4_DST_AT = ETH + 16;
+/** Bytes of a classic pcap record header, before the frame. */
+const PCAP_REC = 16;
+
+/** One's-complement sum of the 16-bit words of frame bytes [from, to); both even, so words align with the frame's. */
+function wordSum(b: Uint8Array, f: number, from: number, to: number): number {
+  let s = 0;
+  for (let w = from; w < to; w += 2) s += (b[f + w]! << 8) | b[f + w + 1]!;
+  return s;
+}
+
+/**
+ * Writes `len` bytes of `v` big-endian at frame offset `at` and updates the checksums at `sums` that cover
+ * them (RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), over every 16-bit word the bytes touch, so an odd offset
+ * works too; every region checksummed here starts at an even frame offset).
+ */
+function patch(b: Uint8Array, f: number, at: number, len: number, v: number, sums: readonly number[]): void {
+  const lo = at & ~1;
+  const hi = (at + len + 1) & ~1;
+  const before = wordSum(b, f, lo, hi);
+  for (let i = len - 1, x = v; i >= 0; i--, x = Math.floor(x / 256)) b[f + at + i] = x & 0xff;
+  const after = wordSum(b, f, lo, hi);
+  for (const sumAt of sums) {
+    let s = (~((b[f + sumAt]! << 8) | b[f + sumAt + 1]!) & 0xffff) + ((hi - lo) / 2) * 0xffff - before + after;
+    while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
+    const out = ~s & 0xffff;
+    b[f + sumAt] = out >>> 8;
+    b[f + sumAt + 1] = out & 0xff;
+  }
+}
+
+/** The classic pcap record (µs, little-endian) of one frame, timestamp zero: patched when written. */
+function pcapRecord(frame: Bytes): Bytes {
+  const c = new Collect();
+  const w = new PcapWriter(c.out, { linkType: LINKTYPE_ETHERNET });
+  c.take();
+  w.packet({ sec: 0, nsec: 0 }, frame);
+  return c.take();
+}
+
+function pcapFileHeader(): Bytes {
+  const c = new Collect();
+  new PcapWriter(c.out, { linkType: LINKTYPE_ETHERNET });
+  return c.take();
+}
+
+/** Writes a record at a time into a BatchFile, with a clock that only moves forward. */
+class RecordOut {
+  readonly file: BatchFile;
+  sec = START_SEC;
+  usec = 0;
+  packets = 0;
+  frameBytes = 0;
+  constructor(path: string) {
+    this.file = new BatchFile(path);
+    this.file.put(pcapFileHeader());
+  }
+  wait(us: number): void {
+    this.usec += us;
+    if (this.usec >= 1_000_000) {
+      this.sec += Math.floor(this.usec / 1_000_000);
+      this.usec %= 1_000_000;
+    }
+  }
+  /** Copies the record in and stamps it; returns the frame's offset in file.buf for patching. */
+  put(rec: Bytes): number {
+    const at = this.file.reserve(rec.length);
+    const b = this.file.buf;
+    b.set(rec, at);
+    putU32le(b, at, this.sec);
+    putU32le(b, at + 4, this.usec);
+    this.packets++;
+    this.frameBytes += rec.length - PCAP_REC;
+    return at + PCAP_REC;
+  }
+}
+
+/** A generated classic pcap of one of the pipeline workloads. */
+export interface GeneratedCapture {
+  path: string;
+  /** MiB asked for (IP-HTTPS), or 0 (the flow-count capture, sized by its flows). */
+  sizeMiB: number;
+  packets: number;
+  bytes: number;
+  sha256: string;
+  meanFrame: number;
+  seconds: number;
+}
+
+// ---- IP-HTTPS with a NULL cipher suite (issue 6) ----------------------------------------------------
+
+/**
+ * IP-HTTPS clients (MS-IPHTTPS §3.1.5) to one DirectAccess server over IPv4 TCP/443. Each connection opens
+ * with the TCP handshake, a TLS 1.2 handshake choosing TLS_RSA_WITH_NULL_SHA256, the client's POST and the
+ * server's 200 OK; then each direction's IPv6 packets follow, each one the plaintext of an application-data
+ * record followed by its 32-byte MAC (RFC 5246 §6.2.3.1). Inside: ESP on two SA pairs per client (the
+ * DirectAccess infrastructure and intranet tunnels, to two server addresses) and ICMPv6 echo.
+ */
+const IPHTTPS_CONNS = 100;
+const IPHTTPS_SUITE = Suite.RSA_WITH_NULL_SHA256;
+const IPHTTPS_MAC = NULL_MAC[IPHTTPS_SUITE]!;
+const IPHTTPS_SERVER = '203.0.113.10';
+const IPHTTPS_DA_INFRA = '2001:db8:1::1';
+const IPHTTPS_DA_INTRANET = '2001:db8:1::2';
+/** Data segment templates per connection and direction (plus one pure ACK each). */
+const IPHTTPS_TEMPLATES = 12;
+const MSS = 1460;
+const INNER_MTU = 1280;
+/** Record header, then the inner IPv6 header and the ESP SPI: where an inner ESP sequence number sits in a record. */
+const REC_ESP_SEQ = 5 + IP6 + 4;
+
+/** What kind of record a template carries, for the traffic-mix summary. */
+export const IPHTTPS_KIND_NAMES = ['one record, ESP', 'two records, ESP', 'one record split over two segments, ESP', 'one record, ICMPv6 echo',
+  'pure ACK'];
+
+interface TcpTemplate {
+  rec: Bytes;
+  conn: number;
+  fromClient: boolean;
+  /** TCP payload bytes: how far the sender's sequence number moves. */
+  payload: number;
+  /** Frame offsets of inner ESP sequence numbers, and the SA counter each takes its value from. */
+  espAt: number[];
+  espSa: number[];
+  /** Inner packets whose last byte this segment carries. */
+  inner: number;
+  /** Inner flows those packets belong to (see innerFlowOf). */
+  flows: number[];
+  /** Index of the segment that must come right after (the second half of a split record); −1 none. */
+  follow: number;
+  kind: number;
+}
+
+export interface GeneratedIpHttps extends GeneratedCapture {
+  connections: number;
+  /** Inner IPv6 packets in the application data of all connections (the HTTP heads aside). */
+  innerPackets: number;
+  /** Inner flows the analyser should find: per connection, up to three (ESP to each server address, and the echo). */
+  innerFlows: number;
+  /** Segments per template kind (IPHTTPS_KIND_NAMES), the handshakes left out. */
+  perKind: number[];
+}
+
+function innerPayloadSize(r: Prng): number {
+  const n = payloadSize(r);
+  return Math.min(n, INNER_MTU - IP6 - 8 - 16);
+}
+
+/** Splits a flight into segments of at most one MSS. */
+function segments(bytes: Bytes): Bytes[] {
+  const out: Bytes[] = [];
+  for (let at = 0; at < bytes.length; at += MSS) out.push(bytes.subarray(at, Math.min(bytes.length, at + MSS)));
+  return out;
+}
+
+/**
+ * Writes `<dir>/iphttps-<size>M.pcap` (classic, µs, Ethernet) until it reaches `sizeMiB` MiB. The handshakes
+ * are built with the TLS builders and written once; data segments come from templates whose TCP sequence and
+ * acknowledgement numbers and inner ESP sequence numbers are patched per use (with the TCP checksum), so each
+ * direction is one gap-free byte stream and every SA counts up.
+ */
+export function generateIpHttps(dir: string, sizeMiB: number, seed = 0x1b7795): GeneratedIpHttps {
+  const t0 = performance.now();
+  const r = new Prng(seed);
+  const path = join(dir, `iphttps-${sizeMiB}M.pcap`);
+  const out = new RecordOut(path);
+  const b = out.file.buf;
+  // Per connection: the next sequence number of each side (client 2c, server 2c + 1); per SA: the next ESP sequence number.
+  const seq = new Float64Array(2 * IPHTTPS_CONNS);
+  const saSeq = new Float64Array(4 * IPHTTPS_CONNS).fill(1);
+  const templates: TcpTemplate[] = [];
+  const acks: number[] = [];
+  const starts: number[][] = [];
+  const perKind = [0, 0, 0, 0, 0];
+  let innerPackets = 0;
+  const client4 = (c: number): string => `198.51.100.${1 + (c % 254)}`;
+  const client6 = (c: number): string => `2001:db8:1:1000::${hex4(c + 1)}`;
+  const cport = (c: number): number => 49152 + c * 7;
+  const frame = (c: number, fromClient: boolean, o: { seq: number; ack: number; flags: number }, payload: Bytes): Bytes => {
+    const ep = fromClient ? { src: client4(c), dst: IPHTTPS_SERVER } : { src: IPHTTPS_SERVER, dst: client4(c) };
+    const seg = tcp(ep, { sport: fromClient ? cport(c) : 443, dport: fromClient ? 443 : cport(c), ...o }, payload);
+    const [dst, src] = macs(fromClient);
+    return ethernet(dst, src, EtherType.IPv4, ipv4({ ...ep, protocol: Proto.TCP, id: c }, seg));
+  };
+
+  // The handshakes, each connection in turn: SYN, SYN-ACK, ACK; the TLS flights; the POST and the 200 OK.
+  const hello = record(ContentType.Handshake, clientHello({ suites: [IPHTTPS_SUITE, Suite.RSA_WITH_NULL_SHA], sni: 'da.contoso.example' }), 0x0301);
+  const serverFlight = record(ContentType.Handshake, concat(serverHello({ suite: IPHTTPS_SUITE }), certificate([SERVER_CERT_DER]), serverHelloDone()));
+  const protect = (type: number, plain: Bytes): Bytes => record(type, concat(plain, pseudoMac(IPHTTPS_MAC)));
+  const clientFinish = concat(record(ContentType.Handshake, clientKeyExchange()), changeCipherSpec(), protect(ContentType.Handshake, finished()));
+  const serverFinish = concat(changeCipherSpec(), protect(ContentType.Handshake, finished()));
+  const post = protect(ContentType.ApplicationData, ascii(ipHttpsRequest('/IPHTTPS', 'da.contoso.example')));
+  const ok = protect(ContentType.ApplicationData, ascii(ipHttpsResponse()));
+  for (let c = 0; c < IPHTTPS_CONNS; c++) {
+    const isn = [r.next(), r.next()];
+    out.put(pcapRecord(frame(c, true, { seq: isn[0]!, ack: 0, flags: TcpFlag.SYN }, new Uint8Array(0))));
+    out.wait(300);
+    out.put(pcapRecord(frame(c, false, { seq: isn[1]!, ack: (isn[0]! + 1) >>> 0, flags: TcpFlag.SYN | TcpFlag.ACK }, new Uint8Array(0))));
+    out.wait(300);
+    seq[2 * c] = (isn[0]! + 1) >>> 0;
+    seq[2 * c + 1] = (isn[1]! + 1) >>> 0;
+    out.put(pcapRecord(frame(c, true, { seq: seq[2 * c]!, ack: seq[2 * c + 1]!, flags: TcpFlag.ACK }, new Uint8Array(0))));
+    for (const [fromClient, flight] of [[true, hello], [false, serverFlight], [true, clientFinish], [false, serverFinish], [true, post], [false, ok]] as const) {
+      const me = 2 * c + (fromClient ? 0 : 1);
+      const peer = 2 * c + (fromClient ? 1 : 0);
+      for (const s of segments(flight)) {
+        out.wait(100 + r.int(300));
+        out.put(pcapRecord(frame(c, fromClient, { seq: seq[me]!, ack: seq[peer]!, flags: TcpFlag.ACK | TcpFlag.PSH }, s)));
+        seq[me] = (seq[me]! + s.length) >>> 0;
+      }
+    }
+  }
+
+  // Data templates. Sequence and acknowledgement numbers are 0 in the template; ESP sequence numbers too.
+  // SA counters: 4c + 0/1 for the infrastructure and intranet SAs towards the server, 4c + 2/3 for those back; the SPI follows.
+  const saOf = (c: number, toServer: boolean, which: number): number => 4 * c + which + (toServer ? 0 : 2);
+  // Inner flows by address pair and protocol, both directions in one: ESP to the infrastructure (3c) and intranet (3c + 1)
+  // server addresses, and ICMPv6 echo with the infrastructure address (3c + 2).
+  const innerFlowOf = (c: number, which: number): number => 3 * c + which;
+  const innerFlowSeen = new Uint8Array(3 * IPHTTPS_CONNS);
+  const inner = (c: number, toServer: boolean, which: number): Bytes => {
+    const daAddr = which === 0 ? IPHTTPS_DA_INFRA : IPHTTPS_DA_INTRANET;
+    const ep = toServer ? { src: client6(c), dst: daAddr } : { src: daAddr, dst: client6(c) };
+    const spi = 0x50000000 + saOf(c, toServer, which);
+    return ipv6({ ...ep, nextHeader: Proto.ESP }, concat(u32(spi), u32(0), r.bytes((innerPayloadSize(r) + 3) & ~3)));
+  };
+  const addTemplate = (t: Omit<TcpTemplate, 'rec'>, payload: Bytes): number => {
+    templates.push({ ...t, rec: pcapRecord(frame(t.conn, t.fromClient, { seq: 0, ack: 0, flags: TcpFlag.ACK | TcpFlag.PSH }, payload)) });
+    return templates.length - 1;
+  };
+  for (let c = 0; c < IPHTTPS_CONNS; c++) {
+    for (const fromClient of [true, false]) {
+      const list: number[] = [];
+      for (let k = 0; k < IPHTTPS_TEMPLATES; k++) {
+        const p = r.int(100);
+        const base = { conn: c, fromClient, follow: -1 };
+        if (p < 60) {
+          const sa = r.int(2);
+          const rec = nullCipherAppData(inner(c, fromClient, sa), IPHTTPS_MAC);
+          list.push(addTemplate({ ...base, payload: rec.length, espAt: [TCP_PAYLOAD_AT + REC_ESP_SEQ], espSa: [saOf(c, fromClient, sa)], inner: 1, flows: [innerFlowOf(c, sa)], kind: 0 }, rec));
+        } else if (p < 75) {
+          // Two packets in one segment (the sender coalesced two records), each fitting half a segment.
+          let a = nullCipherAppData(inner(c, fromClient, 0), IPHTTPS_MAC);
+          let z = nullCipherAppData(inner(c, fromClient, 1), IPHTTPS_MAC);
+          while (a.length + z.length > MSS) {
+            a = nullCipherAppData(inner(c, fromClient, 0), IPHTTPS_MAC);
+            z = nullCipherAppData(inner(c, fromClient, 1), IPHTTPS_MAC);
+          }
+          list.push(addTemplate({ ...base, payload: a.length + z.length, espAt: [TCP_PAYLOAD_AT + REC_ESP_SEQ, TCP_PAYLOAD_AT + a.length + REC_ESP_SEQ],
+            espSa: [saOf(c, fromClient, 0), saOf(c, fromClient, 1)], inner: 2, flows: [innerFlowOf(c, 0), innerFlowOf(c, 1)], kind: 1 }, concat(a, z)));
+        } else if (p < 90) {
+          // One record over two segments; the split falls after the ESP sequence number, which only the first one patches.
+          const sa = r.int(2);
+          const rec = nullCipherAppData(inner(c, fromClient, sa), IPHTTPS_MAC);
+          const cut = REC_ESP_SEQ + 8 + r.int(rec.length - REC_ESP_SEQ - 9);
+          const first = addTemplate({ ...base, payload: cut, espAt: [TCP_PAYLOAD_AT + REC_ESP_SEQ], espSa: [saOf(c, fromClient, sa)], inner: 0, flows: [], kind: 2 }, rec.subarray(0, cut));
+          templates[first]!.follow = addTemplate({ ...base, payload: rec.length - cut, espAt: [], espSa: [], inner: 1, flows: [innerFlowOf(c, sa)], kind: 2 }, rec.subarray(cut));
+          list.push(first);
+        } else {
+          const ep = fromClient ? { src: client6(c), dst: IPHTTPS_DA_INFRA } : { src: IPHTTPS_DA_INFRA, dst: client6(c) };
+          const echo = icmpv6(ep, fromClient ? 128 : 129, 0, concat(u16(c), u16(k), r.bytes(56)));
+          const rec = nullCipherAppData(ipv6({ ...ep, nextHeader: Proto.ICMPv6 }, echo), IPHTTPS_MAC);
+          list.push(addTemplate({ ...base, payload: rec.length, espAt: [], espSa: [], inner: 1, flows: [innerFlowOf(c, 2)], kind: 3 }, rec));
+        }
+      }
+      starts.push(list);
+      acks.push(addTemplate({ conn: c, fromClient, payload: 0, espAt: [], espSa: [], inner: 0, flows: [], follow: -1, kind: 4 }, new Uint8Array(0)));
+    }
+  }
+  // Pure ACKs carry no PSH.
+  for (const a of acks) {
+    const rec = templates[a]!.rec;
+    patch(rec, PCAP_REC, TCP_AT + 13, 1, TcpFlag.ACK, [TCP_SUM_AT]);
+  }
+
+  const emit = (i: number): void => {
+    const t = templates[i]!;
+    const f = out.put(t.rec);
+    const me = 2 * t.conn + (t.fromClient ? 0 : 1);
+    const peer = 2 * t.conn + (t.fromClient ? 1 : 0);
+    patch(b, f, SEQ_AT, 4, seq[me]!, [TCP_SUM_AT]);
+    patch(b, f, ACK_AT, 4, seq[peer]!, [TCP_SUM_AT]);
+    for (let k = 0; k < t.espAt.length; k++) {
+      const sa = t.espSa[k]!;
+      patch(b, f, t.espAt[k]!, 4, saSeq[sa]!, [TCP_SUM_AT]);
+      saSeq[sa] = (saSeq[sa]! + 1) >>> 0;
+    }
+    seq[me] = (seq[me]! + t.payload) >>> 0;
+    innerPackets += t.inner;
+    for (const fl of t.flows) innerFlowSeen[fl] = 1;
+    perKind[t.kind]!++;
+  };
+  const target = sizeMiB * 1024 * 1024;
+  do {
+    // Bursty arrival, as in the mixed capture; servers send a little more than clients.
+    const x = r.next();
+    out.wait((x & 3) === 0 ? 200 + ((x >>> 2) & 4095) : 1 + ((x >>> 2) & 63));
+    const c = r.int(IPHTTPS_CONNS);
+    const fromClient = r.int(5) < 2;
+    const list = starts[2 * c + (fromClient ? 0 : 1)]!;
+    let i = list[r.int(list.length)]!;
+    emit(i);
+    while (templates[i]!.follow >= 0) {
+      out.wait(1 + (r.next() & 15));
+      i = templates[i]!.follow;
+      emit(i);
+    }
+    // Delayed ACK (RFC 9293 §3.8.6.3): the peer answers about every second segment.
+    if (r.int(2) === 0) {
+      out.wait(20 + (r.next() & 127));
+      emit(acks[2 * c + (fromClient ? 1 : 0)]!);
+    }
+  } while (out.file.bytes < target);
+  const sha256 = out.file.close();
+  return {
+    path, sizeMiB, packets: out.packets, bytes: out.file.bytes, sha256, meanFrame: out.frameBytes / out.packets,
+    seconds: (performance.now() - t0) / 1000, connections: IPHTTPS_CONNS, innerPackets,
+    innerFlows: innerFlowSeen.reduce((n, x) => n + x, 0), perKind,
+  };
+}
+
+// ---- more live flows than the flow table may hold (issue 4) -----------------------------------------
+
+export interface GeneratedFlows extends GeneratedCapture {
+  flows: number;
+}
+
+/**
+ * Writes `<dir>/flows-<n>.pcap`: `flows` distinct IPv4 TCP connection attempts to one server (SYN, then its
+ * SYN-ACK), a client address and port each, all within a few seconds so none goes idle. Templates are
+ * patched per flow: the client address (IPv4 and TCP checksums) and port (TCP checksum).
+ */
+export function generateFlows(dir: string, flows: number): GeneratedFlows {
+  const t0 = performance.now();
+  const path = join(dir, `flows-${flows}.pcap`);
+  const out = new RecordOut(path);
+  const b = out.file.buf;
+  const server = '203.0.113.20';
+  const ep = { src: '10.0.0.0', dst: server };
+  const back = { src: server, dst: '10.0.0.0' };
+  const syn = pcapRecord(ethernet(GATEWAY_MAC, CLIENT_MAC, EtherType.IPv4, ipv4({ ...ep, protocol: Proto.TCP },
+    tcp(ep, { sport: 0, dport: 445, seq: 0x1000, flags: TcpFlag.SYN }))));
+  const synAck = pcapRecord(ethernet(CLIENT_MAC, GATEWAY_MAC, EtherType.IPv4, ipv4({ ...back, protocol: Proto.TCP },
+    tcp(back, { sport: 445, dport: 0, seq: 0x2000, ack: 0x1001, flags: TcpFlag.SYN | TcpFlag.ACK }))));
+  const ipSums = [IP4_SUM_AT, TCP_SUM_AT];
+  const tcpSum = [TCP_SUM_AT];
+  for (let i = 0; i < flows; i++) {
+    // 16 ports per address: 10.0.0.0 + i / 16, port 49152 + i % 16.
+    const addr = 0x0a000000 + Math.floor(i / 16);
+    const port = 49152 + (i % 16);
+    let f = out.put(syn);
+    patch(b, f, IP4_SRC_AT, 4, addr, ipSums);
+    patch(b, f, TCP_AT, 2, port, tcpSum);
+    out.wait(5);
+    f = out.put(synAck);
+    patch(b, f, IP4_DST_AT, 4, addr, ipSums);
+    patch(b, f, TCP_AT + 2, 2, port, tcpSum);
+    out.wait(7);
+  }
+  const sha256 = out.file.close();
+  return {
+    path, sizeMiB: 0, packets: out.packets, bytes: out.file.bytes, sha256, meanFrame: out.frameBytes / out.packets,
+    seconds: (performance.now() - t0) / 1000, flows,
   };
 }
