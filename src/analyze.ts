@@ -52,6 +52,8 @@ export interface FlowStats {
   expirations: number;
   peakLive: number;
   maxFlows: number;
+  /** Packets recorded twice (the same packet on two interfaces of the capture), counted once. */
+  copies: number;
 }
 
 export interface Analysis {
@@ -131,13 +133,21 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     app.inner.length = 0;
   };
   let lastFrame = 0;
+  // The interfaces known so far (the reader adds each pcapng IDB as it meets it).
+  let interfaces: readonly unknown[] = [];
   const capture = await readCapture(path, (f, buf) => {
     lastFrame = f.number;
     if (f.kind !== RecordKind.Packet) return;
     dissectSafely(view, f, buf);
+    tracker.checkCopies = interfaces.length > 1;
     tracker.onPacket(view, f);
     if (app.inner.length > 0) drainInner();
-  }, { ...options.read, anomalies });
+  }, {
+    ...options.read, anomalies, onStart: (live) => {
+      interfaces = live.interfaces;
+      options.read?.onStart?.(live);
+    },
+  });
   app.finishTunnels(lastFrame);
   drainInner();
   tracker.finishAll();
@@ -160,7 +170,7 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     capture, flows, byId, classes,
     flowStats: {
       created: tracker.flowsCreated, retained: retained.length, summarizedOnly, evictions: table.evictions,
-      expirations: table.expirations, peakLive: table.peakLive, maxFlows: table.maxFlows,
+      expirations: table.expirations, peakLive: table.peakLive, maxFlows: table.maxFlows, copies: tracker.copies,
     },
     negotiations: app.ike.finish(),
     names: withCaptureNames(app.names, capture),

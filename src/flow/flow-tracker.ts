@@ -10,7 +10,7 @@ import { ipv6NextHeader, ipv6SrcAt } from '../decode/net/ipv6.js';
 import type { PacketView } from '../decode/packet-view.js';
 import { LayerFlag } from '../decode/status.js';
 import { tcpFlags } from '../decode/transport/tcp.js';
-import { u16be } from '../util/bytes.js';
+import { u16be, u32be } from '../util/bytes.js';
 import { Flow, FlowFinish, icmpTypeBit } from './flow.js';
 import { SaStats } from './sa.js';
 import { FlowKeyBuilder } from './flow-key.js';
@@ -20,6 +20,12 @@ import { FlowTable } from './flow-table.js';
 const MAX_SAS_PER_FLOW = 64;
 /** ICMP errors kept per flow. */
 const MAX_ICMP_ERRORS = 16;
+/** Entries of the copy detector: direct-mapped, a power of two (copies arrive close together). */
+const COPY_SLOTS = 4096;
+/** Two records of one packet on two interfaces are copies only when at most this far apart in time (seconds). */
+const COPY_WINDOW_SEC = 1;
+/** Bytes after the IP header that the copy fingerprint covers: TCP sequence/ack/flags/checksum, ESP SPI/sequence/IV, … */
+const COPY_PAYLOAD_BYTES = 32;
 
 export interface FlowOptions {
   /** Live flows at most (default 1,000,000). */
@@ -56,6 +62,18 @@ export class FlowTracker {
   private nextId = 0;
   private readonly onTransport: (e: TransportEvent, v: PacketView, f: Frame) => void;
   private readonly event: TransportEvent = { flow: null as unknown as Flow, fromOrig: true, ip: -1, transport: -1 };
+  /**
+   * Set while the capture has more than one interface. A pcapng written on several interfaces at once (netsh
+   * trace, pktmon) holds many packets twice; Wireshark shows both, but counting both would double every
+   * packet count and SA histogram. A packet is a copy when the same flow had a packet with the same
+   * fingerprint on another interface within COPY_WINDOW_SEC; retransmissions on one interface still count.
+   */
+  checkCopies = false;
+  /** Packets found to be copies, over all flows. */
+  copies = 0;
+  /** Per slot: fingerprint, flow id + 1, interface id; and the second of the packet apart (it may pass 2^31). */
+  private readonly copySeen = new Int32Array(COPY_SLOTS * 3);
+  private readonly copySec = new Float64Array(COPY_SLOTS);
 
   constructor(options: FlowOptions, onFinish: (flow: Flow) => void, onTransport: (e: TransportEvent, v: PacketView, f: Frame) => void) {
     this.onTransport = onTransport;
@@ -95,6 +113,14 @@ export class FlowTracker {
       }
       const transport = t < v.count ? t : -1;
       const flow = this.flowFor(v, f, i, transport, parent, carriedBy);
+      if (this.checkCopies && parent === carrier && this.isCopy(flow, v, f, i)) {
+        // The outermost flow decides: a copy's tunnelled packets and application bytes are copies too.
+        flow.copies++;
+        flow.copyBytes += f.wireLen;
+        this.copies++;
+        this.touch(flow, f);
+        return;
+      }
       const fromOrig = this.kb.reversed === flow.origIsSecond;
       this.count(flow, fromOrig, v, f, i, transport);
       if (ah >= 0) {
@@ -160,13 +186,18 @@ export class FlowTracker {
     return flow;
   }
 
-  private count(flow: Flow, fromOrig: boolean, v: PacketView, f: Frame, ip: number, transport: number): void {
+  /** The flow was seen in this frame (a copy too: its frames span every record of it). */
+  private touch(flow: Flow, f: Frame): void {
     flow.lastFrame = f.number;
     if (f.hasTs && (f.tsSec > flow.lastSec || (f.tsSec === flow.lastSec && f.tsNsec > flow.lastNsec))) {
       flow.lastSec = f.tsSec;
       flow.lastNsec = f.tsNsec;
     }
-    flow.interfaces |= f.interfaceId < 31 ? 1 << f.interfaceId : 1 << 31;
+    flow.interfaces |= interfaceBit(f);
+  }
+
+  private count(flow: Flow, fromOrig: boolean, v: PacketView, f: Frame, ip: number, transport: number): void {
+    this.touch(flow, f);
     const payload = transport >= 0 ? v.end[transport]! - v.hdrEnd[transport]! : 0;
     if (fromOrig) {
       flow.origPackets++;
@@ -193,6 +224,38 @@ export class FlowTracker {
         }
       }
     }
+  }
+
+  /**
+   * Whether this packet repeats one the flow had on another interface a moment ago. The fingerprint leaves out
+   * the TTL / hop limit and the IPv4 header checksum, which a router between two capture points changes.
+   */
+  private isCopy(flow: Flow, v: PacketView, f: Frame, ip: number): boolean {
+    const b = v.buf;
+    const start = v.start[ip]!;
+    const from = v.hdrEnd[ip]!;
+    const end = Math.min(v.end[ip]!, from + COPY_PAYLOAD_BYTES);
+    let h = Math.imul(0x811c9dc5 ^ flow.id, 0x01000193) ^ (v.end[ip]! - start);
+    // IPv4: version, IHL, TOS, total length; identification, fragment. IPv6: version, class, flow label; payload length, next header.
+    h = Math.imul(h ^ u32be(b, start), 0x01000193);
+    h = Math.imul(h ^ (v.kind[ip] === Layer.Ipv4 ? u32be(b, start + 4) : u16be(b, start + 4) << 8 | b[start + 6]!), 0x01000193);
+    let k = from;
+    for (; k + 4 <= end; k += 4) {
+      h = Math.imul(h ^ u32be(b, k), 0x01000193);
+      h ^= h >>> 15;
+    }
+    for (; k < end; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
+    const slot = h & (COPY_SLOTS - 1);
+    const at = slot * 3;
+    const seen = this.copySeen;
+    const sec = f.hasTs ? f.tsSec : 0;
+    if (seen[at] === h && seen[at + 1] === flow.id + 1 && seen[at + 2] !== f.interfaceId
+      && Math.abs(sec - this.copySec[slot]!) <= COPY_WINDOW_SEC) return true;
+    seen[at] = h;
+    seen[at + 1] = flow.id + 1;
+    seen[at + 2] = f.interfaceId;
+    this.copySec[slot] = sec;
+    return false;
   }
 
   /** TCP history letters [Zeek conn.log]: S SYN, H SYN-ACK, A pure ACK, D data, F FIN, R RST; originator upper case. */
@@ -285,6 +348,11 @@ export class FlowTracker {
     const quotedFromOrig = kb.reversed === quoted.origIsSecond;
     errors.push({ frame: f.number, version: qk === Layer.Ipv4 ? 4 : 6, type, code: v.buf[v.start[t]! + 1]!, towardsOrig: quotedFromOrig });
   }
+}
+
+/** Bit of Flow.interfaces for the frame's interface (ids 0–30; bit 31 for every higher one). */
+function interfaceBit(f: Frame): number {
+  return f.interfaceId < 31 ? 1 << f.interfaceId : 1 << 31;
 }
 
 /**

@@ -64,6 +64,9 @@ export class Flow {
   /** First frame with transport payload from each side. */
   origDataFrame = 0;
   respDataFrame = 0;
+  /** Packets that repeat one of this flow's packets from another interface (one packet captured twice): not counted anywhere else. */
+  copies = 0;
+  copyBytes = 0;
   /** Interfaces the flow was seen on, as bits (ids 0–30); bit 31 means "another one". */
   interfaces = 0;
   /** The first application layer located on this flow (a Layer kind), 0 when none. */

@@ -89,6 +89,7 @@ export function summarySections(r: SummaryReport): Section[] {
       ['Evicted (live-flow bound reached)', fs.evictions > 0 ? `${count(fs.evictions)} (bound ${count(fs.maxFlows)} live flows)` : undefined],
       ['Expired (idle)', fs.expirations > 0 ? count(fs.expirations) : undefined],
       ['Peak live flows', count(fs.peakLive)],
+      ['Packets captured twice (on two interfaces), counted once', fs.copies > 0 ? count(fs.copies) : undefined],
     ].filter((x) => x[1] !== undefined),
   });
   if (c.anomalies.length > 0) {

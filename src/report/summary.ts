@@ -81,6 +81,8 @@ export interface ConversationRow {
   class: string;
   packets: number;
   bytes: number;
+  /** Records of this flow's packets on a second interface, not counted in packets and bytes. */
+  copies: number;
   firstFrame: number;
   lastFrame: number;
 }
@@ -139,7 +141,7 @@ export function buildSummary(a: Analysis, topN = 10): SummaryReport {
     topConversations: [...flows].sort((x, y) => y.flow.bytes - x.flow.bytes || x.flow.firstFrame - y.flow.firstFrame).slice(0, topN).map((r) => ({
       flow: r.flow.id, a: withPort(r.flow.origAddr, r.flow.origPort), b: withPort(r.flow.respAddr, r.flow.respPort),
       protocol: PROTOCOLS[r.flow.proto] ?? String(r.flow.proto), transition: r.label.transition, class: r.cls,
-      packets: r.flow.packets, bytes: r.flow.bytes, firstFrame: r.flow.firstFrame, lastFrame: r.flow.lastFrame,
+      packets: r.flow.packets, bytes: r.flow.bytes, copies: r.flow.copies, firstFrame: r.flow.firstFrame, lastFrame: r.flow.lastFrame,
     })),
     names: a.names.entries().map(([key, list]) => ({ address: addressText(addressFromHex(key)), names: list.map((n) => ({ ...n })) })),
   };

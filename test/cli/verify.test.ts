@@ -390,9 +390,8 @@ describe('verify: every packet on two interfaces (verify-two-interfaces.pcapng)'
     expect(r.esp.map((e) => e.spi)).toEqual([spi(v.esp.spi), spi(v.esp.reverseSpi)]);
   });
 
-  // Bug (reported, not fixed: src/flow is not ours to change): the flow tracker merges the two copies of each packet into
-  // one flow, so the reasons count every packet twice ("68 packet(s)" for 34). This test flips when that is fixed.
-  it.fails('counts each packet once in the reasons, although it was written on two interfaces', () => {
+  // Both copies of a packet fall into one flow; the copy on the second interface must not be counted again.
+  it('counts each packet once in the reasons, although it was written on two interfaces', () => {
     expect(r.sessions[0]!.reasons[0]).toBe(`${once.length} packet(s) of this TCP session travel without IPsec (frames ${first(clear)}–${last(clear)})`);
   });
 });

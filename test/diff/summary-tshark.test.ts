@@ -104,8 +104,11 @@ function ourConversations(a: Analysis): Map<string, { frames: number; bytes: num
     if (f.carriedBy === 'ip-https') continue;
     const orig = addressText(f.origAddr);
     const resp = addressText(f.respAddr);
-    add(`${f.family === 4 ? 'ip' : 'ipv6'} ${pairKey(orig, resp)}`, f.packets, f.bytes);
-    if (f.proto === 6 || f.proto === 17) add(`${f.proto === 6 ? 'tcp' : 'udp'} ${pairKey(`${orig}:${f.origPort}`, `${resp}:${f.respPort}`)}`, f.packets, f.bytes);
+    // tshark counts every record; we count a packet recorded on two interfaces once and its other records as copies.
+    const frames = f.packets + f.copies;
+    const bytes = f.bytes + f.copyBytes;
+    add(`${f.family === 4 ? 'ip' : 'ipv6'} ${pairKey(orig, resp)}`, frames, bytes);
+    if (f.proto === 6 || f.proto === 17) add(`${f.proto === 6 ? 'tcp' : 'udp'} ${pairKey(`${orig}:${f.origPort}`, `${resp}:${f.respPort}`)}`, frames, bytes);
   }
   return sums;
 }
