@@ -43,9 +43,9 @@ export interface VerifyReport {
   totals: Record<Verdict, number>;
   sessions: RecordJson[];
   pairs: RecordJson[];
-  isolation: { a: EndpointJson; b: EndpointJson; protocol: string; what: string; frames: number[]; flow: number }[];
+  isolation: { a: EndpointJson; b: EndpointJson; protocol: string; what: string; frames: number[]; flow: number; copyFlows: number[] }[];
   capture: CaptureJudgement[];
-  esp: { flow: number; spi: string; verdict: string; confidence: string; reasons: string[]; decidingFrames: number[]; icvLength: number | null; completeSamples: number; cutSamples: number; chiSquare: number | null }[];
+  esp: { flow: number; copyFlows: number[]; spi: string; verdict: string; confidence: string; reasons: string[]; decidingFrames: number[]; icvLength: number | null; completeSamples: number; cutSamples: number; chiSquare: number | null }[];
 }
 
 const VERDICTS: Verdict[] = ['encrypted', 'integrity-only', 'clear', 'failed', 'inconclusive'];
@@ -72,10 +72,10 @@ export function buildVerify(a: Analysis, v: VerifyResult): VerifyReport {
   return {
     file: a.capture.file, sha256: a.capture.sha256, status: info.status, packets: info.packets,
     firstPacketTime: info.firstPacketTime, lastPacketTime: info.lastPacketTime, totals, sessions, pairs,
-    isolation: v.isolation.map((i) => ({ a: endpoint(i.a, true), b: endpoint(i.b, true), protocol: i.protocol, what: i.what, frames: i.frames, flow: i.flow })),
+    isolation: v.isolation.map((i) => ({ a: endpoint(i.a, true), b: endpoint(i.b, true), protocol: i.protocol, what: i.what, frames: i.frames, flow: i.flow, copyFlows: i.copyFlows })),
     capture: v.capture,
     esp: v.esp.map((e) => ({
-      flow: e.flow, spi: `0x${e.spi.toString(16).padStart(8, '0')}`, verdict: e.judgement.verdict, confidence: e.judgement.confidence,
+      flow: e.flow, copyFlows: e.copyFlows, spi: `0x${e.spi.toString(16).padStart(8, '0')}`, verdict: e.judgement.verdict, confidence: e.judgement.confidence,
       reasons: e.judgement.reasons, decidingFrames: e.judgement.decidingFrames, icvLength: e.judgement.reading?.icvLength ?? null,
       completeSamples: e.judgement.completeSamples, cutSamples: e.judgement.cutSamples, chiSquare: e.judgement.chiSquare,
     })),

@@ -72,4 +72,6 @@ export interface IsolationFinding {
   what: string;
   frames: number[];
   flow: number;
+  /** Flows that captured the same conversation again (another path or carrier). */
+  copyFlows: number[];
 }

@@ -63,7 +63,7 @@ export interface VerifyResult {
   isolation: IsolationFinding[];
   capture: CaptureJudgement[];
   /** Every ESP SA judged, by flow id and SPI. */
-  esp: { flow: number; spi: number; fromOrig: boolean; judgement: EspJudgement }[];
+  esp: { flow: number; spi: number; fromOrig: boolean; judgement: EspJudgement; copyFlows: number[] }[];
 }
 
 const ND_TYPES = [133, 134, 135, 136, 137];
@@ -131,6 +131,37 @@ function carrierPath(r: ClassifiedFlow, input: VerifyInput): string[] {
   return out;
 }
 
+/**
+ * One conversation captured on two paths (the tunnel interface and inside IP-HTTPS, or two carriers) is several
+ * flows with the same 5-tuple under different parents. Each group is judged and listed once, from the view with
+ * the most packets; the other views are named as copies of it.
+ */
+interface Views {
+  main: ClassifiedFlow;
+  copies: ClassifiedFlow[];
+}
+
+function viewsOf(flows: ClassifiedFlow[]): Views[] {
+  const groups = new Map<string, ClassifiedFlow[]>();
+  for (const r of flows) {
+    const f = r.flow;
+    const key = sessionKey(f.proto, f.origAddr, f.origPort, f.respAddr, f.respPort);
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  return [...groups.values()].map((g) => {
+    const main = g.reduce((m, r) => (r.flow.packets > m.flow.packets ? r : m), g[0]!);
+    return { main, copies: g.filter((r) => r !== main) };
+  });
+}
+
+/** " (also captured as flow 13, frames 37–95)" for the other views of one conversation, or "". */
+function alsoCaptured(copies: ClassifiedFlow[]): string {
+  if (copies.length === 0) return '';
+  return ` (also captured as ${copies.map((r) => `flow ${r.flow.id}, frames ${r.flow.firstFrame}–${r.flow.lastFrame}`).join('; ')})`;
+}
+
 interface PairBucket {
   a: Uint8Array;
   b: Uint8Array;
@@ -190,17 +221,19 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
   const flows = bucket.flows;
   // One SA seen twice (on the tunnel interface and inside IP-HTTPS, or on two interfaces) is judged from the
   // view with the most complete samples and counted once.
-  const bySa = new Map<string, { r: ClassifiedFlow; sa: SaStats; j: EspJudgement }>();
+  const bySa = new Map<string, { r: ClassifiedFlow; sa: SaStats; j: EspJudgement; copies: number[] }>();
   for (const r of flows) {
     for (const sa of espSas(r.flow)) {
       const j = judgeEsp(sa);
-      result.esp.push({ flow: r.flow.id, spi: sa.spi, fromOrig: sa.fromOrig, judgement: j });
       const key = `${sa.spi}|${sameAddress(sa.fromOrig ? r.flow.origAddr : r.flow.respAddr, a)}`;
       const seen = bySa.get(key);
-      if (!seen || j.completeSamples > seen.j.completeSamples) bySa.set(key, { r, sa, j });
+      if (!seen) bySa.set(key, { r, sa, j, copies: [] });
+      else if (j.completeSamples > seen.j.completeSamples) bySa.set(key, { r, sa, j, copies: [...seen.copies, seen.r.flow.id] });
+      else seen.copies.push(r.flow.id);
     }
   }
   const esp = [...bySa.values()].sort((x, y) => x.sa.firstFrame - y.sa.firstFrame);
+  for (const e of esp) result.esp.push({ flow: e.r.flow.id, spi: e.sa.spi, fromOrig: e.sa.fromOrig, judgement: e.j, copyFlows: e.copies });
   const ah = flows.filter((r) => r.flow.ahPackets > 0);
   const ike = flows.filter((r) => isIke(r.flow));
   const errorFrames = flows.flatMap((r) => r.flow.icmpErrors?.map((e) => e.frame) ?? []);
@@ -213,25 +246,19 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
   const base = (rs: ClassifiedFlow[]): string[] => carrierPath(rs[0]!, input);
 
   // Sessions we can see: clear or AH-protected TCP/UDP/ICMPv6, one record per 5-tuple.
-  const sessionGroups = new Map<string, ClassifiedFlow[]>();
-  for (const r of others) {
-    const f = r.flow;
-    const key = sessionKey(f.proto, f.origAddr, f.origPort, f.respAddr, f.respPort);
-    sessionGroups.set(key, [...(sessionGroups.get(key) ?? []), r]);
-  }
-  for (const group of sessionGroups.values()) result.sessions.push(sessionRecord(group, input, negotiations, base(group)));
+  for (const v of viewsOf(others)) result.sessions.push(sessionRecord([v.main, ...v.copies], input, negotiations, base([v.main])));
   // Sessions inside ESP-NULL: the plaintext shows their ports and first bytes.
   const inNull = nullSessions(esp.filter((e) => e.j.verdict === 'null'), input, negotiations);
   result.sessions.push(...inNull);
   // Isolation policy: unicast link-local traffic between clients must be IPsec-protected (ND and IKE excepted).
-  for (const r of [...clear, ...clearInfrastructure, ...answers]) {
-    const f = r.flow;
+  for (const { main, copies } of viewsOf([...clear, ...clearInfrastructure, ...answers])) {
+    const f = main.flow;
     if (addressClassName(f.origAddr, input.prefixes) !== 'link-local' && addressClassName(f.respAddr, input.prefixes) !== 'link-local') continue;
-    const frames = [f.firstFrame, ...(f.origDataFrame ? [f.origDataFrame] : []), ...(f.respDataFrame ? [f.respDataFrame] : []), f.lastFrame];
+    const frames = [main, ...copies].flatMap(({ flow: x }) => [x.firstFrame, x.origDataFrame, x.respDataFrame, x.lastFrame]).filter((n) => n > 0);
     result.isolation.push({
-      a: ep(f.origAddr, f.origPort), b: ep(f.respAddr, f.respPort), protocol: protoName(f.proto), flow: f.id,
-      what: `${protoName(f.proto)} ${f.origPort ? `${f.origPort} → ${f.respPort} ` : ''}in clear: ${f.packets - f.ahPackets} unprotected packet(s), frames ${f.firstFrame}–${f.lastFrame}`,
-      frames: [...new Set(frames)],
+      a: ep(f.origAddr, f.origPort), b: ep(f.respAddr, f.respPort), protocol: protoName(f.proto), flow: f.id, copyFlows: copies.map((r) => r.flow.id),
+      what: `${protoName(f.proto)} ${f.origPort ? `${f.origPort} → ${f.respPort} ` : ''}in clear: ${f.packets - f.ahPackets} unprotected packet(s), frames ${f.firstFrame}–${f.lastFrame}${alsoCaptured(copies)}`,
+      frames: [...new Set(frames)].sort((x, y) => x - y),
     });
   }
   const pair = pairRecord(a, b, flows, esp, ah, ike, clear, negotiations, input, base(flows), inNull.map((x) => x.service));
@@ -397,9 +424,9 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
   });
   if (clearData.length > 0) {
     verdict = 'clear';
-    for (const r of clearData) {
-      const f = r.flow;
-      reasons.push(`${protoName(f.proto).toUpperCase()} ${f.origPort ? `${f.origPort} → ${f.respPort} ` : ''}travels without IPsec (${f.packets - f.ahPackets} packet(s), frames ${f.firstFrame}–${f.lastFrame})`);
+    for (const { main, copies } of viewsOf(clearData)) {
+      const f = main.flow;
+      reasons.push(`${protoName(f.proto).toUpperCase()} ${f.origPort ? `${f.origPort} → ${f.respPort} ` : ''}travels without IPsec (${f.packets - f.ahPackets} packet(s), frames ${f.firstFrame}–${f.lastFrame})${alsoCaptured(copies)}`);
       deciding.push(f.origDataFrame || f.firstFrame);
     }
     if (encrypted.length > 0) notes.push(`other traffic between them is ESP ciphertext (${encrypted.map((e) => spiText(e.sa.spi)).join(', ')}): the clear traffic is what decides`);
@@ -409,8 +436,8 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
       reasons.push(e.j.reasons[0]!);
       deciding.push(...e.j.decidingFrames.slice(0, 3));
     }
-    for (const r of ahData) {
-      reasons.push(`AH protects ${r.flow.ahPackets} ${protoName(r.flow.proto).toUpperCase()} packet(s) (frames ${r.flow.firstFrame}–${r.flow.lastFrame}): integrity only, the payload is readable`);
+    for (const { main: r, copies } of viewsOf(ahData)) {
+      reasons.push(`AH protects ${r.flow.ahPackets} ${protoName(r.flow.proto).toUpperCase()} packet(s) (frames ${r.flow.firstFrame}–${r.flow.lastFrame}${alsoCaptured(copies)}): integrity only, the payload is readable`);
       deciding.push(r.flow.firstFrame);
     }
     if (encrypted.length > 0) notes.push(`other traffic between them is ESP ciphertext (${encrypted.map((e) => spiText(e.sa.spi)).join(', ')})`);
@@ -472,7 +499,7 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
       notes.push(`no IKE/AuthIP between these clients precedes the first ESP packet (frame ${firstEsp}): the SA was established before the capture started`);
     }
   }
-  const services = flows.map((r) => r.flow.rdp ? rdpSecurityNote(r.flow) : null).filter((x): x is string => x !== null);
+  const services = viewsOf(flows).map(({ main: r }) => r.flow.rdp ? rdpSecurityNote(r.flow) : null).filter((x): x is string => x !== null);
   notes.push(...services);
   return {
     kind: 'pair', a: ep(a, 0), b: ep(b, 0), protocol: '', service, state: null, path, verdict, reasons, notes, firstFrame, lastFrame,

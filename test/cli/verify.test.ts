@@ -3,7 +3,8 @@
  * verdict, service, state, path, reason and evidence frame, computed from what each scenario wrote (its ledger and
  * its bytes), never copied from our own output; exit codes; the table and Markdown; the evidence in tshark.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { MAX_CUT_SAMPLES, MAX_SAMPLES } from '../../src/flow/sa.js';
 import type { RecordJson, VerifyReport } from '../../src/report/verify.js';
 import { cli } from '../helpers/cli.js';
 import { DA } from '../helpers/fixtures/da-fixtures.js';
+import { SAMPLE, sampleScenario } from '../helpers/fixtures/sample.js';
 import {
   ipHttpsAesScenario, ipHttpsInside, ipHttpsModeNoneScenario, ipHttpsOutside, ipHttpsProxyScenario, ipHttpsStory, ipHttpsStreamEdgesScenario, VERIFY,
   verifyAhScenario, verifyChanceTrailerScenario, verifyClearScenario, verifyEncryptedScenario, verifyEspNullScenario, verifyFailedScenario,
@@ -187,7 +189,7 @@ describe('verify: Remote Assistance in clear (verify-clear.pcapng)', () => {
 
   it('lists the session as an isolation finding', () => {
     expect(r.isolation).toEqual([{
-      a: endpoint(C1.ll, sport), b: endpoint(C2.ll, VERIFY.clear.port), protocol: 'tcp', flow: expect.any(Number),
+      a: endpoint(C1.ll, sport), b: endpoint(C2.ll, VERIFY.clear.port), protocol: 'tcp', flow: expect.any(Number), copyFlows: [],
       what: `tcp ${sport} → ${VERIFY.clear.port} in clear: ${ra.length} unprotected packet(s), frames ${first(ra)}–${last(ra)}`,
       frames: [first(ra), request, confirm, last(ra)],
     }]);
@@ -696,6 +698,54 @@ describe('verify: opaque and failing IP-HTTPS', () => {
 });
 
 // --- exit codes, formats, options -------------------------------------------------------------------------------
+
+describe('verify: the README sample (sample-directaccess.pcapng), each packet seen on the tunnel interface and inside IP-HTTPS', () => {
+  const s = sampleScenario();
+  const { code, r } = verify(`${CAPTURES}/sample-directaccess.pcapng`);
+  // The tunnel interface's copy of each inner packet, and the IP-HTTPS frames that carried the same packets.
+  const onTunnel = (label: string): number[] => numbers(s.framesWith(label, 'tunnel'));
+  const inIpHttps = (label: string): number[] => numbers(s.framesWith(label, 'ip-https'));
+
+  it('shows one encrypted pair and one Remote Assistance session in clear, each once, and exits 1', () => {
+    expect(code).toBe(1);
+    expect(r.totals).toEqual(totals({ encrypted: 1, clear: 2 }));
+    expect(r.pairs.map((p) => [p.verdict, p.b.address, p.service.name])).toEqual([
+      ['encrypted', C2.ll, 'unknown'], ['clear', DA.client3.ipHttps, 'remote-assistance'],
+    ]);
+    expect(r.sessions.map((x) => [x.verdict, x.b.address, x.b.port, x.service.name])).toEqual([['clear', DA.client3.ipHttps, SAMPLE.clearPort, 'remote-assistance']]);
+  });
+
+  it('names the second capture of the clear session as a copy, not as a second reason', () => {
+    const pair = pairWith(r, DA.client3.ipHttps);
+    expect(pair.reasons).toHaveLength(1);
+    expect(pair.reasons[0]).toMatch(/^TCP \d+ → 49812 travels without IPsec \(\d+ packet\(s\), frames \d+–\d+\) \(also captured as flow \d+, frames \d+–\d+\)$/);
+    const ranges = [...pair.reasons[0]!.matchAll(/frames (\d+)–(\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(ranges.sort((x, y) => x[0]! - y[0]!)).toEqual([[first(onTunnel('ra-clear')), last(onTunnel('ra-clear'))], [first(inIpHttps('ra-clear')), last(inIpHttps('ra-clear'))]]
+      .sort((x, y) => x[0]! - y[0]!));
+    expect(pair.notes.filter((n) => n.startsWith('RDP itself'))).toHaveLength(1);
+  });
+
+  it('lists the LLMNR answer once as an isolation finding, with the frames of both captures', () => {
+    expect(r.isolation).toHaveLength(1);
+    expect(r.isolation[0]!.copyFlows).toHaveLength(1);
+    // The answer is the last LLMNR packet on each path; the query before it went to the multicast group.
+    expect(r.isolation[0]!.frames).toEqual([last(onTunnel('llmnr')), last(inIpHttps('llmnr'))].sort((x, y) => x - y));
+  });
+
+  it('lists each ESP SA once, judged from one view, with the other view named', () => {
+    expect(r.esp.map((e) => [e.spi, e.verdict, e.copyFlows.length])).toEqual([[spi(SAMPLE.esp.spi), 'encrypted', 1], [spi(SAMPLE.esp.reverseSpi), 'encrypted', 1]]);
+  });
+
+  it('npm start (the README\'s first command) runs verify on it and exits 0', () => {
+    // Its build step is left out: rebuilding dist/ would race the other test files that run the CLI.
+    const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+    const [build, run] = start.split(' && ', 2) as [string, string];
+    expect(build).toBe('npm run build --silent');
+    const out = spawnSync('sh', ['-c', run], { encoding: 'utf8' });
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.stdout).toContain('1 encrypted, 0 integrity-only, 2 clear, 0 failed, 0 inconclusive');
+  });
+});
 
 describe('verify: exit codes, formats and hostile strings', () => {
   it('exit 3 on a damaged input, the report still covering what was read', () => {
