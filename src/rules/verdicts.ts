@@ -194,6 +194,7 @@ export function verify(input: VerifyInput): VerifyResult {
     }
     judgePair(bucket, input, result);
   }
+  if (result.sessions.length === 0 && result.pairs.length === 0 && result.capture.length === 0) result.capture.push(nothingJudged(input));
   result.sessions.sort((x, y) => x.firstFrame - y.firstFrame);
   result.pairs.sort((x, y) => x.firstFrame - y.firstFrame);
   result.isolation.sort((x, y) => x.frames[0]! - y.frames[0]!);
@@ -214,6 +215,23 @@ function captureJudgements(input: VerifyInput): CaptureJudgement[] {
     }
   }
   return out;
+}
+
+/**
+ * No traffic between clients is visible: that is not a clean result. Without --da-server an IP-HTTPS connection
+ * with an encrypting suite looks like any HTTPS connection, and the sessions inside it are hidden; name the
+ * TLS connections on port 443 that could be one.
+ */
+function nothingJudged(input: VerifyInput): CaptureJudgement {
+  const candidates = input.flows.filter((r) => r.flow.family === 4 && r.flow.proto === 6 && (r.flow.respPort === 443 || r.flow.origPort === 443)
+    && r.flow.tls?.facts.serverHello?.nullCipher === false);
+  const reason = 'no traffic between DirectAccess clients is visible in this capture, so no session could be judged';
+  if (candidates.length === 0) return { verdict: 'inconclusive', reason: `${reason}; capture on both clients' IP-HTTPS tunnel interfaces, or on their network cards while IP-HTTPS uses a NULL cipher suite`, frames: [] };
+  const list = candidates.slice(0, 5).map((r) => `flow ${r.flow.id}, ${r.flow.tls!.facts.serverHello!.cipherSuiteName} in frame ${r.flow.tls!.facts.serverHello!.frame}`);
+  return {
+    verdict: 'inconclusive', frames: candidates.slice(0, 5).map((r) => r.flow.tls!.facts.serverHello!.frame),
+    reason: `${reason}. ${candidates.length} TLS connection(s) on port 443 with an encrypting cipher suite could be IP-HTTPS hiding it (${list.join('; ')}${candidates.length > 5 ? '; …' : ''}): if one of them goes to the DirectAccess server, name the server with --da-server, or capture on the IP-HTTPS tunnel interface`,
+  };
 }
 
 function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult): void {

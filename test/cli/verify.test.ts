@@ -656,9 +656,24 @@ describe('verify: opaque and failing IP-HTTPS', () => {
       reason: expect.stringMatching(/^the IP-HTTPS connection of flow \d+ uses TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: the IPv6 traffic inside it .* cannot be observed in this capture; capture on the IP-HTTPS tunnel interface instead$/),
     }]);
     expect(verify(path, '--da-server', DA.name, '--strict').code).toBe(1);
-    // Without --da-server the connection is ordinary TLS (see summary.test.ts): nothing to judge, and nothing judged encrypted.
+    // Without --da-server the connection is ordinary TLS (see summary.test.ts): no client traffic is visible, which is
+    // inconclusive (never a clean result), naming the TLS connection that could be IP-HTTPS.
     const plain = verify(path);
-    expect(plain.r.totals).toEqual(totals({}));
+    expect(plain.code).toBe(0);
+    expect(plain.r.totals).toEqual(totals({ inconclusive: 1 }));
+    expect(plain.r.capture).toEqual([{
+      verdict: 'inconclusive', frames: [serverHello],
+      reason: expect.stringMatching(new RegExp(`^no traffic between DirectAccess clients is visible in this capture, so no session could be judged\\. 1 TLS connection\\(s\\) on port 443 with an encrypting cipher suite could be IP-HTTPS hiding it \\(flow \\d+, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 in frame ${serverHello}\\): if one of them goes to the DirectAccess server, name the server with --da-server`)),
+    }]);
+    expect(verify(path, '--strict').code).toBe(1);
+  });
+
+  it('a capture without any traffic between clients is inconclusive, not a clean result', () => {
+    const { code, r } = verify(`${CAPTURES}/pcap-usec-le.pcap`);
+    expect(code).toBe(0);
+    expect(r.totals).toEqual(totals({ inconclusive: 1 }));
+    expect(r.capture).toEqual([{ verdict: 'inconclusive', frames: [], reason: expect.stringMatching(/^no traffic between DirectAccess clients is visible in this capture, so no session could be judged; capture on both clients' IP-HTTPS tunnel interfaces/) }]);
+    expect(verify(`${CAPTURES}/pcap-usec-le.pcap`, '--strict').code).toBe(1);
   });
 
   it('mode None: the SYN over fe80:: failed, with the cause and the fix', () => {
