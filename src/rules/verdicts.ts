@@ -11,7 +11,7 @@ import type { DaPrefixes } from '../classify/prefixes.js';
 import type { Flow } from '../flow/flow.js';
 import type { SaStats } from '../flow/sa.js';
 import { hex, u16be } from '../util/bytes.js';
-import { addressClassName, isClientAddress, pairKey, sessionKey } from './clients.js';
+import { addressClassName, daServerIpv4s, isClientAddress, isServerSixToFour, pairKey, sessionKey } from './clients.js';
 import { identifyService, rdpSecurityNote, sessionState, type ServiceOptions } from './sessions.js';
 import type { Endpoint, IsolationFinding, NegotiationLink, Service, Verdict, VerdictRecord } from './types.js';
 
@@ -159,7 +159,7 @@ function viewsOf(flows: ClassifiedFlow[]): Views[] {
 /** " (also captured as flow 13, frames 37–95)" for the other views of one conversation, or "". */
 function alsoCaptured(copies: ClassifiedFlow[]): string {
   if (copies.length === 0) return '';
-  return ` (also captured as ${copies.map((r) => `flow ${r.flow.id}, frames ${r.flow.firstFrame}–${r.flow.lastFrame}`).join('; ')})`;
+  return ` (also captured as ${copies.map((r) => `flow ${r.flow.id}, ${frameSpan(r.flow.firstFrame, r.flow.lastFrame)}`).join('; ')})`;
 }
 
 interface PairBucket {
@@ -170,10 +170,12 @@ interface PairBucket {
 
 export function verify(input: VerifyInput): VerifyResult {
   const buckets = new Map<string, PairBucket>();
+  const servers = daServerIpv4s(input.flows, input.flowById, input.prefixes);
+  const isClient = (a: Uint8Array): boolean => isClientAddress(a, input.prefixes) && !isServerSixToFour(a, servers, input.prefixes);
   for (const r of input.flows) {
     const f = r.flow;
     if (f.family !== 6 || f.proto === 41 || f.proto === 4) continue;
-    if (!isClientAddress(f.origAddr, input.prefixes) || !isClientAddress(f.respAddr, input.prefixes)) continue;
+    if (!isClient(f.origAddr) || !isClient(f.respAddr)) continue;
     const key = pairKey(f.origAddr, f.respAddr);
     let bucket = buckets.get(key);
     if (!bucket) {
@@ -275,7 +277,7 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
     const frames = [main, ...copies].flatMap(({ flow: x }) => [x.firstFrame, x.origDataFrame, x.respDataFrame, x.lastFrame]).filter((n) => n > 0);
     result.isolation.push({
       a: ep(f.origAddr, f.origPort), b: ep(f.respAddr, f.respPort), protocol: protoName(f.proto), flow: f.id, copyFlows: copies.map((r) => r.flow.id),
-      what: `${protoName(f.proto)} ${f.origPort ? `${f.origPort} → ${f.respPort} ` : ''}in clear: ${f.packets - f.ahPackets} unprotected packet(s), frames ${f.firstFrame}–${f.lastFrame}${alsoCaptured(copies)}`,
+      what: `${protoName(f.proto)} ${f.origPort ? `${f.origPort} → ${f.respPort} ` : ''}in clear: ${f.packets - f.ahPackets} unprotected packet(s), ${frameSpan(f.firstFrame, f.lastFrame)}${alsoCaptured(copies)}`,
       frames: [...new Set(frames)].sort((x, y) => x - y),
     });
   }
@@ -284,6 +286,11 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
     pair.notes.push(`name resolution or DHCPv6 went without IPsec (frames ${clearInfrastructure.map((r) => r.flow.firstFrame).join(', ')}): an isolation-policy finding, not a session`);
   }
   result.pairs.push(pair);
+}
+
+/** "frame 7" or "frames 7–12". */
+function frameSpan(first: number, last: number): string {
+  return first === last ? `frame ${first}` : `frames ${first}–${last}`;
 }
 
 function sameAddress(x: Uint8Array, y: Uint8Array): boolean {
@@ -322,13 +329,13 @@ function sessionRecord(group: ClassifiedFlow[], input: VerifyInput, negotiations
   const failedStates = ['refused', 'unanswered', 'unreachable'];
   if (ahAll) {
     path.push(`ah (SPI ${ahSpis.join(', ')}; integrity only)`, protoName(f.proto));
-    reasons.push(`every packet of the session is protected by AH (SPI ${ahSpis.join(', ')}, frames ${firstFrame}–${lastFrame}): AH authenticates but does not encrypt, so the ${protoName(f.proto).toUpperCase()} payload is readable by anyone on the path (RFC 4302)`);
+    reasons.push(`every packet of the session is protected by AH (SPI ${ahSpis.join(', ')}, ${frameSpan(firstFrame, lastFrame)}): AH authenticates but does not encrypt, so the ${protoName(f.proto).toUpperCase()} payload is readable by anyone on the path (RFC 4302)`);
     verdict = 'integrity-only';
   } else {
     path.push(protoName(f.proto), 'no IPsec');
     // One session seen twice (two interfaces, or the tunnel interface and inside IP-HTTPS) is counted once.
     const clearPackets = Math.max(...group.map((r) => r.flow.packets - r.flow.ahPackets));
-    reasons.push(`${clearPackets} packet(s) of this ${protoName(f.proto).toUpperCase()} session travel without IPsec (frames ${firstFrame}–${lastFrame})${ahSome ? ', although some others carry AH' : ''}`);
+    reasons.push(`${clearPackets} packet(s) of this ${protoName(f.proto).toUpperCase()} session travel without IPsec (${frameSpan(firstFrame, lastFrame)})${ahSome ? ', although some others carry AH' : ''}`);
     verdict = 'clear';
   }
   if (state && failedStates.includes(state.state)) {
@@ -444,7 +451,7 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
     verdict = 'clear';
     for (const { main, copies } of viewsOf(clearData)) {
       const f = main.flow;
-      reasons.push(`${protoName(f.proto).toUpperCase()} ${f.origPort ? `${f.origPort} → ${f.respPort} ` : ''}travels without IPsec (${f.packets - f.ahPackets} packet(s), frames ${f.firstFrame}–${f.lastFrame})${alsoCaptured(copies)}`);
+      reasons.push(`${protoName(f.proto).toUpperCase()} ${f.origPort ? `${f.origPort} → ${f.respPort} ` : ''}travels without IPsec (${f.packets - f.ahPackets} packet(s), ${frameSpan(f.firstFrame, f.lastFrame)})${alsoCaptured(copies)}`);
       deciding.push(f.origDataFrame || f.firstFrame);
     }
     if (encrypted.length > 0) notes.push(`other traffic between them is ESP ciphertext (${encrypted.map((e) => spiText(e.sa.spi)).join(', ')}): the clear traffic is what decides`);
@@ -455,7 +462,7 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
       deciding.push(...e.j.decidingFrames.slice(0, 3));
     }
     for (const { main: r, copies } of viewsOf(ahData)) {
-      reasons.push(`AH protects ${r.flow.ahPackets} ${protoName(r.flow.proto).toUpperCase()} packet(s) (frames ${r.flow.firstFrame}–${r.flow.lastFrame}${alsoCaptured(copies)}): integrity only, the payload is readable`);
+      reasons.push(`AH protects ${r.flow.ahPackets} ${protoName(r.flow.proto).toUpperCase()} packet(s) (${frameSpan(r.flow.firstFrame, r.flow.lastFrame)}${alsoCaptured(copies)}): integrity only, the payload is readable`);
       deciding.push(r.flow.firstFrame);
     }
     if (encrypted.length > 0) notes.push(`other traffic between them is ESP ciphertext (${encrypted.map((e) => spiText(e.sa.spi)).join(', ')})`);
@@ -474,7 +481,7 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
     } else {
       verdict = 'encrypted';
       for (const e of encrypted) {
-        reasons.push(`SPI ${spiText(e.sa.spi)} (${e.sa.packets} packet(s), frames ${e.sa.firstFrame}–${e.sa.lastFrame}): ${e.j.reasons[0]}`);
+        reasons.push(`SPI ${spiText(e.sa.spi)} (${e.sa.packets} packet(s), ${frameSpan(e.sa.firstFrame, e.sa.lastFrame)}): ${e.j.reasons[0]}`);
         deciding.push(...e.j.decidingFrames.slice(0, 3));
       }
       if (directions.size === 1) notes.push('ESP was seen in one direction only; the other direction answered outside ESP (see the sessions)');

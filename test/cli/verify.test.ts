@@ -640,6 +640,20 @@ describe('verify: IP-HTTPS with NULL_SHA and NULL_SHA256 (captured outside), and
   });
 });
 
+describe('verify: the DirectAccess server is not a client', () => {
+  it('an echo to the DA server\'s 6to4 address (the 6to4 relay) is not judged as a client pair', () => {
+    const { code, r } = verify(`${CAPTURES}/da-6to4-isatap.pcapng`);
+    expect(code).toBe(0);
+    expect([r.sessions, r.pairs]).toEqual([[], []]);
+    expect(r.totals).toEqual(totals({ inconclusive: 1 }));
+  });
+
+  it('two Teredo clients are still a pair (the Teredo server in their addresses is the DA server, not them)', () => {
+    const { r } = verify(`${CAPTURES}/da-teredo.pcapng`);
+    expect(r.pairs.map((p) => [p.verdict, p.a.class, p.b.class])).toEqual([['clear', 'teredo', 'teredo']]);
+  });
+});
+
 describe('verify: opaque and failing IP-HTTPS', () => {
   it('AES-GCM: capture-wide inconclusive once --da-server names the server; never encrypted', () => {
     const s = ipHttpsAesScenario();
