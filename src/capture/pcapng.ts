@@ -75,6 +75,13 @@ export class PcapngParser implements RecordParser {
   private readonly ifDiv: number[] = [];
   private readonly ifMul: number[] = [];
   private readonly ts: SecNsec = { sec: 0, nsec: 0 };
+  /**
+   * The chunk being parsed, for the header reads of the packet path (block type and lengths, EPB/PB/SPB
+   * fields, packet options). Why a DataView, made once per chunk (parse runs once per chunk read), never
+   * per packet: TurboFan lowers its reads in place, while u32x/u16x are calls that V8 inlines only while
+   * the function's inlining budget lasts, and the sink inlined below emit() can use it all up (see pcap.ts).
+   */
+  private dv: DataView = new DataView(new ArrayBuffer(0));
 
   private readonly st: ReaderState;
 
@@ -84,24 +91,25 @@ export class PcapngParser implements RecordParser {
 
   parse(buf: Uint8Array, pos: number, end: number, base: number): number {
     const st = this.st;
+    const dv = (this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength));
     for (;;) {
       if (end - pos < MIN_BLOCK) {
         this.need = MIN_BLOCK;
         return pos;
       }
       st.recordOffset = base + pos;
-      let type = u32x(buf, pos, this.le);
+      let type = dv.getUint32(pos, this.le);
       if (type === BlockType.SHB) {
         // The SHB's own byte-order magic decides how to read its length (and the whole section).
-        const bom = u32x(buf, pos + 8, true);
+        const bom = dv.getUint32(pos + 8, true);
         if (bom === BYTE_ORDER_MAGIC) this.le = true;
-        else if (u32x(buf, pos + 8, false) === BYTE_ORDER_MAGIC) this.le = false;
+        else if (dv.getUint32(pos + 8, false) === BYTE_ORDER_MAGIC) this.le = false;
         else throw st.error(CaptureErrorCode.BadBlock, `section header block has an unknown byte-order magic 0x${bom.toString(16).padStart(8, '0')}`);
         type = BlockType.SHB;
       } else if (!this.inSection) {
         throw st.error(CaptureErrorCode.BadBlock, 'pcapng file does not start with a section header block');
       }
-      const len = u32x(buf, pos + 4, this.le);
+      const len = dv.getUint32(pos + 4, this.le);
       if (len < MIN_BLOCK) throw st.error(CaptureErrorCode.BadBlock, `block length ${len} is less than the 12-byte minimum`);
       if (len % 4 !== 0) throw st.error(CaptureErrorCode.BadBlock, `block length ${len} is not a multiple of 4`);
       if (len > MAX_BLOCK_LEN) throw st.error(CaptureErrorCode.BadBlock, `block length ${len} exceeds the ${MAX_BLOCK_LEN}-byte limit`);
@@ -109,7 +117,7 @@ export class PcapngParser implements RecordParser {
         this.need = len;
         return pos;
       }
-      const trailer = u32x(buf, pos + len - 4, this.le);
+      const trailer = dv.getUint32(pos + len - 4, this.le);
       if (trailer !== len) throw st.error(CaptureErrorCode.BadBlock, `block length ${len} differs from its trailing copy ${trailer}`);
       const bodyEnd = pos + len - 4;
       switch (type) {
@@ -143,34 +151,36 @@ export class PcapngParser implements RecordParser {
     const le = this.le;
     if (bodyEnd - pos < 28) throw st.error(CaptureErrorCode.BadBlock, 'enhanced packet block is shorter than its 32-byte minimum');
     st.countBlock('EPB');
-    const local = u32x(buf, pos + 8, le);
-    const capLen = u32x(buf, pos + 20, le);
+    const dv = this.dv;
+    const local = dv.getUint32(pos + 8, le);
+    const capLen = dv.getUint32(pos + 20, le);
     this.checkCapLen(capLen, bodyEnd - pos - 28, 'enhanced packet');
     const id = this.interfaceOf(local);
-    this.stamp(buf, pos + 12, id, le);
-    this.packet(buf, pos, base, id, capLen, u32x(buf, pos + 24, le), pos + 28, pos + 28 + pad4(capLen), bodyEnd);
+    this.stamp(pos + 12, id, le);
+    this.packet(buf, pos, base, id, capLen, dv.getUint32(pos + 24, le), pos + 28, pos + 28 + pad4(capLen), bodyEnd);
   }
 
   /**
-   * Sets the frame's time from the 64-bit stamp at buf[at] (if_tsresol ticks + if_tsoffset).
+   * Sets the frame's time from the 64-bit stamp at chunk offset `at` (if_tsresol ticks + if_tsoffset).
    * Why here and not in splitTicks: the two u32 reads must stay in the same inlined code as the
    * arithmetic, because a u32 ≥ 2^31 passed to a call V8 does not inline is boxed as a heap number
    * (one allocation per packet). Tick counts below 2^53 (every µs stamp) are exact as doubles, so one
    * division with a one-step correction replaces the limb arithmetic.
    */
-  private stamp(buf: Uint8Array, at: number, id: number, le: boolean): void {
+  private stamp(at: number, id: number, le: boolean): void {
     const f = this.st.frame;
-    const tsHigh = u32x(buf, at, le);
+    const dv = this.dv;
+    const tsHigh = dv.getUint32(at, le);
     const d = this.ifDiv[id]!;
     if (d !== 0 && tsHigh < 0x200000) {
-      const ticks = tsHigh * 4294967296 + u32x(buf, at + 4, le);
+      const ticks = tsHigh * 4294967296 + dv.getUint32(at + 4, le);
       let q = Math.floor(ticks / d);
       let r = ticks - q * d;
       if (r < 0) { q--; r += d; } else if (r >= d) { q++; r -= d; }
       f.tsSec = q + this.ifOffset[id]!;
       f.tsNsec = r * this.ifMul[id]!;
     } else {
-      splitTicks(tsHigh, u32x(buf, at + 4, le), this.ifRes[id]!, this.ts);
+      splitTicks(tsHigh, dv.getUint32(at + 4, le), this.ifRes[id]!, this.ts);
       f.tsSec = this.ts.sec + this.ifOffset[id]!;
       f.tsNsec = this.ts.nsec;
     }
@@ -182,12 +192,13 @@ export class PcapngParser implements RecordParser {
     const le = this.le;
     if (bodyEnd - pos < 28) throw st.error(CaptureErrorCode.BadBlock, 'packet block is shorter than its 32-byte minimum');
     st.countBlock('PB');
-    const local = u16x(buf, pos + 8, le);
-    const capLen = u32x(buf, pos + 20, le);
+    const dv = this.dv;
+    const local = dv.getUint16(pos + 8, le);
+    const capLen = dv.getUint32(pos + 20, le);
     this.checkCapLen(capLen, bodyEnd - pos - 28, 'packet');
     const id = this.interfaceOf(local);
-    this.stamp(buf, pos + 12, id, le);
-    this.packet(buf, pos, base, id, capLen, u32x(buf, pos + 24, le), pos + 28, pos + 28 + pad4(capLen), bodyEnd);
+    this.stamp(pos + 12, id, le);
+    this.packet(buf, pos, base, id, capLen, dv.getUint32(pos + 24, le), pos + 28, pos + 28 + pad4(capLen), bodyEnd);
   }
 
   /** SPB: original length and data only; interface 0, no timestamp; caplen = min(len, snaplen) (§4.4). */
@@ -197,7 +208,7 @@ export class PcapngParser implements RecordParser {
     st.countBlock('SPB');
     if (this.sectionCount === 0) throw st.error(CaptureErrorCode.BadInterface, 'simple packet block before any interface description block');
     const id = this.sectionBase;
-    const wireLen = u32x(buf, pos + 8, this.le);
+    const wireLen = this.dv.getUint32(pos + 8, this.le);
     const snap = this.ifSnap[id]!;
     const capLen = snap !== 0 && wireLen > snap ? snap : wireLen;
     this.checkCapLen(capLen, bodyEnd - pos - 12, 'simple packet');
@@ -268,31 +279,32 @@ export class PcapngParser implements RecordParser {
     if (optStart > optEnd) optStart = optEnd;
     f.optionsStart = optStart;
     f.optionsEnd = optEnd;
-    this.packetOptions(buf, optStart, optEnd);
+    this.packetOptions(optStart, optEnd);
     st.emit(buf);
   }
 
   /** epb_flags (2), epb_packetid (5) and opt_comment (1), read without allocating. */
-  private packetOptions(buf: Uint8Array, at: number, end: number): void {
+  private packetOptions(at: number, end: number): void {
     const le = this.le;
+    const dv = this.dv;
     const f = this.st.frame;
     while (end - at >= 4) {
-      const code = u16x(buf, at, le);
-      const len = u16x(buf, at + 2, le);
+      const code = dv.getUint16(at, le);
+      const len = dv.getUint16(at + 2, le);
       if (code === OPT_END) return;
       if (len > end - at - 4) this.optionOverrun(len);
       const v = at + 4;
       if (code === OPT_COMMENT) f.commentCount++;
       else if (code === 2 && len >= 4) {
-        const flags = u32x(buf, v, le);
+        const flags = dv.getUint32(v, le);
         f.epbFlags = flags;
         f.direction = (flags & 3) as Direction;
         // Bits 5–8: FCS length in octets; a non-zero value overrides the interface's.
         const fcs = (flags >>> 5) & 0xf;
         if (fcs !== 0) f.fcsLen = fcs;
       } else if (code === 5 && len >= 8) {
-        f.packetIdHigh = u32x(buf, le ? v + 4 : v, le);
-        f.packetIdLow = u32x(buf, le ? v : v + 4, le);
+        f.packetIdHigh = dv.getUint32(le ? v + 4 : v, le);
+        f.packetIdLow = dv.getUint32(le ? v : v + 4, le);
       }
       at = v + pad4(len);
     }
