@@ -70,11 +70,33 @@ function isWholeMessage(v: PacketView): boolean {
   return true;
 }
 
+/**
+ * Where the pseudo-header's destination is (RFC 8200 §8.1): the IPv6 destination, unless a Routing header with
+ * segments left names the final one: the last address of type 0 and type 2 (RFC 6275 §6.4), Segment List[0] of
+ * type 4 (RFC 8754 §2). Other types with segments left (RPL's compressed addresses) cannot be judged: −1.
+ */
+function pseudoDestination(v: PacketView, ip: number): number {
+  const b = v.buf;
+  let dst = v.start[ip]! + 24;
+  for (let i = ip + 1; i < v.count; i++) {
+    if (v.kind[i] !== Layer.Ipv6Routing) continue;
+    const at = v.start[i]!;
+    if (b[at + 3] === 0) continue;
+    const type = b[at + 2]!;
+    const final = type === 0 || type === 2 ? v.hdrEnd[i]! - 16 : type === 4 ? at + 8 : -1;
+    if (final < at + 8 || final + 16 > v.hdrEnd[i]!) return -1;
+    dst = final;
+  }
+  return dst;
+}
+
 /** RFC 4443 §2.3: the checksum covers the pseudo-header (source, destination, length, next header 58) and the message. */
 function checksumVerifies(v: PacketView, ip: number, at: number, end: number): boolean {
   const b = v.buf;
   const src = v.start[ip]! + 8;
-  let sum = onesSum(b, src, src + 32, 0);
+  const dst = pseudoDestination(v, ip);
+  if (dst < 0) return true; // not judged
+  let sum = onesSum(b, dst, dst + 16, onesSum(b, src, src + 16, 0));
   const len = end - at;
   sum += Math.floor(len / 0x10000) + (len & 0xffff) + 58;
   return foldComplement(onesSum(b, at, end, sum)) === 0;

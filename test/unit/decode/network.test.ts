@@ -702,6 +702,25 @@ describe('ICMPv6', () => {
     expectOk(decode(patched(K.echo6, 53, 0x03)), [id(A.Icmpv6BadChecksum)]); // destination address
   });
 
+  // RFC 8200 §8.1: with a Routing header, the pseudo-header holds the final destination, not the next hop.
+  it('the checksum behind a Routing header is taken over the final destination (types 0, 2 and 4), not the next hop', () => {
+    const hop = '2001:db8::77';
+    const final = V6.dst;
+    const routed = (type: number, sumOver: string, segmentsLeft = 1): Uint8Array => {
+      const rh = ipv6Routing(Proto.ICMPv6, [final], type);
+      rh[3] = segmentsLeft;
+      return eth6(ipv6({ src: V6.src, dst: segmentsLeft === 0 ? final : hop, nextHeader: Proto.Routing }, concat(rh, icmpv6({ src: V6.src, dst: sumOver }, 128, 0, PING))));
+    };
+    for (const type of [0, 2, 4]) {
+      expectOk(decode(routed(type, final)));
+      expectOk(decode(routed(type, hop)), [id(A.Icmpv6BadChecksum)]);
+    }
+    // No segments left: the IPv6 destination is already the final one.
+    expectOk(decode(routed(0, final, 0)));
+    // RPL (type 3) compresses its addresses: the final destination is not read, the checksum not judged.
+    expectOk(decode(routed(3, hop)));
+  });
+
   it('a quoted header that is not IPv6 is malformed (ipv6.bad_version)', () => {
     const d = decode(eth6(ipv6({ ...V6R, nextHeader: Proto.ICMPv6 }, icmpv6(V6R, 1, 4, concat(u32(0), IP4, new Uint8Array(8))))));
     expectStop(d, Status.Malformed, Layer.Ipv6, 62, id(A.Ipv6BadVersion));
