@@ -2,7 +2,8 @@
  * `npm run bench`: throughput and peak RSS of the capture reader and of the whole pipeline (issues 2, 3, 4 and 6).
  *
  * Builds deterministic captures in a temporary folder (gen.ts) and measures every run in a fresh child process
- * (read-one.js), so that its peak RSS is its own. Groups of measurements:
+ * (read-one.js), so that its peak RSS is its own; the code under test runs from a copy in that folder (see
+ * prepareFolder). Groups of measurements:
  *
  *   reader   the reader alone on a classic pcap of each --sizes and its pcapng twin (same packets), SHA-256 on
  *            (the default) and off; a plain record walk; pcap-parser's iteration and `tshark -q -z io,phs` on the
@@ -26,8 +27,8 @@
  *   --runs N                   child runs per reader measurement, median and best reported (default 5);
  *                              pipeline measurements take min(N, 3)
  *   --tshark-size MiB          mixed-capture size for the tshark comparisons (default: the ratio size)
- *   --no-tshark, --no-pcap-parser, --no-cli   skip those comparisons (the real command needs a build: `tsc -p
- *                              tsconfig.json` is run first, as `npm run build` does)
+ *   --no-tshark, --no-pcap-parser, --no-cli   skip those comparisons (for the real command, src/ is built into the
+ *                              temporary folder with `tsc -p tsconfig.json`, as `npm run build` does)
  *   --json PATH                also write every raw measurement as JSON
  *   --keep                     keep the temporary folder (its path is printed)
  *
@@ -37,7 +38,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -49,7 +50,6 @@ import {
 import type { ReadOneResult } from './read-one.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const READ_ONE = join(here, 'read-one.js');
 /** dist/tools/test/bench → the project root, where bin/da-audit.js and tsconfig.json are. */
 const ROOT = join(here, '..', '..', '..', '..');
 const MiB = 1024 * 1024;
@@ -161,9 +161,40 @@ interface Run extends ReadOneResult {
   wallSeconds: number;
 }
 
+/**
+ * The code under test runs from copies in the temporary folder, not from dist/. Why: dist/ belongs to the working
+ * tree, and a build there (npm run build, fixtures, docs, another bench) while a child starts makes it load a mix of
+ * old and new modules (seen: "does not provide an export named …"). The folder gets the project's package.json (ESM,
+ * version) and a link to its node_modules, so the copies resolve their imports as they would in place.
+ */
+function prepareFolder(tmp: string): void {
+  copyFileSync(join(ROOT, 'package.json'), join(tmp, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(tmp, 'node_modules'), 'dir');
+}
+
+/** Copies dist/tools (this script and read-one.js, built together by `npm run bench`); returns the copy of read-one.js. */
+function snapshotTools(tmp: string): string {
+  cpSync(join(here, '..', '..'), join(tmp, 'tools'), { recursive: true });
+  return join(tmp, 'tools', 'test', 'bench', 'read-one.js');
+}
+
+/** Builds src/ as `npm run build` does, into the temporary folder, with bin/da-audit.js beside it; returns that bin. */
+function buildCli(tmp: string): string {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const p = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.json'), '--outDir', join(tmp, 'dist'), '--declaration', 'false', '--sourceMap', 'false'],
+    { encoding: 'utf8', cwd: ROOT });
+  if (p.status !== 0) throw new Error(`tsc -p tsconfig.json failed: ${p.stdout}${p.stderr}`);
+  mkdirSync(join(tmp, 'bin'));
+  copyFileSync(join(ROOT, 'bin', 'da-audit.js'), join(tmp, 'bin', 'da-audit.js'));
+  return join(tmp, 'bin', 'da-audit.js');
+}
+
+/** read-one.js to run: the snapshot's copy, set in main(). */
+let readOneScript = '';
+
 function readOne(file: string, mode: string, extra: string[] = []): Run {
   const t0 = performance.now();
-  const p = spawnSync(process.execPath, ['--no-deprecation', READ_ONE, file, mode, ...extra], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const p = spawnSync(process.execPath, ['--no-deprecation', readOneScript, file, mode, ...extra], { encoding: 'utf8', maxBuffer: 1 << 20 });
   const wallSeconds = (performance.now() - t0) / 1000;
   if (p.status !== 0) throw new Error(`read-one ${mode} ${file} failed (${p.status ?? p.signal}): ${p.stderr}`);
   const r = JSON.parse(p.stdout.trim().split('\n').pop()!) as ReadOneResult;
@@ -259,18 +290,11 @@ function tshark(input: Input, stats: string[]): Timed {
   return { what: `tshark -q ${stats.map((s) => `-z ${s}`).join(' ')}`, workload: input.workload, sizeMiB: input.sizeMiB, packets: frames, wallSeconds, load, note: '' };
 }
 
-/** Builds dist/ as `npm run build` does, so bin/da-audit.js runs the sources being measured. */
-function buildCli(): void {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const p = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.json')], { encoding: 'utf8', cwd: ROOT });
-  if (p.status !== 0) throw new Error(`tsc -p tsconfig.json failed: ${p.stdout}${p.stderr}`);
-}
-
-/** `node bin/da-audit.js summary [args] file`, timed by wall clock; returns its stdout too. */
-function cliSummary(input: Input, args: string[]): Timed & { stdout: string } {
+/** `node bin/da-audit.js summary [args] file` (the `bin` buildCli made), timed by wall clock; returns its stdout too. */
+function cliSummary(bin: string, input: Input, args: string[]): Timed & { stdout: string } {
   const load = load1();
   const t0 = performance.now();
-  const p = spawnSync(process.execPath, [join(ROOT, 'bin', 'da-audit.js'), 'summary', ...args, input.file], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const p = spawnSync(process.execPath, [bin, 'summary', ...args, input.file], { encoding: 'utf8', maxBuffer: 256 << 20 });
   const wallSeconds = (performance.now() - t0) / 1000;
   if (p.status !== 0) throw new Error(`da-audit summary ${args.join(' ')} ${input.file} exited ${p.status ?? p.signal}: ${p.stderr}`);
   return { what: `da-audit summary${args.map((a) => ` ${a}`).join('')}`, workload: input.workload, sizeMiB: input.sizeMiB, packets: input.packets,
@@ -354,18 +378,17 @@ function main(): number {
   const timed: Timed[] = [];
   let baseline: Run | null = null;
   let parser: Measure | null = null;
-  let cliBuilt = false;
+  let bin: string | null = null;
   const cli = (input: Input, args: string[]): (Timed & { stdout: string }) | null => {
     if (!o.cli) return null;
-    if (!cliBuilt) {
-      buildCli();
-      cliBuilt = true;
-    }
-    const t = cliSummary(input, args);
+    bin ??= buildCli(tmp);
+    const t = cliSummary(bin, input, args);
     timed.push(t);
     return t;
   };
   try {
+    prepareFolder(tmp);
+    readOneScript = snapshotTools(tmp);
     if (wants('reader') || wants('decode') || wants('summary')) {
       // A one-packet capture for tshark's start-up time.
       const tiny = pairInputs(generatePair(tmp, 0)).pcap;
