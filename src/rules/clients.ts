@@ -2,7 +2,7 @@
 
 import { AddressClass, classifyAddress, type DaPrefixes } from '../classify/prefixes.js';
 import type { ClassifiedFlow } from '../classify/classified-flow.js';
-import { hex } from '../util/bytes.js';
+import { hex, u32be } from '../util/bytes.js';
 
 /**
  * Address classes a DirectAccess client uses to reach another client: link-local on the shared
@@ -17,11 +17,12 @@ export function isClientAddress(a: Uint8Array, prefixes: DaPrefixes): boolean {
 
 /** IPv4 address (as a number) embedded in a 6to4 address 2002:WWXX:YYZZ::/48 (RFC 3056 §2). */
 function sixToFourIpv4(a: Uint8Array): number {
-  return ((a[2]! << 24) | (a[3]! << 16) | (a[4]! << 8) | a[5]!) >>> 0;
+  return u32be(a, 2);
 }
 
+/** The IPv4 address of an IPv4-mapped flow address (::ffff:a.b.c.d). */
 function mappedIpv4(a: Uint8Array): number {
-  return ((a[12]! << 24) | (a[13]! << 16) | (a[14]! << 8) | a[15]!) >>> 0;
+  return u32be(a, 12);
 }
 
 /**
@@ -37,7 +38,8 @@ export function daServerIpv4s(flows: readonly ClassifiedFlow[], byId: (id: numbe
     const f = r.flow;
     if (r.label.transition === 'ip-https' && f.family === 4 && f.parent < 0) out.add(mappedIpv4(f.origPort === 443 ? f.origAddr : f.respAddr));
     for (const a of [f.origAddr, f.respAddr]) {
-      if (f.family === 6 && classifyAddress(a, 0, prefixes) === AddressClass.Teredo) out.add(((a[4]! << 24) | (a[5]! << 16) | (a[6]! << 8) | a[7]!) >>> 0);
+      // The Teredo server's IPv4 is the second 32 bits of 2001:0000::/32 addresses.
+      if (f.family === 6 && classifyAddress(a, 0, prefixes) === AddressClass.Teredo) out.add(u32be(a, 4));
     }
     if (f.family !== 6 || f.carriedBy !== 'proto41') continue;
     const carrier = byId(f.parent)?.flow;
