@@ -20,6 +20,14 @@ export function u32(v: number): Bytes {
   return Uint8Array.of((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
 }
 
+export function u16le(v: number): Bytes {
+  return Uint8Array.of(v & 0xff, (v >>> 8) & 0xff);
+}
+
+export function u32le(v: number): Bytes {
+  return Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
+}
+
 export function ascii(s: string): Bytes {
   return new TextEncoder().encode(s);
 }
@@ -202,6 +210,51 @@ export function icmpv6(ep: Endpoints, type: number, code: number, body: Bytes): 
   return msg;
 }
 
+/** Neighbor Discovery option (RFC 4861 §4.6): type, length in 8-octet units, `data` zero-padded to a multiple of 8; `units` overrides the length field. */
+export function ndOption(type: number, data: Bytes, units?: number): Bytes {
+  const size = Math.ceil((2 + data.length) / 8) * 8;
+  const out = new Uint8Array(size);
+  out[0] = type;
+  out[1] = units ?? size / 8;
+  out.set(data, 2);
+  return out;
+}
+
+export interface NdPrefixInformation {
+  prefix: string;
+  length: number;
+  onLink?: boolean;
+  autonomous?: boolean;
+  validLifetime?: number;
+  preferredLifetime?: number;
+}
+
+/** Prefix Information option (RFC 4861 §4.6.2): prefix length, L and A flags, valid and preferred lifetimes, reserved, prefix. */
+export function ndPrefixInformation(o: NdPrefixInformation): Bytes {
+  const flags = (o.onLink ?? true ? 0x80 : 0) | (o.autonomous ?? true ? 0x40 : 0);
+  return ndOption(3, concat(Uint8Array.of(o.length, flags), u32(o.validLifetime ?? 86_400), u32(o.preferredLifetime ?? 14_400), u32(0), ip6(o.prefix)));
+}
+
+export interface RouterAdvertisementFields {
+  curHopLimit?: number;
+  /** M, O, … bits (RFC 4861 §4.2, RFC 5175). */
+  flags?: number;
+  routerLifetime?: number;
+  reachableTime?: number;
+  retransTimer?: number;
+}
+
+/** Router Advertisement (RFC 4861 §4.2) as a whole ICMPv6 message (type 134, checksum computed) with `options` after the 16-byte header. */
+export function routerAdvertisement(ep: Endpoints, o: RouterAdvertisementFields, options: Bytes[] = []): Bytes {
+  const body = concat(Uint8Array.of(o.curHopLimit ?? 64, o.flags ?? 0), u16(o.routerLifetime ?? 1800), u32(o.reachableTime ?? 0), u32(o.retransTimer ?? 0), ...options);
+  return icmpv6(ep, 134, 0, body);
+}
+
+/** Neighbor Solicitation (RFC 4861 §4.3): type 135, reserved, target address, options. */
+export function neighborSolicitation(ep: Endpoints, target: string, options: Bytes[] = []): Bytes {
+  return icmpv6(ep, 135, 0, concat(u32(0), ip6(target), ...options));
+}
+
 /** A deterministic pseudo-random byte generator (xorshift32), for reproducible fixtures. */
 export class Prng {
   private s: number;
@@ -343,6 +396,11 @@ export function dnsQuery(id: number, name: string, qtype = 1): Bytes {
   return concat(u16(id), u16(0x0100), u16(1), u16(0), u16(0), u16(0), ...labels, Uint8Array.of(0), u16(qtype), u16(1));
 }
 
+/** A DNS message over TCP (RFC 1035 §4.2.2): its length in two bytes, then the message. */
+export function dnsOverTcp(message: Bytes): Bytes {
+  return concat(u16(message.length), message);
+}
+
 /** TLS record (RFC 8446 §5.1): content type, legacy version, length, fragment. */
 export function tlsRecord(contentType: number, version: number, fragment: Bytes): Bytes {
   return concat(Uint8Array.of(contentType), u16(version), u16(fragment.length), fragment);
@@ -366,4 +424,78 @@ export function tpkt(tpdu: Bytes): Bytes {
 /** X.224 Connection Request TPDU (ITU-T X.224 §13.3) carrying `userData` (an RDP cookie and negotiation request). */
 export function x224ConnectionRequest(userData: Bytes, code = 0xe0): Bytes {
   return concat(Uint8Array.of(6 + userData.length, code, 0, 0, 0, 0, 0), userData);
+}
+
+/** X.224 Connection Confirm TPDU (ITU-T X.224 §13.4; MS-RDPBCGR §2.2.1.2): LI, CC, dst-ref 0, src-ref, class 0, then `userData` (RDP_NEG_RSP or RDP_NEG_FAILURE). */
+export function x224ConnectionConfirm(userData: Bytes, srcRef = 0x1234): Bytes {
+  return concat(Uint8Array.of(6 + userData.length, 0xd0, 0, 0), u16(srcRef), Uint8Array.of(0), userData);
+}
+
+/** RDP negotiation types (MS-RDPBCGR §2.2.1.1.1, §2.2.1.2.1, §2.2.1.2.2). */
+export const RdpNeg = { Request: 1, Response: 2, Failure: 3 } as const;
+
+/** RDP_NEG_REQ / RDP_NEG_RSP / RDP_NEG_FAILURE: type, flags, length (LE, 8 unless overridden), protocols or failure code (LE). */
+export function rdpNegotiation(type: number, flags: number, value: number, length = 8): Bytes {
+  return concat(Uint8Array.of(type, flags), u16le(length), u32le(value));
+}
+
+/** A DCE/RPC syntax identifier (C706 §12.6.3.1 p_syntax_id_t): interface UUID and version (major in the low 16 bits, minor in the high). */
+export interface RpcSyntax {
+  uuid: string;
+  version: number;
+}
+
+/** Transfer syntaxes Windows offers in a bind (MS-RPCE §2.2.4.12, §3.3.1.5.3). */
+export const RpcTransfer = {
+  NDR: { uuid: '8a885d04-1ceb-11c9-9fe8-08002b104860', version: 2 },
+  NDR64: { uuid: '71710533-beba-4937-8319-b5dbef9ccc36', version: 1 },
+  /** Bind time feature negotiation (MS-RPCE §3.3.1.5.3): security context multiplexing and keep connection on orphan. */
+  BindTimeFeatures: { uuid: '6cb71c2c-9812-4540-0300-000000000000', version: 1 },
+} as const;
+
+/** A UUID in DCE wire form: the first three fields in the PDU's byte order, the last eight bytes as written. */
+export function rpcUuid(text: string, littleEndian = true): Bytes {
+  const h = text.replace(/-/g, '');
+  if (!/^[0-9a-f]{32}$/i.test(h)) throw new Error(`bad UUID ${text}`);
+  const d1 = parseInt(h.slice(0, 8), 16);
+  const d2 = parseInt(h.slice(8, 12), 16);
+  const d3 = parseInt(h.slice(12, 16), 16);
+  return concat(littleEndian ? u32le(d1) : u32(d1), littleEndian ? u16le(d2) : u16(d2), littleEndian ? u16le(d3) : u16(d3), fromHex(h.slice(16)));
+}
+
+export interface RpcBindOptions {
+  /** Presentation context items: an abstract syntax and its transfer syntaxes. */
+  contexts: { abstract: RpcSyntax; transfers: RpcSyntax[] }[];
+  /** 11 bind (default), 14 alter_context. */
+  ptype?: number;
+  /** Data representation big-endian (drep[0] = 0x00) instead of little-endian (0x10). */
+  bigEndian?: boolean;
+  callId?: number;
+  /** Overrides n_context_elem (malformed cases). */
+  count?: number;
+  /** Overrides frag_length (malformed cases). */
+  fragLength?: number;
+  /** An auth verifier: sec_trailer (auth type, level 6 privacy, no padding, context 0) then these auth_value bytes (C706 §13.2.6.1). */
+  authValue?: Bytes;
+  /** auth_type of the sec_trailer; default 10, RPC_C_AUTHN_WINNT (NTLM; MS-RPCE §2.2.1.1.7). */
+  authType?: number;
+}
+
+/**
+ * DCE/RPC connection-oriented bind or alter_context PDU (C706 §12.6.3.1, §12.6.4.3): common header (version 5.0,
+ * PFC_FIRST_FRAG | PFC_LAST_FRAG, drep, frag_length, auth_length, call_id), max_xmit/recv 5840, assoc_group 0,
+ * the context list, then the auth verifier when given.
+ */
+export function rpcBind(o: RpcBindOptions): Bytes {
+  const le = !o.bigEndian;
+  const w16 = (v: number): Bytes => (le ? u16le(v) : u16(v));
+  const w32 = (v: number): Bytes => (le ? u32le(v) : u32(v));
+  const syntax = (s: RpcSyntax): Bytes => concat(rpcUuid(s.uuid, le), w32(s.version));
+  const items = o.contexts.map((c, i) => concat(w16(i), Uint8Array.of(c.transfers.length, 0), syntax(c.abstract), ...c.transfers.map(syntax)));
+  const body = concat(w16(5840), w16(5840), w32(0), Uint8Array.of(o.count ?? o.contexts.length, 0, 0, 0), ...items);
+  const auth = o.authValue === undefined ? new Uint8Array(0) : concat(Uint8Array.of(o.authType ?? 10, 6, 0, 0), w32(0), o.authValue);
+  const authLen = o.authValue?.length ?? 0;
+  const fragLength = o.fragLength ?? 16 + body.length + auth.length;
+  const header = concat(Uint8Array.of(5, 0, o.ptype ?? 11, 0x03, le ? 0x10 : 0x00, 0, 0, 0), w16(fragLength), w16(authLen), w32(o.callId ?? 2));
+  return concat(header, body, auth);
 }
