@@ -6,10 +6,16 @@ import { latin1 } from './http.js';
 /** requestedProtocols / selectedProtocol bits (MS-RDPBCGR §2.2.1.1.1). */
 const PROTOCOLS: [number, string][] = [[0x1, 'TLS'], [0x2, 'CredSSP'], [0x4, 'RDSTLS'], [0x8, 'CredSSP with Early User Authorization'], [0x10, 'RDS AAD']];
 
-/** Names the protocol set; 0 is Standard RDP Security (RC4 inside RDP itself). */
+/**
+ * Names the protocol set; 0 is Standard RDP Security (RC4 inside RDP itself). Bits outside the table are shown in
+ * hex, last: dropping them would turn a mask of only unknown bits into an empty list ("requesting " in the report).
+ */
 export function rdpProtocolNames(mask: number): string[] {
   if (mask === 0) return ['Standard RDP Security'];
-  return PROTOCOLS.filter(([bit]) => (mask & bit) !== 0).map(([, n]) => n);
+  const names = PROTOCOLS.filter(([bit]) => (mask & bit) !== 0).map(([, n]) => n);
+  const unknown = PROTOCOLS.reduce((m, [bit]) => m & ~bit, mask) >>> 0;
+  if (unknown !== 0) names.push(`unknown 0x${unknown.toString(16)}`);
+  return names;
 }
 
 const FAILURES: Record<number, string> = {
@@ -46,7 +52,9 @@ function x224(b: Uint8Array, start: number, end: number): { code: number; at: nu
   const total = u16be(b, start + 2);
   if (total < 11 || total > end - start) return null;
   const li = b[start + 4]!;
-  if (li + 5 > total) return null;
+  // LI counts the fixed part of a CR or CC TPDU at least: code, dst-ref, src-ref, class (ITU-T X.224 §13.3.1,
+  // §13.4.1). A smaller one is not such a TPDU; read on, it became a confirm "selecting Standard RDP Security".
+  if (li < 6 || li + 5 > total) return null;
   return { code: b[start + 5]! & 0xf0, at: start + 11, stop: start + 5 + li };
 }
 
@@ -66,6 +74,9 @@ export function parseRdpRequest(b: Uint8Array, start: number, end: number, frame
   if (t.stop - at >= 2 && b[at] === 0x43 /* C */) {
     let eol = at;
     while (eol + 1 < t.stop && !(b[eol] === 0x0d && b[eol + 1] === 0x0a)) eol++;
+    // No CR LF inside the TPDU: the line has no end, so there is no cookie and nothing after it to read (taking
+    // the bytes up to the last one as the cookie swallowed the RDP_NEG_REQ into it).
+    if (eol + 1 >= t.stop) return { frame, cookie: null, requestedProtocols: null };
     const line = latin1(b, at, eol);
     const m = /^Cookie: mstshash=(.*)$/.exec(line);
     if (m) cookie = m[1]!;
