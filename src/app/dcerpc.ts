@@ -32,15 +32,19 @@ function uuidText(b: Uint8Array, at: number, le: boolean): string {
 }
 
 /**
- * Abstract syntaxes of a bind (ptype 11) or alter_context (14) PDU: header(16) max_xmit(2) max_recv(2)
- * assoc_group(4) n_context_elem(1) reserved(3), then per item: context id(2) n_transfer_syn(1)
+ * Abstract syntaxes of a bind (ptype 11) or alter_context (14) PDU: header(16, frag_length at 8, auth_length at 10)
+ * max_xmit(2) max_recv(2) assoc_group(4) n_context_elem(1) reserved(3), then per item: context id(2) n_transfer_syn(1)
  * reserved(1) abstract syntax (UUID 16, version 4) and n_transfer_syn × 20 bytes.
  */
 export function parseRpcBind(b: Uint8Array, start: number, end: number, frame: number): RpcBind[] {
   if (end - start < 28 || b[start] !== 5 || b[start + 1] !== 0 || (b[start + 2] !== 11 && b[start + 2] !== 14)) return [];
   const le = (b[start + 4]! & 0x10) !== 0;
   const fragLen = le ? u16le(b, start + 8) : u16be(b, start + 8);
-  const stop = Math.min(end, start + fragLen);
+  const authLen = le ? u16le(b, start + 10) : u16be(b, start + 10);
+  // frag_length covers the auth verifier too: an 8-byte sec_trailer and auth_length bytes of credentials after the
+  // context list (C706 §12.6.3.1, §13.2.6.1). The list ends before it; else an n_context_elem larger than the list
+  // read the trailer and the NTLM or Kerberos token as one more context, with a made-up UUID.
+  const stop = Math.min(end, start + fragLen - (authLen > 0 ? 8 + authLen : 0));
   const count = b[start + 24]!;
   const out: RpcBind[] = [];
   let at = start + 28;
