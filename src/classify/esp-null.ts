@@ -203,16 +203,18 @@ export function judgeEsp(sa: SaStats): EspJudgement {
     };
   }
   if (complete.length === 0) {
-    const why = cut > 0 ? `the snaplen cut every sampled packet of this SA (${cut}), so its trailer and ICV are not in the capture` : 'no packet of this SA was sampled';
+    const why = cut > 0 ? `the snaplen cut ${sa.cutPackets === sa.packets ? 'every one' : `${sa.cutPackets}`} of its ${sa.packets} packet(s) (frames ${sa.firstFrame}–${sa.lastFrame}), so the trailer and ICV are not in the capture` : 'no packet of this SA was sampled';
     return { ...base, verdict: 'inconclusive', confidence: 'low', reading: null, decidingFrames: sa.samples.map((s) => s.frame).slice(0, 6), reasons: [`cannot tell NULL from real encryption: ${why}`] };
   }
   const frames = complete.map((s) => s.frame);
-  const chance = readings.length > 0 ? ` (${readings.length} packet(s) have a trailer that looks valid by chance, but no checksum inside verifies and the layouts disagree)` : '';
+  const chance = readings.length > 0 ? `; the other ${readings.length} (${framesText(readings.map((r) => r.frame))}) ${readings.length === 1 ? 'ends' : 'end'} in what looks like a valid ESP-NULL trailer, by chance: no checksum inside verifies and no layout repeats` : '';
   const rndText = rnd.verdict === 'uniform' ? `, and its payload bytes are uniformly random (χ² ${rnd.chiSquare} over ${sa.histogramBytes} bytes)`
     : rnd.verdict === 'skewed' ? `, although its payload bytes are not uniform (χ² ${rnd.chiSquare}: a counter IV or short packets)` : '';
   const confidence = complete.length >= 3 && rnd.verdict === 'uniform' ? 'high' : complete.length >= 3 || rnd.verdict === 'uniform' ? 'medium' : 'low';
   return {
     ...base, verdict: 'encrypted', confidence, reading: null, decidingFrames: frames.slice(0, 8),
-    reasons: [`ciphertext: none of ${complete.length} complete packet(s) (${framesText(frames)}) reads as ESP-NULL for any ICV length 0–32 and IV 0 or 8${chance}${rndText}`],
+    reasons: [readings.length === 0
+      ? `ciphertext: none of ${complete.length} complete packet(s) (${framesText(frames)}) reads as ESP-NULL for any ICV length 0–32 and IV 0 or 8${rndText}`
+      : `ciphertext: ${complete.length - readings.length} of ${complete.length} complete packet(s) (${framesText(frames)}) read as ESP-NULL for no ICV length 0–32 and IV 0 or 8${chance}${rndText}`],
   };
 }

@@ -455,8 +455,8 @@ describe('verify: snaplen 96 (verify-snaplen-96.pcapng)', () => {
     expect(p).toMatchObject({ verdict: 'inconclusive', path: `ipv6 fe80:: → esp (SPI ${spi(v.spi)} A→B: undetermined; SPI ${spi(v.reverseSpi)} B→A: undetermined)` });
     const cut = (n: number): number => Math.min(n, MAX_CUT_SAMPLES);
     expect(p.reasons).toEqual([
-      `SPI ${spi(v.spi)}: cannot tell NULL from real encryption: the snaplen cut every sampled packet of this SA (${cut(fwd.length)}), so its trailer and ICV are not in the capture`,
-      `SPI ${spi(v.reverseSpi)}: cannot tell NULL from real encryption: the snaplen cut every sampled packet of this SA (${cut(rev.length)}), so its trailer and ICV are not in the capture`,
+      `SPI ${spi(v.spi)}: cannot tell NULL from real encryption: the snaplen cut every one of its ${fwd.length} packet(s) (frames ${first(fwd)}–${last(fwd)}), so the trailer and ICV are not in the capture`,
+      `SPI ${spi(v.reverseSpi)}: cannot tell NULL from real encryption: the snaplen cut every one of its ${rev.length} packet(s) (frames ${first(rev)}–${last(rev)}), so the trailer and ICV are not in the capture`,
     ]);
     expect(p.frames.deciding).toEqual([...fwd.slice(0, 3), ...rev.slice(0, 3)]);
     expect(r.esp.map((e) => [e.spi, e.verdict, e.completeSamples, e.cutSamples])).toEqual([[spi(v.spi), 'inconclusive', 0, cut(fwd.length)], [spi(v.reverseSpi), 'inconclusive', 0, cut(rev.length)]]);
@@ -533,8 +533,8 @@ describe('verify: a trailer that looks valid by chance (verify-chance-trailer.pc
     expect(code).toBe(0);
     expect(r.totals).toEqual(totals({ encrypted: 1 }));
     expect(r.esp.map((e) => [e.spi, e.verdict])).toEqual([[spi(v.spi), 'encrypted'], [spi(v.reverseSpi), 'encrypted']]);
-    expect(r.esp[0]!.reasons[0]).toContain(`none of ${fwd.length} complete packet(s)`);
-    expect(r.esp[0]!.reasons[0]).toContain('(1 packet(s) have a trailer that looks valid by chance, but no checksum inside verifies and the layouts disagree)');
+    expect(r.esp[0]!.reasons[0]).toContain(`ciphertext: ${fwd.length - 1} of ${fwd.length} complete packet(s)`);
+    expect(r.esp[0]!.reasons[0]).toContain(`; the other 1 (frame ${patched}) ends in what looks like a valid ESP-NULL trailer, by chance: no checksum inside verifies and no layout repeats`);
     expect(r.esp[1]!.reasons[0]).not.toContain('by chance');
   });
 
