@@ -414,6 +414,12 @@ function nullSessions(sas: { r: ClassifiedFlow; sa: SaStats; j: EspJudgement }[]
   return out;
 }
 
+/** How a negotiation that did not complete ended, as words (IkeOutcomeState). */
+const OUTCOME_TEXT: Record<string, string> = {
+  'no-response': 'got no response', 'failed-after-authentication': 'failed after authentication', 'notify-error': 'was refused with an error notify',
+  'in-progress': 'was still under way when the capture ended',
+};
+
 function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: { r: ClassifiedFlow; sa: SaStats; j: EspJudgement }[],
   ah: ClassifiedFlow[], ike: ClassifiedFlow[], clear: ClassifiedFlow[], negotiations: NegotiationLink[], input: VerifyInput, carriers: string[],
   sessionServices: Service[]): VerdictRecord {
@@ -496,7 +502,7 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
         deciding.push(...(s?.s.frames ?? [r.flow.firstFrame]));
       }
       if (failedNeg) {
-        reasons.push(`the ${failedNeg.protocol} negotiation between them ended ${failedNeg.outcome}: ${failedNeg.reason}`);
+        reasons.push(`the ${failedNeg.protocol} negotiation between them ${OUTCOME_TEXT[failedNeg.outcome] ?? `ended ${failedNeg.outcome}`} (${failedNeg.outcome}): ${failedNeg.reason}`);
         deciding.push(...failedNeg.frames);
       }
       const unanswered = states.some((x) => x.s.state === 'unanswered') || (failedNeg?.outcome === 'no-response');

@@ -495,7 +495,7 @@ describe('verify: failures (verify-failed.pcapng)', () => {
   it('says why: unanswered SYNs and the silent AuthIP; the ICMPv6 code by name; the RST', () => {
     const [a, b, c] = r.pairs as [RecordJson, RecordJson, RecordJson];
     expect(a.reasons[0]).toBe(`no session was established: ${unansweredSyn.length} SYN(s) from frame ${first(unansweredSyn)} on, never answered`);
-    expect(a.reasons[1]).toMatch(new RegExp(`^the AuthIP negotiation between them ended no-response: .*${noResponse.length} Main Mode message\\(s\\) \\(frames ${noResponse.join(', ')}\\) and no answer`));
+    expect(a.reasons[1]).toMatch(new RegExp(`^the AuthIP negotiation between them got no response \\(no-response\\): .*${noResponse.length} Main Mode message\\(s\\) \\(frames ${noResponse.join(', ')}\\) and no answer`));
     expect(a.frames.deciding).toEqual([first(unansweredSyn), ...noResponse]);
     expect(b.reasons).toEqual([`no session was established: the SYN was answered by ICMPv6 destination unreachable, code 1 (communication administratively prohibited) in frame ${first(icmp)}`]);
     expect(b.frames.deciding).toEqual([first(prohibitedSyn), first(icmp)]);

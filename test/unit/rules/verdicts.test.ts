@@ -123,7 +123,7 @@ describe('verdicts on hand-built flows', () => {
     const v = run([ike], [neg]);
     expect(v.sessions).toEqual([]);
     expect(v.pairs[0]!.verdict).toBe('failed');
-    expect(v.pairs[0]!.reasons.join(' ')).toMatch(/AuthIP negotiation between them ended no-response/);
+    expect(v.pairs[0]!.reasons.join(' ')).toMatch(/AuthIP negotiation between them got no response \(no-response\): /);
   });
 
   it('ESP cut by the snaplen: inconclusive, and why', () => {
