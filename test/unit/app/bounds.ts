@@ -15,14 +15,15 @@ export interface Guarded {
 }
 
 /**
- * `bytes[0, n)` at offset LEAD of a buffer of exactly LEAD + n + `after` bytes: 0xEE before, 0xAA filler after. With
- * `after` 0 (the default) nothing past the prefix exists, so a read past `end` gives `undefined`; in any case the
- * Proxy notes it. Methods (slice, subarray) and `buffer` come from the real array, so Buffer views still work.
+ * `bytes` at offset LEAD of a buffer of exactly LEAD + n + `after` bytes, with `end` after the first `n`: 0xEE before
+ * start; after end, the rest of `bytes` (as far as `after` reaches), then 0xAA filler. With `after` 0 (the default)
+ * nothing past the prefix exists, so a read past `end` gives `undefined`; in any case the Proxy notes it. Methods
+ * (slice, subarray) and `buffer` come from the real array, so Buffer views still work.
  */
 export function guarded(bytes: Uint8Array, n = bytes.length, after = 0): Guarded {
   if (n > bytes.length) throw new Error(`prefix ${n} > ${bytes.length} bytes`);
-  const raw = new Uint8Array(LEAD + n + after).fill(0xee, 0, LEAD).fill(0xaa, LEAD + n);
-  raw.set(bytes.subarray(0, n), LEAD);
+  const raw = new Uint8Array(LEAD + n + after).fill(0xee, 0, LEAD).fill(0xaa, LEAD);
+  raw.set(bytes.subarray(0, n + after), LEAD);
   const start = LEAD;
   const end = LEAD + n;
   const outside: number[] = [];
@@ -41,8 +42,8 @@ export function guarded(bytes: Uint8Array, n = bytes.length, after = 0): Guarded
 }
 
 /**
- * Runs `parse` on a guarded copy of the first `n` bytes (followed by `after` filler bytes past `end`) and asserts
- * that it read nothing outside [start, end). Returns what it returned.
+ * Runs `parse` on a guarded copy of `bytes` with `end` after the first `n` (and `after` bytes past it: the rest of
+ * `bytes`, then 0xAA filler) and asserts that it read nothing outside [start, end). Returns what it returned.
  */
 export function parseGuarded<T>(bytes: Uint8Array, parse: (b: Uint8Array, start: number, end: number) => T, n = bytes.length, after = 0): T {
   const g = guarded(bytes, n, after);
