@@ -9,6 +9,8 @@ import { ExitCode, worst } from './exit-codes.js';
 export interface InfoOptions {
   format: 'table' | 'json';
   strict: boolean;
+  /** Columns tables must fit (Infinity: no limit); see tableWidth. */
+  width: number;
 }
 
 export async function runInfo(files: string[], opts: InfoOptions, out: Writer, err: Writer): Promise<ExitCode> {
@@ -22,6 +24,6 @@ export async function runInfo(files: string[], opts: InfoOptions, out: Writer, e
     if (report.status !== 'complete') code = worst(code, ExitCode.Input);
     if (opts.strict && report.anomalies.some((a) => a.id.startsWith('capture.'))) code = worst(code, ExitCode.Input);
   }
-  out(opts.format === 'json' ? renderInfoJson(reports) : renderInfoTable(reports));
+  out(opts.format === 'json' ? renderInfoJson(reports) : renderInfoTable(reports, opts.width));
   return code;
 }

@@ -9,6 +9,7 @@ import { runInfo } from './info.js';
 import { runSummary } from './summary.js';
 import { runVerify } from './verify.js';
 import type { AnalyzeOptions } from '../analyze.js';
+import { tableWidth } from '../report/table.js';
 import { parsePrefix } from '../classify/prefixes.js';
 import type { Writer } from './diagnostics.js';
 
@@ -30,7 +31,11 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
     .version(VERSION, '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError('(run da-audit --help for usage)');
+    .showHelpAfterError('(run da-audit --help for usage)')
+    .option('--width <columns>', 'fit tables into this many columns (0 = no limit; default: the terminal width, else $COLUMNS, else 160)', nonNegativeInt)
+    // --width applies to every command's tables, so each command's help lists it too.
+    .configureHelp({ showGlobalOptions: true });
+  const width = (): number => tableWidth(program.opts<{ width?: number }>().width);
 
   program
     .command('info')
@@ -39,7 +44,7 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--strict', 'exit 3 when any capture.* anomaly was found', false)
     .action(async (files: string[], opts: { format: 'table' | 'json'; strict: boolean }) => {
-      setCode(await runInfo(files, opts, io.out, io.err));
+      setCode(await runInfo(files, { ...opts, width: width() }, io.out, io.err));
     });
   addAnalysisOptions(program
     .command('summary')
@@ -49,7 +54,7 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
     .option('--top <n>', 'conversations to list', positiveInt, 10)
     .option('--strict', 'exit 3 when any capture.* anomaly was found', false))
     .action(async (files: string[], opts: { format: 'table' | 'json' | 'md'; top: number; strict: boolean } & AnalysisFlags) => {
-      setCode(await runSummary(files, { format: opts.format, top: opts.top, strict: opts.strict, analyze: analysisOptions(opts) }, io.out, io.err));
+      setCode(await runSummary(files, { format: opts.format, top: opts.top, strict: opts.strict, width: width(), analyze: analysisOptions(opts) }, io.out, io.err));
     });
 
   addAnalysisOptions(program
@@ -60,7 +65,7 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
     .option('--ra-port <port>', 'another TCP port Remote Assistance listens on (besides 3389 and the RDP signature); repeatable', collectPort, [])
     .option('--strict', 'also exit 1 when a session failed or a verdict is inconclusive', false))
     .action(async (files: string[], opts: { format: 'table' | 'json' | 'md'; raPort: number[]; strict: boolean } & AnalysisFlags) => {
-      setCode(await runVerify(files, { format: opts.format, strict: opts.strict, raPorts: opts.raPort, analyze: analysisOptions(opts) }, io.out, io.err));
+      setCode(await runVerify(files, { format: opts.format, strict: opts.strict, width: width(), raPorts: opts.raPort, analyze: analysisOptions(opts) }, io.out, io.err));
     });
 
   addAnalysisOptions(program

@@ -9,6 +9,8 @@ import { ExitCode, worst } from './exit-codes.js';
 export interface SummaryOptions {
   format: 'table' | 'json' | 'md';
   strict: boolean;
+  /** Columns tables must fit (Infinity: no limit); see tableWidth. */
+  width: number;
   top: number;
   analyze: AnalyzeOptions;
 }
@@ -24,6 +26,6 @@ export async function runSummary(files: string[], opts: SummaryOptions, out: Wri
     if (report.capture.status !== 'complete') code = worst(code, ExitCode.Input);
     if (opts.strict && report.capture.anomalies.some((a) => a.id.startsWith('capture.'))) code = worst(code, ExitCode.Input);
   }
-  out(opts.format === 'json' ? renderSummaryJson(reports) : opts.format === 'md' ? renderSummaryMarkdown(reports) : renderSummaryTable(reports));
+  out(opts.format === 'json' ? renderSummaryJson(reports) : opts.format === 'md' ? renderSummaryMarkdown(reports) : renderSummaryTable(reports, opts.width));
   return code;
 }

@@ -10,6 +10,8 @@ import { ExitCode, worst } from './exit-codes.js';
 export interface VerifyOptions {
   format: 'table' | 'json' | 'md';
   strict: boolean;
+  /** Columns tables must fit (Infinity: no limit); see tableWidth. */
+  width: number;
   raPorts: number[];
   analyze: AnalyzeOptions;
 }
@@ -31,6 +33,6 @@ export async function runVerify(files: string[], opts: VerifyOptions, out: Write
     if (t.clear + t['integrity-only'] > 0 || (opts.strict && t.failed + t.inconclusive > 0)) code = worst(code, ExitCode.Findings);
     if (analysis.capture.error !== null || report.status !== 'complete') code = worst(code, ExitCode.Input);
   }
-  out(opts.format === 'json' ? renderVerifyJson(reports) : opts.format === 'md' ? renderVerifyMarkdown(reports) : renderVerifyTable(reports));
+  out(opts.format === 'json' ? renderVerifyJson(reports) : opts.format === 'md' ? renderVerifyMarkdown(reports) : renderVerifyTable(reports, opts.width));
   return code;
 }

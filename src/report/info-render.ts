@@ -3,17 +3,18 @@
 import { VERSION } from '../version.js';
 import { byteSize, count } from './format.js';
 import { INFO_SCHEMA_VERSION, type InfoReport } from './info.js';
-import { gridTable, keyValueTable } from './table.js';
+import { gridTable, keyValueTable, paragraph } from './table.js';
 
 export function renderInfoJson(reports: InfoReport[]): string {
   return JSON.stringify({ schemaVersion: INFO_SCHEMA_VERSION, tool: { name: 'da-audit', version: VERSION }, files: reports }, null, 2) + '\n';
 }
 
-export function renderInfoTable(reports: InfoReport[]): string {
-  return reports.map(renderOne).join('\n');
+/** Terminal tables fitted to `width` columns (Infinity: no limit). */
+export function renderInfoTable(reports: InfoReport[], width: number): string {
+  return reports.map((r) => renderOne(r, width)).join('\n');
 }
 
-function renderOne(r: InfoReport): string {
+function renderOne(r: InfoReport, width: number): string {
   const format = r.format === null ? null
     : `${r.format}${r.formatVersion ? ` ${r.formatVersion}` : ''}${r.byteOrder ? `, ${r.byteOrder}` : ''}`;
   const sections = r.sections;
@@ -45,7 +46,7 @@ function renderOne(r: InfoReport): string {
     ['Blocks', Object.keys(r.blocks).length > 0 ? Object.entries(r.blocks).map(([k, v]) => `${k} ${v}`).join(', ') : undefined],
     ['Name resolution entries', r.nameResolutionEntries > 0 ? r.nameResolutionEntries : undefined],
     ['Decryption secrets blocks', r.decryptionSecrets > 0 ? r.decryptionSecrets : undefined],
-  ]));
+  ], width));
   if (r.interfaces.length > 0) {
     out.push('Interfaces');
     out.push(gridTable(['#', 'Link type', 'Snaplen', 'Name', 'Description', 'Time resolution', 'Packets'],
@@ -53,13 +54,13 @@ function renderOne(r: InfoReport): string {
         i.id, `${i.linkTypeName} (${i.linkType})${i.fcsLength ? `, FCS ${i.fcsLength} bytes` : ''}`, i.snaplen === 0 ? 'unlimited' : i.snaplen,
         i.name, i.description,
         `${i.timestampResolution}${i.timestampOffsetSeconds !== 0 ? `, offset ${i.timestampOffsetSeconds} s` : ''}`, count(i.packets),
-      ])));
+      ]), width));
   }
   if (r.anomalies.length > 0) {
     out.push('Anomalies');
     out.push(gridTable(['Anomaly', 'Count', 'First frames', 'Meaning'],
-      r.anomalies.map((a) => [a.id, count(a.count), a.exampleFrames.filter((f) => f > 0).join(', '), a.text])));
+      r.anomalies.map((a) => [a.id, count(a.count), a.exampleFrames.filter((f) => f > 0).join(', '), a.text]), width));
   }
-  if (r.error) out.push(`Error: byte offset ${r.error.offset}, frame ${r.error.frame}: ${r.error.message} [${r.error.code}]`);
+  if (r.error) out.push(paragraph(`Error: byte offset ${r.error.offset}, frame ${r.error.frame}: ${r.error.message} [${r.error.code}]`, width, ''));
   return out.join('\n') + '\n';
 }

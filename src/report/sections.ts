@@ -1,7 +1,7 @@
 /** A report as titled tables: one shape, rendered to the terminal (cli-table3) or to Markdown. */
 
 import { escapeMarkdown } from './format.js';
-import { gridTable, keyValueTable, type Cell } from './table.js';
+import { gridTable, keyValueTable, paragraph, type Cell } from './table.js';
 
 export type { Cell };
 
@@ -22,14 +22,15 @@ function markdownCell(v: Cell): string {
   return escapeMarkdown(String(v));
 }
 
-export function renderSectionsTable(heading: string, sections: Section[]): string {
+/** Terminal text: the heading, then each section's title and table, fitted to `width` columns (Infinity: no limit). */
+export function renderSectionsTable(heading: string, sections: Section[], width: number): string {
   const out: string[] = [heading];
   for (const s of sections) {
     out.push('', s.title);
-    if (s.rows.length === 0) out.push(`  ${s.empty ?? '(none)'}`);
-    else if (s.head === null) out.push(keyValueTable(s.rows.map((r) => [String(r[0] ?? ''), r[1]])));
-    else out.push(gridTable(s.head, s.rows));
-    for (const n of s.notes ?? []) out.push(`  ${n}`);
+    if (s.rows.length === 0) out.push(paragraph(s.empty ?? '(none)', width, '  '));
+    else if (s.head === null) out.push(keyValueTable(s.rows.map((r) => [String(r[0] ?? ''), r[1]]), width));
+    else out.push(gridTable(s.head, s.rows, width));
+    for (const n of s.notes ?? []) out.push(paragraph(n, width, '  '));
   }
   return out.join('\n') + '\n';
 }

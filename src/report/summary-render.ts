@@ -101,8 +101,8 @@ export function summarySections(r: SummaryReport): Section[] {
   return sections;
 }
 
-export function renderSummaryTable(reports: SummaryReport[]): string {
-  return reports.map((r) => renderSectionsTable(`DirectAccess summary: ${r.file}`, summarySections(r))).join('\n');
+export function renderSummaryTable(reports: SummaryReport[], width: number): string {
+  return reports.map((r) => renderSectionsTable(`DirectAccess summary: ${r.file}`, summarySections(r), width)).join('\n');
 }
 
 export function renderSummaryMarkdown(reports: SummaryReport[]): string {

@@ -52,8 +52,8 @@ export function verifySections(r: VerifyReport): Section[] {
   return sections;
 }
 
-export function renderVerifyTable(reports: VerifyReport[]): string {
-  return reports.map((r) => renderSectionsTable(`Encryption verdicts: ${r.file}`, verifySections(r))).join('\n');
+export function renderVerifyTable(reports: VerifyReport[], width: number): string {
+  return reports.map((r) => renderSectionsTable(`Encryption verdicts: ${r.file}`, verifySections(r), width)).join('\n');
 }
 
 export function renderVerifyMarkdown(reports: VerifyReport[]): string {

@@ -9,9 +9,14 @@ export interface CliRun {
   stderr: string;
 }
 
-export function cli(args: string[], input?: Uint8Array): CliRun {
+/**
+ * `env` is added to the environment, from which COLUMNS is removed: a terminal's width exported by
+ * the shell running the tests must not change how wide the tables are (160 columns unless asked).
+ */
+export function cli(args: string[], input?: Uint8Array, env: Record<string, string> = {}): CliRun {
+  const { COLUMNS: _, ...inherited } = process.env;
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/da-audit.js'), ...args], {
-    cwd: ROOT, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+    cwd: ROOT, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...inherited, ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
