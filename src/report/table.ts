@@ -164,7 +164,8 @@ function wrap(text: string, width: number): string[] {
         lineWidth += space.length + w;
       }
     }
-    lines.push(line);
+    // Empty when the line's trailing whitespace was what did not fit.
+    if (line !== '') lines.push(line);
   }
   return lines;
 }

@@ -107,6 +107,13 @@ describe('gridTable', () => {
     expect(cellsOf(table)).toEqual([['Verdict', 'Confidence'], ['x'.repeat(50), 'y'.repeat(50)]]);
   });
 
+  it('drops whitespace where a line breaks, and adds no blank line for trailing whitespace', () => {
+    const table = gridTable(['Name', 'Value'], [['x', `${'word '.repeat(5)}      `], ['y', '   leading and trailing   ']], 20);
+    expect(lines(table).filter((l) => /^│ +│ +│$/.test(l))).toEqual([]);
+    expect(cellsOf(table)).toEqual([['Name', 'Value'], ['x', 'word'.repeat(5)], ['y', 'leadingandtrailing']]);
+    for (const line of lines(table)) expect(stringWidth(line)).toBeLessThanOrEqual(20);
+  });
+
   it('counts wide characters by their display width', () => {
     const table = gridTable(['Name'], [['名前'.repeat(40)]], 40);
     for (const line of lines(table)) expect(stringWidth(line)).toBeLessThanOrEqual(40);
