@@ -34,7 +34,12 @@ export function verifySections(r: VerifyReport): Section[] {
     ],
   }];
   const head = ['Verdict', 'Endpoints', 'Service', 'Protection path', 'Why', 'Frames'];
-  sections.push({ title: 'Sessions between DirectAccess clients', head, rows: r.sessions.map(recordRow), empty: 'no session between clients is visible (encrypted ESP hides them; see the pairs)' });
+  // An empty section must not read as a clean result: say what was (not) seen.
+  const anyPair = r.pairs.length > 0;
+  sections.push({
+    title: 'Sessions between DirectAccess clients', head, rows: r.sessions.map(recordRow),
+    empty: anyPair ? 'no session between clients can be seen one by one (ESP hides ports and payload); the pairs below are judged as a whole' : 'no session between clients is visible in this capture',
+  });
   sections.push({ title: 'Client pairs (all traffic between two clients)', head, rows: r.pairs.map(recordRow), empty: 'no traffic between DirectAccess clients in this capture' });
   if (r.capture.length > 0) {
     sections.push({ title: 'Capture-wide', head: ['Verdict', 'Why', 'Frames'], rows: r.capture.map((c) => [c.verdict.toUpperCase(), c.reason, c.frames.join(', ')]) });
@@ -42,7 +47,7 @@ export function verifySections(r: VerifyReport): Section[] {
   sections.push({
     title: 'Isolation policy: unprotected unicast link-local traffic between clients', head: ['Flow', 'Endpoints', 'What', 'Frames'],
     rows: r.isolation.map((i) => [i.flow, `${who(i.a)} → ${who(i.b)}`, i.what, i.frames.join(', ')]),
-    empty: 'none: all unicast link-local traffic between clients (neighbour discovery and IKE/AuthIP excepted) is IPsec-protected',
+    empty: anyPair ? 'none: all unicast link-local traffic seen between clients (neighbour discovery and IKE/AuthIP excepted) is IPsec-protected' : 'none found: no unicast traffic between clients is visible in this capture',
   });
   sections.push({
     title: 'ESP security associations', head: ['Flow', 'SPI', 'Judgement', 'Confidence', 'Why', 'Deciding frames'],

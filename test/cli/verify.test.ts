@@ -810,8 +810,13 @@ describe('verify: exit codes, formats and hostile strings', () => {
     expect(md.stdout).toContain('## Sessions between DirectAccess clients');
     expect(md.stdout).toContain('## Client pairs (all traffic between two clients)');
     expect(md.stdout).toMatch(/^\| FAILED \| .*code 1 \(communication administratively prohibited\)/m);
-    const empty = cli(['verify', `${CAPTURES}/verify-encrypted.pcapng`]);
-    expect(empty.stdout).toContain('no session between clients is visible (encrypted ESP hides them; see the pairs)');
+    const empty = cli(['verify', '--width', '0', `${CAPTURES}/verify-encrypted.pcapng`]);
+    expect(empty.stdout).toContain('no session between clients can be seen one by one (ESP hides ports and payload); the pairs below are judged as a whole');
+    // Nothing seen is not a clean result: the empty sections say so.
+    const nothing = cli(['verify', '--width', '0', `${CAPTURES}/pcap-usec-le.pcap`]);
+    expect(nothing.stdout).toContain('no session between clients is visible in this capture');
+    expect(nothing.stdout).toContain('none found: no unicast traffic between clients is visible in this capture');
+    expect(nothing.stdout).not.toContain('is IPsec-protected');
   });
 
   it('escapes hostile strings from the capture in tables and Markdown, and keeps them exact in JSON', () => {
