@@ -37,7 +37,8 @@ function uuidText(b: Uint8Array, at: number, le: boolean): string {
  * reserved(1) abstract syntax (UUID 16, version 4) and n_transfer_syn × 20 bytes.
  */
 export function parseRpcBind(b: Uint8Array, start: number, end: number, frame: number): RpcBind[] {
-  if (end - start < 28 || b[start] !== 5 || b[start + 1] !== 0 || (b[start + 2] !== 11 && b[start + 2] !== 14)) return [];
+  // Version 5, minor 0 or 1 (C706 §12.6.3.1: minor 1 adds nothing to a bind).
+  if (end - start < 28 || b[start] !== 5 || b[start + 1]! > 1 || (b[start + 2] !== 11 && b[start + 2] !== 14)) return [];
   const le = (b[start + 4]! & 0x10) !== 0;
   const fragLen = le ? u16le(b, start + 8) : u16be(b, start + 8);
   const authLen = le ? u16le(b, start + 10) : u16be(b, start + 10);

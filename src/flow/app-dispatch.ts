@@ -97,8 +97,8 @@ export class AppDispatch {
     const b = v.buf;
     // The RDP connection start, on any port (Remote Assistance listens on a dynamic one): a TPKT.
     if (b[start] === 3 && b[start + 1] === 0 && (flow.rdp === null || flow.rdp.request === null || flow.rdp.confirm === null)) this.rdp(flow, fromOrig, v, start, end, f);
-    // A DCE/RPC bind or alter_context (version 5.0, type 11 or 14): Offer Remote Assistance binds IRASrv.
-    if (b[start] === 5 && b[start + 1] === 0 && (b[start + 2] === 11 || b[start + 2] === 14) && (flow.rpcBinds?.length ?? 0) < MAX_RPC_BINDS) {
+    // A DCE/RPC bind or alter_context (version 5.0 or 5.1, type 11 or 14): Offer Remote Assistance binds IRASrv.
+    if (b[start] === 5 && b[start + 1]! <= 1 && (b[start + 2] === 11 || b[start + 2] === 14) && (flow.rpcBinds?.length ?? 0) < MAX_RPC_BINDS) {
       for (const bind of parseRpcBind(b, start, end, f.number)) (flow.rpcBinds ??= []).push(bind);
     }
     const app = t + 1 < v.count ? v.kind[t + 1]! : Layer.None;

@@ -105,11 +105,17 @@ describe('truncation sweep: every prefix gives the contexts whose abstract synta
   });
 });
 
+describe('version 5.1', () => {
+  it('minor version 1 (C706 §12.6.3.1) is read like 5.0', () => {
+    expect(parse(patched(IRASRV_BIND, MINOR, 1))).toEqual(parse(IRASRV_BIND));
+    expect(parse(IRASRV_BIND).length).toBeGreaterThan(0);
+  });
+});
+
 describe('malformed: one field patched per check', () => {
   it('RPC version other than 5.0, or a PDU type other than bind and alter_context: no contexts', () => {
     expect(parse(patched(IRASRV_BIND, 0, 4))).toEqual([]);
-    // C706 allows minor version 1 too; this parser (and its caller) takes 5.0 only (see the report).
-    expect(parse(patched(IRASRV_BIND, MINOR, 1))).toEqual([]);
+    expect(parse(patched(IRASRV_BIND, MINOR, 2))).toEqual([]);
     expect(parse(patched(IRASRV_BIND, PTYPE, 0))).toEqual([]); // request
     expect(parse(patched(IRASRV_BIND, PTYPE, 12))).toEqual([]); // bind_ack
     expect(parse(patched(IRASRV_BIND, PTYPE, 15))).toEqual([]); // alter_context_resp
