@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { allInputs } from '../helpers/inputs.js';
+import { allInputs, HAVE_CORPUS } from '../helpers/inputs.js';
 import { readPath } from '../helpers/read.js';
 import { allowed } from './allowlist.js';
 
@@ -54,6 +54,7 @@ describe('reader agrees with pcap-parser on every classic microsecond pcap', () 
       records += theirs.length;
     }
     console.log(`pcap-parser agreement: ${inputs.length} files, ${records} records, 0 disagreements, ${excused} file(s) allow-listed`);
-    expect(records).toBeGreaterThan(1000);
+    // Our classic fixtures alone hold a few dozen records; with the corpus there are thousands.
+    expect(records).toBeGreaterThan(HAVE_CORPUS ? 1000 : 50);
   });
 });
