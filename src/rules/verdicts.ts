@@ -433,7 +433,8 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
   const failedStates = ['refused', 'unanswered', 'unreachable'];
   const clearData = clear.filter((r) => r.flow.origPayload + r.flow.respPayload > 0 || r.flow.proto === 58
     || states.some((x) => x.r === r && !failedStates.includes(x.s.state)));
-  const clearAttempts = clear.filter((r) => !clearData.includes(r));
+  // One attempt captured on two paths is one attempt.
+  const clearAttempts = viewsOf(clear.filter((r) => !clearData.includes(r))).map((v) => v.main);
   const firstEsp = esp.length > 0 ? Math.min(...esp.map((e) => e.sa.firstFrame)) : 0;
   let verdict: Verdict;
   if (esp.length > 0) {

@@ -31,6 +31,26 @@ describe('verdicts on hand-built flows', () => {
     expect(v.isolation[0]!.frames).toContain(10);
   });
 
+  it('one conversation captured on two paths is one session, one reason and one attempt, naming the other capture', () => {
+    // The tunnel interface's view, and the same packets inside IP-HTTPS (a child flow of the carrier, flow 'parent').
+    const carrier = flow({ proto: 6, a: '::ffff:192.0.2.10', b: '::ffff:198.51.100.1', aPort: 50123, bPort: 443, first: 1, last: 99, origPackets: 50, respPackets: 49 });
+    const onTunnel = flow({ proto: 6, aPort: 49500, bPort: 49750, first: 10, last: 40, syn: 10, synAck: 12, origPackets: 15, respPackets: 16, origPayload: 900, respPayload: 5000 });
+    const inside = flow({ proto: 6, aPort: 49500, bPort: 49750, first: 11, last: 41, syn: 11, synAck: 13, origPackets: 15, respPackets: 16, origPayload: 900, respPayload: 5000, parent: carrier.flow.id, carriedBy: 'ip-https' });
+    const tryTunnel = flow({ proto: 6, aPort: 49501, bPort: 49751, first: 50, syn: 50, origPackets: 3 });
+    const tryInside = flow({ proto: 6, aPort: 49501, bPort: 49751, first: 51, syn: 51, origPackets: 3, parent: carrier.flow.id, carriedBy: 'ip-https' });
+    rdpFacts(onTunnel, 14);
+    rdpFacts(inside, 15);
+    const v = run([carrier, onTunnel, inside, tryTunnel, tryInside]);
+    expect(v.sessions.filter((s) => s.b.port === 49750)).toHaveLength(1);
+    expect(v.pairs).toHaveLength(1);
+    const p = v.pairs[0]!;
+    expect(p.verdict).toBe('clear');
+    expect(p.reasons).toEqual([`TCP 49500 → 49750 travels without IPsec (31 packet(s), frames 10–40) (also captured as flow ${inside.flow.id}, frames 11–41)`]);
+    expect(p.notes.filter((n) => n.startsWith('RDP itself'))).toHaveLength(1);
+    expect(p.notes).toContain('1 connection attempt(s) went out without IPsec and failed (frames 50): negotiation discovery or a missing rule');
+    expect(v.isolation.map((i) => [i.flow, i.copyFlows])).toEqual([[onTunnel.flow.id, [inside.flow.id]], [tryTunnel.flow.id, [tryInside.flow.id]]]);
+  });
+
   it('AH carrying TCP: integrity-only (the payload is readable)', () => {
     const ra = flow({ proto: 6, aPort: 49500, bPort: 3389, first: 5, last: 30, syn: 5, synAck: 6, origPackets: 10, respPackets: 10, origPayload: 500, respPayload: 800, ahPackets: 20 });
     const v = run([ra]);
