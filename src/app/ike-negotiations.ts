@@ -78,8 +78,16 @@ export interface IkeNegotiation {
   notifyErrors: IkeNotifyError[];
   firstFrame: number;
   lastFrame: number;
+  /** Messages after the first MAX_MESSAGES_KEPT: counted (and in lastFrame), not kept. */
+  messagesNotKept: number;
   outcome: IkeOutcome;
 }
+
+/**
+ * Messages kept per negotiation. A real one has a dozen or so (retransmissions included); a flood on one SPI
+ * pair must not grow memory with every packet, and its outcome is decided by the first messages anyway.
+ */
+const MAX_MESSAGES_KEPT = 64;
 
 const ZERO_SPI = '0000000000000000';
 /** [MS-AIPS] §2.2.1 exchange types. */
@@ -139,7 +147,13 @@ export class IkeNegotiationTracker {
 
   /** The negotiations in order of their first frame, each with its outcome. */
   finish(): IkeNegotiation[] {
-    return this.all.map((w) => ({ ...w.neg, outcome: outcome(w) })).sort((a, b) => a.firstFrame - b.firstFrame);
+    return this.all.map((w) => {
+      const o = outcome(w);
+      const more = w.neg.messagesNotKept;
+      // Said in the reason, so every report shows that the outcome rests on the first messages only.
+      const reason = more > 0 ? `${o.reason} ${more} later message(s), to frame ${w.neg.lastFrame}, were counted but not examined.` : o.reason;
+      return { ...w.neg, outcome: { ...o, reason } };
+    }).sort((a, b) => a.firstFrame - b.firstFrame);
   }
 }
 
@@ -167,6 +181,7 @@ function start(msg: IsakmpMessage, ctx: IkeMessageContext): Omit<IkeNegotiation,
     notifyErrors: [],
     firstFrame: ctx.frame,
     lastFrame: ctx.frame,
+    messagesNotKept: 0,
   };
 }
 
@@ -184,10 +199,14 @@ function direction(neg: Omit<IkeNegotiation, 'outcome'>, msg: IsakmpMessage, ctx
 
 function record(w: Work, msg: IsakmpMessage, ctx: IkeMessageContext): void {
   const neg = w.neg;
-  const dir = direction(neg, msg, ctx);
-  w.seen.push({ msg, dir, frame: ctx.frame });
   neg.firstFrame = Math.min(neg.firstFrame, ctx.frame);
   neg.lastFrame = Math.max(neg.lastFrame, ctx.frame);
+  if (w.seen.length >= MAX_MESSAGES_KEPT) {
+    neg.messagesNotKept++;
+    return;
+  }
+  const dir = direction(neg, msg, ctx);
+  w.seen.push({ msg, dir, frame: ctx.frame });
   if (!neg.flowIds.includes(ctx.flowId)) neg.flowIds.push(ctx.flowId);
   neg.messages.push({
     frame: ctx.frame, sec: ctx.sec, nsec: ctx.nsec, exchange: msg.exchangeName, direction: dir, encrypted: msg.encrypted, summary: summary(msg),

@@ -106,6 +106,14 @@ describe('AuthIP negotiations', () => {
     expect(n.vendorIds.responder).toEqual([]);
   });
 
+  it('a flood on one SPI pair keeps the first 64 messages and counts the rest (bounded memory)', () => {
+    const n = one(Array.from({ length: 200 }, () => ({ bytes: mm1(), from: 'i' as const })));
+    expect([n.messages.length, n.messagesNotKept, n.firstFrame, n.lastFrame]).toEqual([64, 136, 1, 200]);
+    expect(n.outcome.state).toBe('no-response');
+    expect(n.outcome.reason).toMatch(/ 136 later message\(s\), to frame 200, were counted but not examined\.$/);
+    expect(one([{ bytes: mm1(), from: 'i' }]).messagesNotKept).toBe(0);
+  });
+
   it('failed-after-authentication: MM #1–#4 in clear and no encrypted message (protocols.md §7 row 10)', () => {
     const n = one(AUTHIP_OK.slice(0, 4));
     expect(n.outcome.state).toBe('failed-after-authentication');
