@@ -46,13 +46,19 @@ export interface ReadOneResult {
   /** summary: IPv6 packets taken out of IP-HTTPS tunnels, and the flows they make. */
   innerPackets: number | null;
   innerFlows: number | null;
+  /**
+   * summary: JS heap in use after a full GC with the analysis still referenced, bytes: what the result holds. Why:
+   * peak RSS also counts garbage V8 had not collected yet (it grows the old generation lazily), so on its own it
+   * cannot tell memory that the bounds cap from memory that is merely late to be freed. Needs --expose-gc.
+   */
+  heapAfterGcBytes: number | null;
 }
 
 export const MODES = ['reader', 'reader-nohash', 'walk', 'pcap-parser', 'baseline', 'decode', 'track', 'summary'] as const;
 export type Mode = (typeof MODES)[number];
 
 type Measured = Omit<ReadOneResult, 'mode' | 'file' | 'maxRssKiB' | 'cpuSeconds' | 'layers' | 'flows' | 'flowStats' | 'innerPackets'
-  | 'innerFlows'> & Partial<ReadOneResult>;
+  | 'innerFlows' | 'heapAfterGcBytes'> & Partial<ReadOneResult>;
 
 async function viaReader(file: string, hash: boolean): Promise<Measured> {
   const { readCapture } = await import('../../src/capture/open.js');
@@ -164,10 +170,13 @@ async function viaSummary(file: string, maxFlows: number | undefined): Promise<M
     if (flow.ipHttps !== null) innerPackets += flow.ipHttps.stats.client.packets + flow.ipHttps.stats.server.packets;
     if (flow.carriedBy === 'ip-https') innerFlows++;
   }
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const heapAfterGcBytes = gc ? process.memoryUsage().heapUsed : null;
   const c = a.capture;
   return {
     packets: c.stats.packets, capturedBytes: c.stats.capturedBytes, seconds, sha256: c.sha256, error: c.error ? c.error.message : null,
-    flows: a.flowStats.created, flowStats: a.flowStats, innerPackets, innerFlows,
+    flows: a.flowStats.created, flowStats: a.flowStats, innerPackets, innerFlows, heapAfterGcBytes,
   };
 }
 
@@ -195,7 +204,7 @@ async function main(): Promise<void> {
   }
   const cpu = process.cpuUsage(c0);
   const out: ReadOneResult = {
-    mode, file, layers: null, flows: null, flowStats: null, innerPackets: null, innerFlows: null, ...r,
+    mode, file, layers: null, flows: null, flowStats: null, innerPackets: null, innerFlows: null, heapAfterGcBytes: null, ...r,
     cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssKiB: process.resourceUsage().maxRSS,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
