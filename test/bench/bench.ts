@@ -265,9 +265,9 @@ function measure(label: string, input: Input, mode: string, runs: number, check:
 }
 
 /**
- * Reads the file once so the runs find it in the page cache. Why, though it was just written: the VM these figures
- * come from gives page-cache memory back to its host from time to time (Cached fell from GBs to about 0.5 GB
- * between runs), and a run that reads from disk measures the disk. About 0.15 s per GiB when already cached.
+ * Reads the file once so the runs find it in the page cache. Why, though it was just written: on the VM these figures
+ * come from, files leave the page cache with 22 GB of memory free (a 1 GiB capture read many times took 2 s to read
+ * again 100 minutes later, against 0.15 s from the cache), and a run that reads from disk measures the disk.
  */
 function warm(file: string): void {
   const fd = openSync(file, 'r');
