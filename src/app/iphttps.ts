@@ -4,6 +4,7 @@ import { EXAMPLE_FRAMES } from '../anomalies/recorder.js';
 import { A, anomalyDef } from '../anomalies/registry.js';
 import { u16be } from '../util/bytes.js';
 import type { AppAnomaly } from './http.js';
+import { withRoom } from './stream.js';
 import { TcpReassembler, type ReassemblyBudget, type TcpReassemblyStats } from './tcp-reassembly.js';
 
 /** Record content types read here (RFC 5246 §6.2.1); 24 (heartbeat) never occurs on IP-HTTPS and is not accepted. */
@@ -166,18 +167,9 @@ class FramedBytes {
   /** Room for `n` more bytes: compacts first, grows (doubling, up to the limit) only if needed. */
   private reserve(n: number): void {
     if (this.tail + n <= this.data.length) return;
-    const held = this.length;
-    if (held + n <= this.data.length) {
-      this.data.copyWithin(0, this.head, this.tail);
-    } else {
-      let cap = Math.max(this.data.length, 256);
-      while (cap < held + n) cap *= 2;
-      const grown = new Uint8Array(Math.min(cap, this.limit));
-      grown.set(this.data.subarray(this.head, this.tail));
-      this.data = grown;
-    }
+    this.data = withRoom(this.data, this.head, this.tail, n, this.limit, 256);
+    this.tail -= this.head;
     this.head = 0;
-    this.tail = held;
   }
 }
 

@@ -133,17 +133,25 @@ export class StreamBuffer {
   /** Makes room for `n` more bytes after the tail: compacts first, grows (doubling, up to `limit`) only if needed. */
   private reserve(n: number): void {
     if (this.tail + n <= this.data.length) return;
-    const held = this.length;
-    if (held + n <= this.data.length) {
-      this.data.copyWithin(0, this.head, this.tail);
-    } else {
-      let cap = Math.max(this.data.length, INITIAL_CAPACITY);
-      while (cap < held + n) cap *= 2;
-      const grown = new Uint8Array(Math.min(cap, this.limit));
-      grown.set(this.data.subarray(this.head, this.tail));
-      this.data = grown;
-    }
+    this.data = withRoom(this.data, this.head, this.tail, n, this.limit, INITIAL_CAPACITY);
+    this.tail -= this.head;
     this.head = 0;
-    this.tail = held;
   }
+}
+
+/**
+ * The held bytes data[head, tail) moved to the front of an array with room for `n` more after them: the same
+ * array compacted when that is enough, else a bigger one (doubling from `initial`, at most `limit`).
+ */
+export function withRoom(data: Uint8Array, head: number, tail: number, n: number, limit: number, initial: number): Uint8Array {
+  const held = tail - head;
+  if (held + n <= data.length) {
+    data.copyWithin(0, head, tail);
+    return data;
+  }
+  let cap = Math.max(data.length, initial);
+  while (cap < held + n) cap *= 2;
+  const grown = new Uint8Array(Math.min(cap, limit));
+  grown.set(data.subarray(head, tail));
+  return grown;
 }
