@@ -63,6 +63,8 @@ export interface Analysis {
   classes: Record<TrafficClass, ClassTotals>;
   flowStats: FlowStats;
   negotiations: IkeNegotiation[];
+  /** ISAKMP messages of negotiations past the tracker's bound (MAX_NEGOTIATIONS): counted, not examined. */
+  ikeMessagesNotTracked: number;
   names: NameMap;
   advertisedPrefixes: RouterAdvertisement[];
   /** The user's prefixes plus the IP-HTTPS prefixes learnt from Router Advertisements. */
@@ -173,6 +175,7 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
       expirations: table.expirations, peakLive: table.peakLive, maxFlows: table.maxFlows, copies: tracker.copies,
     },
     negotiations: app.ike.finish(),
+    ikeMessagesNotTracked: app.ike.messagesNotTracked,
     names: withCaptureNames(app.names, capture),
     advertisedPrefixes: app.advertisedPrefixes,
     prefixes,

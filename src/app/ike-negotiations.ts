@@ -1,13 +1,15 @@
 /** Pairs ISAKMP messages into IKEv1 / IKEv2 / AuthIP negotiations and judges how each ended ([MS-AIPS] §3, §4.1; RFC 2409 §5; RFC 7296 §1.2). */
 
-import type { GssMechanism, IkeProtocol, IsakmpMessage, KerberosFacts, WindowsError } from './isakmp.js';
+import { hex } from '../util/bytes.js';
+import type { GssMechanism, IkeProtocol, IsakmpHeader, IsakmpMessage, KerberosFacts, WindowsError } from './isakmp.js';
 
-/** Where and when one message was seen; addresses and ports are taken as given. */
+/** Where and when one message was seen. */
 export interface IkeMessageContext {
   frame: number;
   flowId: number;
-  src: string;
-  dst: string;
+  /** Source and destination addresses, 16 bytes each (IPv4 mapped); kept by reference, so they must not change. */
+  src: Uint8Array;
+  dst: Uint8Array;
   srcPort: number;
   dstPort: number;
   sec: number;
@@ -17,6 +19,7 @@ export interface IkeMessageContext {
 export type IkeDirection = 'i→r' | 'r→i';
 
 export interface IkeEndpoint {
+  /** Hex of the 16-byte address (IPv4 mapped), as flows show addresses. */
   address: string;
   port: number;
 }
@@ -88,6 +91,11 @@ export interface IkeNegotiation {
  * pair must not grow memory with every packet, and its outcome is decided by the first messages anyway.
  */
 const MAX_MESSAGES_KEPT = 64;
+/**
+ * Negotiations tracked per capture. A real capture has a few dozen; a flood of initiator SPIs (a scan, a replay)
+ * must not grow memory with every packet. Messages of negotiations past the bound are counted, not tracked.
+ */
+export const MAX_NEGOTIATIONS = 10_000;
 
 const ZERO_SPI = '0000000000000000';
 /** [MS-AIPS] §2.2.1 exchange types. */
@@ -97,20 +105,51 @@ const AUTHIP_NOTIFY = 0xf6;
 const V1 = { MainMode: 2, Aggressive: 4, Informational: 5, QuickMode: 32 } as const;
 /** RFC 7296 §1.2. */
 const V2 = { SaInit: 34, Auth: 35 } as const;
+/** RFC 7296 §3.1: the I(nitiator) and R(esponse) flags of the IKEv2 header. */
+const IKEV2_INITIATOR_FLAG = 0x08;
+const IKEV2_RESPONSE_FLAG = 0x20;
 /** [MS-AIPS] §2.2.3.5 NOTIFY_DOS_COOKIE, and [MS-IKEE] §2.2.6 NOTIFY_DOS_COOKIE. */
 const DOS_COOKIES = [0x9c55, 0x9c44];
 
+/**
+ * What the outcome rules read of a kept message. Why not the parsed message itself: it is a score of objects, and
+ * keeping thousands of them (64 per negotiation) made every young-generation GC copy them; this is one small object.
+ */
+interface SeenMessage {
+  exchange: number;
+  exchangeName: string;
+  encrypted: boolean;
+  /** IKEv2 R flag: the message is a response (RFC 7296 §3.1). */
+  response: boolean;
+  /** The responder SPI is not zero. */
+  hasResponderSpi: boolean;
+  notifyTypes: readonly number[];
+  fragmented: boolean;
+}
+
 interface Seen {
-  msg: IsakmpMessage;
+  msg: SeenMessage;
   dir: IkeDirection;
   frame: number;
 }
+
+const NO_NOTIFIES: readonly number[] = [];
 
 /** One negotiation being built: the public record (outcome filled in by finish) plus the messages behind it. */
 interface Work {
   neg: Omit<IkeNegotiation, 'outcome'>;
   seen: Seen[];
+  /** What names it, as numbers and bytes: compared per message without building strings. */
+  initiatorSpiHi: number;
+  initiatorSpiLo: number;
+  responderSpiHi: number;
+  responderSpiLo: number;
+  initiatorAddress: Uint8Array;
+  responderAddress: Uint8Array;
 }
+
+/** A negotiation that keeps the message being added: what `place` returns and `record` takes back. */
+export type IkeNegotiationSlot = Work;
 
 /**
  * Groups messages by protocol, initiator SPI and the (unordered) address pair, then by responder SPI once
@@ -118,31 +157,60 @@ interface Work {
  * ([MS-AIPS] §2.2.1: the cookie pair, plus addresses and ports, names a negotiation; RFC 7296 §2.6).
  * The address pair keeps two hosts that picked the same initiator SPI apart; ports are left out because
  * NAT traversal moves a negotiation from UDP 500 to 4500 mid-way (RFC 3947 §4).
+ *
+ * A message is added in two steps: `place` finds its negotiation from the header alone, and `record` takes
+ * the parsed message. Why: once a negotiation keeps MAX_MESSAGES_KEPT messages, later ones are only counted,
+ * so a flood of retransmissions costs a header read each instead of a full parse.
  */
 export class IkeNegotiationTracker {
-  private readonly byKey = new Map<string, Work[]>();
+  /** Hash of protocol, initiator SPI and address pair → the negotiations with that hash, oldest first. */
+  private readonly byKey = new Map<number, Work[]>();
   private readonly all: Work[] = [];
+  /** Messages of negotiations past MAX_NEGOTIATIONS (each would have started one, or belongs to one not tracked): counted only. */
+  messagesNotTracked = 0;
 
-  add(msg: IsakmpMessage, ctx: IkeMessageContext): void {
-    const pair = ctx.src < ctx.dst ? `${ctx.src}|${ctx.dst}` : `${ctx.dst}|${ctx.src}`;
-    const key = `${msg.protocol}|${msg.initiatorSpi}|${pair}`;
-    let list = this.byKey.get(key);
-    if (!list) {
-      list = [];
-      this.byKey.set(key, list);
-    }
+  /**
+   * The negotiation the message with header `h` belongs to, started if it is the first: the slot to `record` the
+   * parsed message in. Null when that negotiation already keeps MAX_MESSAGES_KEPT messages: the message is then
+   * counted (in messagesNotKept and lastFrame) and needs no parsing; also null when the message would start a
+   * negotiation past MAX_NEGOTIATIONS (counted in messagesNotTracked).
+   */
+  place(h: IsakmpHeader, ctx: IkeMessageContext): IkeNegotiationSlot | null {
+    const key = negotiationKey(h, ctx.src, ctx.dst);
+    const list = this.byKey.get(key);
     let w: Work | undefined;
-    if (msg.responderSpi === ZERO_SPI) w = list[list.length - 1];
+    if (list === undefined) w = undefined;
+    else if (h.responderSpiHi === 0 && h.responderSpiLo === 0) w = latest(list, h, ctx, false);
     else {
-      w = list.find((x) => x.neg.responderSpi === msg.responderSpi) ?? latestWithoutResponder(list);
-      if (w) w.neg.responderSpi = msg.responderSpi;
+      w = list.find((x) => sameInitiator(x, h, ctx) && x.responderSpiHi === h.responderSpiHi && x.responderSpiLo === h.responderSpiLo)
+        ?? latest(list, h, ctx, true);
+      if (w && w.responderSpiHi === 0 && w.responderSpiLo === 0) {
+        w.responderSpiHi = h.responderSpiHi;
+        w.responderSpiLo = h.responderSpiLo;
+        w.neg.responderSpi = spiHex(h.responderSpiHi, h.responderSpiLo);
+      }
     }
     if (!w) {
-      w = { neg: start(msg, ctx), seen: [] };
-      list.push(w);
+      if (this.all.length >= MAX_NEGOTIATIONS) {
+        this.messagesNotTracked++;
+        return null;
+      }
+      w = start(h, ctx);
+      if (list === undefined) this.byKey.set(key, [w]);
+      else list.push(w);
       this.all.push(w);
     }
-    record(w, msg, ctx);
+    const neg = w.neg;
+    neg.firstFrame = Math.min(neg.firstFrame, ctx.frame);
+    neg.lastFrame = Math.max(neg.lastFrame, ctx.frame);
+    if (w.seen.length < MAX_MESSAGES_KEPT) return w;
+    neg.messagesNotKept++;
+    return null;
+  }
+
+  /** Adds the parsed message to the negotiation `place` returned for it. */
+  record(slot: IkeNegotiationSlot, msg: IsakmpMessage, ctx: IkeMessageContext): void {
+    record(slot, msg, ctx);
   }
 
   /** The negotiations in order of their first frame, each with its outcome. */
@@ -157,31 +225,82 @@ export class IkeNegotiationTracker {
   }
 }
 
-function latestWithoutResponder(list: Work[]): Work | undefined {
-  for (let i = list.length - 1; i >= 0; i--) if (list[i]!.neg.responderSpi === ZERO_SPI) return list[i];
+const PROTOCOL_CODES: Record<IkeProtocol, number> = { IKEv1: 1, IKEv2: 2, AuthIP: 3 };
+
+/** FNV-1a over protocol, initiator SPI and the address pair (made order-free by combining the two addresses' hashes both ways). */
+function negotiationKey(h: IsakmpHeader, a: Uint8Array, b: Uint8Array): number {
+  const ha = bytesHash(a);
+  const hb = bytesHash(b);
+  let k = Math.imul(0x811c9dc5 ^ PROTOCOL_CODES[h.protocol], 0x01000193);
+  k = Math.imul(k ^ h.initiatorSpiHi, 0x01000193);
+  k = Math.imul(k ^ h.initiatorSpiLo, 0x01000193);
+  k = Math.imul(k ^ ((ha + hb) | 0), 0x01000193);
+  return (k ^ Math.imul(ha, hb)) >>> 0;
+}
+
+function bytesHash(a: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a[i]!, 0x01000193);
+  return h;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The same protocol, initiator SPI and address pair (keys can collide). */
+function sameInitiator(w: Work, h: IsakmpHeader, ctx: IkeMessageContext): boolean {
+  if (w.neg.protocol !== h.protocol || w.initiatorSpiHi !== h.initiatorSpiHi || w.initiatorSpiLo !== h.initiatorSpiLo) return false;
+  const i = w.initiatorAddress;
+  const r = w.responderAddress;
+  return (sameBytes(ctx.src, i) && sameBytes(ctx.dst, r)) || (sameBytes(ctx.src, r) && sameBytes(ctx.dst, i));
+}
+
+/** The latest negotiation of this initiator SPI and pair; with `unanswered`, the latest whose responder SPI is still zero. */
+function latest(list: Work[], h: IsakmpHeader, ctx: IkeMessageContext, unanswered: boolean): Work | undefined {
+  for (let i = list.length - 1; i >= 0; i--) {
+    const w = list[i]!;
+    if (!sameInitiator(w, h, ctx)) continue;
+    if (!unanswered || (w.responderSpiHi === 0 && w.responderSpiLo === 0)) return w;
+  }
   return undefined;
 }
 
-/** The initiator is the sender of the first message seen, unless an IKEv2 message says otherwise by its I flag. */
-function start(msg: IsakmpMessage, ctx: IkeMessageContext): Omit<IkeNegotiation, 'outcome'> {
-  const src = { address: ctx.src, port: ctx.srcPort };
-  const dst = { address: ctx.dst, port: ctx.dstPort };
-  const fromResponder = msg.protocol === 'IKEv2' && !msg.flags.names.includes('I');
+function spiHex(hi: number, lo: number): string {
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+}
+
+/** The initiator is the sender of the first message seen, unless an IKEv2 message says otherwise by its I flag (RFC 7296 §3.1). */
+function start(h: IsakmpHeader, ctx: IkeMessageContext): Work {
+  const fromResponder = h.protocol === 'IKEv2' && (h.flags & IKEV2_INITIATOR_FLAG) === 0;
+  const src = { address: hex(ctx.src), port: ctx.srcPort };
+  const dst = { address: hex(ctx.dst), port: ctx.dstPort };
   return {
-    protocol: msg.protocol,
-    initiator: fromResponder ? dst : src,
-    responder: fromResponder ? src : dst,
-    initiatorSpi: msg.initiatorSpi,
-    responderSpi: msg.responderSpi,
-    flowIds: [],
-    messages: [],
-    authMethods: [],
-    gss: [],
-    vendorIds: { initiator: [], responder: [] },
-    notifyErrors: [],
-    firstFrame: ctx.frame,
-    lastFrame: ctx.frame,
-    messagesNotKept: 0,
+    neg: {
+      protocol: h.protocol,
+      initiator: fromResponder ? dst : src,
+      responder: fromResponder ? src : dst,
+      initiatorSpi: spiHex(h.initiatorSpiHi, h.initiatorSpiLo),
+      responderSpi: spiHex(h.responderSpiHi, h.responderSpiLo),
+      flowIds: [],
+      messages: [],
+      authMethods: [],
+      gss: [],
+      vendorIds: { initiator: [], responder: [] },
+      notifyErrors: [],
+      firstFrame: ctx.frame,
+      lastFrame: ctx.frame,
+      messagesNotKept: 0,
+    },
+    seen: [],
+    initiatorSpiHi: h.initiatorSpiHi,
+    initiatorSpiLo: h.initiatorSpiLo,
+    responderSpiHi: h.responderSpiHi,
+    responderSpiLo: h.responderSpiLo,
+    initiatorAddress: fromResponder ? ctx.dst : ctx.src,
+    responderAddress: fromResponder ? ctx.src : ctx.dst,
   };
 }
 
@@ -190,23 +309,23 @@ function start(msg: IsakmpMessage, ctx: IkeMessageContext): Omit<IkeNegotiation,
  * roles for the whole negotiation ([MS-AIPS] §1.3), so the sender's address decides (its port when both
  * peers share an address).
  */
-function direction(neg: Omit<IkeNegotiation, 'outcome'>, msg: IsakmpMessage, ctx: IkeMessageContext): IkeDirection {
-  if (msg.protocol === 'IKEv2') return msg.flags.names.includes('I') ? 'i→r' : 'r→i';
-  const { initiator, responder } = neg;
-  const fromInitiator = initiator.address !== responder.address ? ctx.src === initiator.address : ctx.srcPort === initiator.port;
+function direction(w: Work, msg: IsakmpMessage, ctx: IkeMessageContext): IkeDirection {
+  if (msg.protocol === 'IKEv2') return (msg.flags.value & IKEV2_INITIATOR_FLAG) !== 0 ? 'i→r' : 'r→i';
+  const fromInitiator = !sameBytes(w.initiatorAddress, w.responderAddress) ? sameBytes(ctx.src, w.initiatorAddress) : ctx.srcPort === w.neg.initiator.port;
   return fromInitiator ? 'i→r' : 'r→i';
 }
 
 function record(w: Work, msg: IsakmpMessage, ctx: IkeMessageContext): void {
   const neg = w.neg;
-  neg.firstFrame = Math.min(neg.firstFrame, ctx.frame);
-  neg.lastFrame = Math.max(neg.lastFrame, ctx.frame);
-  if (w.seen.length >= MAX_MESSAGES_KEPT) {
-    neg.messagesNotKept++;
-    return;
-  }
-  const dir = direction(neg, msg, ctx);
-  w.seen.push({ msg, dir, frame: ctx.frame });
+  const dir = direction(w, msg, ctx);
+  w.seen.push({
+    msg: {
+      exchange: msg.exchange, exchangeName: msg.exchangeName, encrypted: msg.encrypted, response: (msg.flags.value & IKEV2_RESPONSE_FLAG) !== 0,
+      hasResponderSpi: msg.responderSpi !== ZERO_SPI, notifyTypes: msg.notifies.length > 0 ? msg.notifies.map((n) => n.type) : NO_NOTIFIES,
+      fragmented: msg.fragments.length > 0,
+    },
+    dir, frame: ctx.frame,
+  });
   if (!neg.flowIds.includes(ctx.flowId)) neg.flowIds.push(ctx.flowId);
   neg.messages.push({
     frame: ctx.frame, sec: ctx.sec, nsec: ctx.nsec, exchange: msg.exchangeName, direction: dir, encrypted: msg.encrypted, summary: summary(msg),
@@ -290,7 +409,7 @@ function outcome(w: Work): IkeOutcome {
 }
 
 function completed(w: Work): IkeOutcome | null {
-  const from = (dir: IkeDirection, pred: (m: IsakmpMessage) => boolean): Seen | undefined => first(w, (s) => s.dir === dir && pred(s.msg));
+  const from = (dir: IkeDirection, pred: (m: SeenMessage) => boolean): Seen | undefined => first(w, (s) => s.dir === dir && pred(s.msg));
   switch (w.neg.protocol) {
     case 'AuthIP': {
       // protocols.md §4.4 flow #5/#6: E=1 0xF3 from both sides = Main Mode authenticated and the first Quick Mode done.
@@ -314,8 +433,8 @@ function completed(w: Work): IkeOutcome | null {
     case 'IKEv2': {
       // RFC 7296 §1.2: IKE_SA_INIT request and response, then IKE_AUTH both ways. A response that only asks for a
       // COOKIE or another DH group leaves the responder SPI zero (§2.6, §1.3), so the answer is one with an SPI.
-      const req = from('i→r', (m) => m.exchange === V2.SaInit && !m.flags.names.includes('R'));
-      const resp = from('r→i', (m) => m.exchange === V2.SaInit && m.flags.names.includes('R') && m.responderSpi !== ZERO_SPI);
+      const req = from('i→r', (m) => m.exchange === V2.SaInit && !m.response);
+      const resp = from('r→i', (m) => m.exchange === V2.SaInit && m.response && m.hasResponderSpi);
       const ai = from('i→r', (m) => m.exchange === V2.Auth);
       const ar = from('r→i', (m) => m.exchange === V2.Auth);
       if (!req || !resp || !ai || !ar) return null;
@@ -364,7 +483,7 @@ function authipFailed(w: Work): IkeOutcome | null {
       frames: [gss.frame],
     };
   }
-  const notify = first(w, (s) => s.msg.exchange === AUTHIP_NOTIFY && !(s.msg.notifies.length > 0 && s.msg.notifies.every((n) => DOS_COOKIES.includes(n.type))));
+  const notify = first(w, (s) => s.msg.exchange === AUTHIP_NOTIFY && !(s.msg.notifyTypes.length > 0 && s.msg.notifyTypes.every((t) => DOS_COOKIES.includes(t))));
   if (notify) {
     return {
       state: 'failed-after-authentication',
@@ -404,9 +523,9 @@ function notes(w: Work): string {
   const out: string[] = [];
   const retry = w.neg.gss.find((g) => g.flagNames.includes('RETRY_CURRENT_AUTHENTICATION'));
   if (retry) out.push(` The ${side(retry.direction)} asked to retry authentication with other credentials (GSS flag RETRY_CURRENT_AUTHENTICATION, frame ${retry.frame}).`);
-  const cookie = first(w, (s) => s.msg.notifies.some((n) => DOS_COOKIES.includes(n.type)));
+  const cookie = first(w, (s) => s.msg.notifyTypes.some((t) => DOS_COOKIES.includes(t)));
   if (cookie) out.push(` The responder was in DoS-protection mode (NOTIFY_DOS_COOKIE, frame ${cookie.frame}).`);
-  const frags = w.seen.filter((s) => s.msg.fragments.length > 0).map((s) => s.frame);
+  const frags = w.seen.filter((s) => s.msg.fragmented).map((s) => s.frame);
   if (frags.length > 0) out.push(` Messages were fragmented (${framesText(frags)}); a lost fragment stalls the exchange.`);
   return out.join('');
 }

@@ -418,20 +418,55 @@ class Facts {
   }
 }
 
+/** At least the 28-byte header, with major version 1 or 2: what parseIsakmp and IsakmpHeader accept. */
+function isIsakmp(buf: Uint8Array, start: number, end: number): boolean {
+  const major = end - start >= ISAKMP_HEADER_LEN ? buf[start + 17]! >> 4 : 0;
+  return major === 1 || major === 2;
+}
+
+/** [MS-AIPS] §2.2.1: AuthIP keeps the IKEv1 header (major 1; a minor above 0 MUST be accepted) with private exchange types. */
+function ikeProtocol(major: number, exchange: number): IkeProtocol {
+  return major === 2 ? 'IKEv2' : exchange >= 0xf3 && exchange <= 0xf6 ? 'AuthIP' : 'IKEv1';
+}
+
+/**
+ * The header fields that place a message in its negotiation (RFC 2408 §3.1), read without allocating: the
+ * negotiation is found first, and the message is parsed whole only if the negotiation still keeps messages.
+ */
+export class IsakmpHeader {
+  protocol: IkeProtocol = 'IKEv1';
+  /** The initiator and responder SPIs (cookies), as two 32-bit halves each. */
+  initiatorSpiHi = 0;
+  initiatorSpiLo = 0;
+  responderSpiHi = 0;
+  responderSpiLo = 0;
+  flags = 0;
+
+  /** Reads the header of buf[start, end); false when parseIsakmp would return null (not ISAKMP). */
+  read(buf: Uint8Array, start: number, end: number): boolean {
+    if (!isIsakmp(buf, start, end)) return false;
+    this.protocol = ikeProtocol(buf[start + 17]! >> 4, buf[start + 18]!);
+    this.initiatorSpiHi = u32be(buf, start);
+    this.initiatorSpiLo = u32be(buf, start + 4);
+    this.responderSpiHi = u32be(buf, start + 8);
+    this.responderSpiLo = u32be(buf, start + 12);
+    this.flags = buf[start + 19]!;
+    return true;
+  }
+}
+
 /**
  * Parses the ISAKMP message in `buf[start, end)`. Returns null when it is not ISAKMP: shorter than the
  * 28-byte header, or a major version other than 1 or 2. Never reads at or past `end`; every length is
  * checked against the bytes present, and problems become anomaly ids in the result.
  */
 export function parseIsakmp(buf: Uint8Array, start: number, end: number, frame: number): IsakmpMessage | null {
-  if (end - start < ISAKMP_HEADER_LEN) return null;
+  if (!isIsakmp(buf, start, end)) return null;
   const version = buf[start + 17]!;
   const major = version >> 4;
-  if (major !== 1 && major !== 2) return null;
   const exchange = buf[start + 18]!;
   const flags = buf[start + 19]!;
-  // [MS-AIPS] §2.2.1: AuthIP keeps the IKEv1 header (major 1; a minor above 0 MUST be accepted) with private exchange types.
-  const protocol: IkeProtocol = major === 2 ? 'IKEv2' : exchange >= 0xf3 && exchange <= 0xf6 ? 'AuthIP' : 'IKEv1';
+  const protocol = ikeProtocol(major, exchange);
   const length = u32be(buf, start + 24);
   const present = end - start;
   const msg: IsakmpMessage = {

@@ -11,8 +11,8 @@ import { parseRdpConfirm, parseRdpRequest } from '../app/rdp.js';
 import { HttpSession } from '../app/http.js';
 import { IpHttpsTunnel, type InnerPacket } from '../app/iphttps.js';
 import { ReassemblyBudget } from '../app/tcp-reassembly.js';
-import { IkeNegotiationTracker } from '../app/ike-negotiations.js';
-import { parseIsakmp, type IsakmpMessage } from '../app/isakmp.js';
+import { IkeNegotiationTracker, type IkeMessageContext } from '../app/ike-negotiations.js';
+import { IsakmpHeader, parseIsakmp } from '../app/isakmp.js';
 import { NameMap } from '../app/names.js';
 import { raPrefixes, type AdvertisedPrefix } from '../app/ndp.js';
 import { TlsSession } from '../app/tls.js';
@@ -30,7 +30,8 @@ import type { TransportEvent } from './flow-tracker.js';
 const MAX_ADVERTISED_PREFIXES = 1000;
 const MAX_DNS_MESSAGES = 5000;
 const MAX_RPC_BINDS = 8;
-const RECENT_IKE = 1024;
+/** Slots of the recent-IKE-message table (a power of two). */
+const RECENT_IKE = 4096;
 
 /** An IPv6 packet taken out of an IP-HTTPS connection, waiting to go through the decoder and the flows. */
 export interface QueuedInnerPacket {
@@ -68,8 +69,11 @@ export class AppDispatch {
   private readonly frameSec = new Float64Array(FRAME_TIMES);
   private readonly frameNsec = new Float64Array(FRAME_TIMES);
   private readonly frameIface = new Int32Array(FRAME_TIMES);
-  /** Recent IKE messages (content key → flow and time), to drop copies of one message seen on two paths. */
-  private readonly recentIke = new Map<string, { flow: number; time: number }>();
+  /** Recent IKE messages (hash of the bytes, length, flow id + 1; and time), to drop copies of one message seen on two paths. */
+  private readonly recentIke = new Int32Array(RECENT_IKE * 3);
+  private readonly recentIkeTime = new Float64Array(RECENT_IKE);
+  /** The header of the ISAKMP message being dispatched (reused). */
+  private readonly isakmpHeader = new IsakmpHeader();
   /** Application anomalies are folded into the capture's recorder. */
   private readonly anomalies: AnomalyRecorder;
 
@@ -173,18 +177,7 @@ export class AppDispatch {
     for (let i = t + 1; i < v.count; i++) {
       const kind = v.kind[i]!;
       if (kind === Layer.Isakmp) {
-        const msg = parseIsakmp(v.buf, v.start[i]!, v.end[i]!, f.number);
-        if (msg === null) return;
-        flow.isakmpMessages++;
-        if (this.isCopy(msg, v.buf, v.start[i]!, v.end[i]!, flow, f)) return;
-        for (const id of msg.anomalies) this.foldId(id, f.number);
-        const sport = u16be(v.buf, v.start[t]!);
-        const dport = u16be(v.buf, v.start[t]! + 2);
-        this.ike.add(msg, {
-          frame: f.number, flowId: flow.id,
-          src: hex(e.fromOrig ? flow.origAddr : flow.respAddr), dst: hex(e.fromOrig ? flow.respAddr : flow.origAddr),
-          srcPort: sport, dstPort: dport, sec: f.tsSec, nsec: f.tsNsec,
-        });
+        this.isakmp(e, v, t, i, f);
         return;
       }
       if (kind === Layer.Dns) {
@@ -197,19 +190,45 @@ export class AppDispatch {
   }
 
   /**
+   * One ISAKMP message: placed in its negotiation from the header, and parsed whole only if the negotiation
+   * still keeps messages (ike-negotiations.ts). Its anomalies are counted when it is parsed.
+   */
+  private isakmp(e: TransportEvent, v: PacketView, t: number, i: number, f: Frame): void {
+    const flow = e.flow;
+    const start = v.start[i]!;
+    const end = v.end[i]!;
+    if (!this.isakmpHeader.read(v.buf, start, end)) return;
+    flow.isakmpMessages++;
+    if (this.isIkeCopy(v.buf, start, end, flow, f)) return;
+    const ctx: IkeMessageContext = {
+      frame: f.number, flowId: flow.id, src: e.fromOrig ? flow.origAddr : flow.respAddr, dst: e.fromOrig ? flow.respAddr : flow.origAddr,
+      srcPort: u16be(v.buf, v.start[t]!), dstPort: u16be(v.buf, v.start[t]! + 2), sec: f.tsSec, nsec: f.tsNsec,
+    };
+    const slot = this.ike.place(this.isakmpHeader, ctx);
+    if (slot === null) return;
+    const msg = parseIsakmp(v.buf, start, end, f.number)!;
+    for (const id of msg.anomalies) this.foldId(id, f.number);
+    this.ike.record(slot, msg, ctx);
+  }
+
+  /**
    * The same IKE message captured twice — on the tunnel interface and inside IP-HTTPS, or at two pktmon
    * components — is one message: seen again within a second on another flow, it is not added again. A copy on
    * the same flow is a retransmission, which the negotiation must see (an unanswered Main Mode #1 repeats).
+   * Recent messages are remembered by a hash of their bytes in a direct-mapped table (no allocation per message).
    */
-  private isCopy(msg: IsakmpMessage, buf: Uint8Array, start: number, end: number, flow: Flow, f: Frame): boolean {
+  private isIkeCopy(buf: Uint8Array, start: number, end: number, flow: Flow, f: Frame): boolean {
     let h = 0x811c9dc5;
     for (let k = start; k < end; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
-    const key = `${msg.initiatorSpi}|${msg.responderSpi}|${msg.messageId}|${end - start}|${h >>> 0}`;
-    const seen = this.recentIke.get(key);
+    const slot = h & (RECENT_IKE - 1);
     const now = f.tsSec + f.tsNsec / 1e9;
-    if (seen && seen.flow !== flow.id && Math.abs(now - seen.time) < 1) return true;
-    if (this.recentIke.size >= RECENT_IKE) this.recentIke.delete(this.recentIke.keys().next().value!);
-    this.recentIke.set(key, { flow: flow.id, time: now });
+    const seen = this.recentIke;
+    const at = slot * 3;
+    if (seen[at] === h && seen[at + 1] === end - start && seen[at + 2] !== flow.id + 1 && Math.abs(now - this.recentIkeTime[slot]!) < 1) return true;
+    seen[at] = h;
+    seen[at + 1] = end - start;
+    seen[at + 2] = flow.id + 1;
+    this.recentIkeTime[slot] = now;
     return false;
   }
 

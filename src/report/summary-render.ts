@@ -90,6 +90,8 @@ export function summarySections(r: SummaryReport): Section[] {
       ['Expired (idle)', fs.expirations > 0 ? count(fs.expirations) : undefined],
       ['Peak live flows', count(fs.peakLive)],
       ['Packets captured twice (on two interfaces), counted once', fs.copies > 0 ? count(fs.copies) : undefined],
+      ['IKE messages counted only (negotiation bound reached)', r.negotiationBound.messagesNotTracked > 0
+        ? `${count(r.negotiationBound.messagesNotTracked)} (bound ${count(r.negotiationBound.bound)} negotiations)` : undefined],
     ].filter((x) => x[1] !== undefined),
   });
   if (c.anomalies.length > 0) {

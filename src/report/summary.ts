@@ -1,7 +1,7 @@
 /** `summary` report: the DirectAccess picture of a capture as plain JSON-ready data (schemaVersion 1). */
 
 import type { Analysis, FlowResult } from '../analyze.js';
-import type { IkeNegotiation } from '../app/ike-negotiations.js';
+import { MAX_NEGOTIATIONS, type IkeNegotiation } from '../app/ike-negotiations.js';
 import { classifyAddress, AddressClass, teredoFacts, embeddedIpv4 } from '../classify/prefixes.js';
 import { TRAFFIC_CLASSES } from '../classify/traffic-class.js';
 import type { Flow } from '../flow/flow.js';
@@ -107,6 +107,8 @@ export interface SummaryReport {
   transitions: TransitionRow[];
   ipsecSas: SaRow[];
   negotiations: NegotiationRow[];
+  /** ISAKMP messages counted but not tracked, because the capture has more negotiations than the bound. */
+  negotiationBound: { bound: number; messagesNotTracked: number };
   topConversations: ConversationRow[];
   names: { address: string; names: { name: string; source: string; frame: number }[] }[];
 }
@@ -138,6 +140,7 @@ export function buildSummary(a: Analysis, topN = 10): SummaryReport {
       })),
     ipsecSas: sas(flows, ref),
     negotiations: a.negotiations.map((n) => negotiation(n, ref)),
+    negotiationBound: { bound: MAX_NEGOTIATIONS, messagesNotTracked: a.ikeMessagesNotTracked },
     topConversations: [...flows].sort((x, y) => y.flow.bytes - x.flow.bytes || x.flow.firstFrame - y.flow.firstFrame).slice(0, topN).map((r) => ({
       flow: r.flow.id, a: withPort(r.flow.origAddr, r.flow.origPort), b: withPort(r.flow.respAddr, r.flow.respPort),
       protocol: PROTOCOLS[r.flow.proto] ?? String(r.flow.proto), transition: r.label.transition, class: r.cls,

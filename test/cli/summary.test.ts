@@ -8,6 +8,7 @@ import type { SummaryReport } from '../../src/report/summary.js';
 import { cli } from '../helpers/cli.js';
 import { DA, IPSEC, ipHttpsScenario, ipsecScenario, NAMES, namesScenario, PROTO41, proto41Scenario, TEREDO, teredoScenario } from '../helpers/fixtures/da-fixtures.js';
 import { SAMPLE, sampleScenario } from '../helpers/fixtures/sample.js';
+import { crypto, message, nonce } from '../helpers/isakmp-build.js';
 import { dnsMessage, withReplacedName } from '../helpers/scenario-content.js';
 import { Scenario, type FrameRecord } from '../helpers/scenario.js';
 import { SERVER_CERT_DER } from '../helpers/tls-build.js';
@@ -102,8 +103,9 @@ describe('summary: the README sample', () => {
 
   it('carries every section in its JSON, with the capture facts', () => {
     expect(Object.keys(r)).toEqual(['file', 'capture', 'prefixes', 'flowStats', 'trafficClasses', 'servers', 'clients', 'transitions', 'ipsecSas',
-      'negotiations', 'topConversations', 'names']);
+      'negotiations', 'negotiationBound', 'topConversations', 'names']);
     expect(r.capture).toMatchObject({ packets: s.frames.length, status: 'complete' });
+    expect(r.negotiationBound).toEqual({ bound: 10_000, messagesNotTracked: 0 });
     // NIC DNS and IP-HTTPS; RS, RA, 2 × LLMNR, AuthIP, ESP, DNS, clear TCP: once on the tunnel interface, once inside IP-HTTPS.
     expect(r.flowStats).toMatchObject({ created: 2 + 2 * 8, retained: 18, summarizedOnly: 0, evictions: 0 });
   });
@@ -503,5 +505,20 @@ describe('summary: hostile names and many flows', () => {
     // The key column is 26 wide, so the label wraps after "bound".
     expect(table.stdout).toMatch(/│ Evicted \(live-flow bound\s+│ 50 \(bound 100 live flows\)/);
     expect(summary(path).flowStats).toMatchObject({ created: 150, evictions: 0 });
+  });
+
+  it('tracks 10,000 IKE negotiations and counts the messages of the ones past that bound', () => {
+    const s = new Scenario({ t0: 1_764_150_000, local: [C1.v4], seed: 9 });
+    const nic = s.ethernetLink(s.interface('ethernet', 12), { mac: C1.mac, peerMac: DA.gatewayMac });
+    // 10,003 AuthIP Main Mode #1 offers, each from its own initiator SPI, on one UDP 500 flow.
+    const offers = Array.from({ length: 10_003 }, (_, i) => ({ c: message({ ispi: (i + 1).toString(16).padStart(16, '0'), exchange: 0xf3 }, [crypto(1), nonce()]) }));
+    s.udp({ from: C1.v4, to: DA.lanDns, sport: 500, dport: 500, via: nic, payloads: offers });
+    const path = join(dir, 'many-negotiations.pcapng');
+    writeFileSync(path, s.bytes());
+    const r = summary(path);
+    expect(r.negotiations).toHaveLength(10_000);
+    expect(r.negotiationBound).toEqual({ bound: 10_000, messagesNotTracked: 3 });
+    expect(r.negotiations[9_999]).toMatchObject({ initiatorSpi: (10_000).toString(16).padStart(16, '0'), outcome: 'no-response', decidingFrames: [10_000] });
+    expect(cli(['summary', path]).stdout).toMatch(/│ IKE messages counted\s+│ 3 \(bound 10,000 negotiations\)/);
   });
 });

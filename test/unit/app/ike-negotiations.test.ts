@@ -1,15 +1,29 @@
 /** IkeNegotiationTracker: pairing and outcomes of AuthIP ([MS-AIPS] §4.1), IKEv1 (RFC 2409 §5) and IKEv2 (RFC 7296 §1.2) negotiations. */
 import { describe, expect, it } from 'vitest';
-import { IkeNegotiationTracker, type IkeNegotiation } from '../../../src/app/ike-negotiations.js';
-import { parseIsakmp, type IsakmpMessage } from '../../../src/app/isakmp.js';
-import { fromHex, u16, u32, type Bytes } from '../../helpers/build.js';
+import { IkeNegotiationTracker, MAX_NEGOTIATIONS, type IkeNegotiation } from '../../../src/app/ike-negotiations.js';
+import { IsakmpHeader, parseIsakmp, type IsakmpMessage } from '../../../src/app/isakmp.js';
+import { hex } from '../../../src/util/bytes.js';
+import { fromHex, ip4, ip6, u16, u32, type Bytes } from '../../helpers/build.js';
 import {
   apRep, apReq, auth, crypto, cryptoEncrypted, fragment, gss, gssId, gssKerberos, ke, krbError, mainModeSa, md5, message, msNt5Vid,
   nonce, notifyAuthip, notifyV1, notifyV2, rawMessage, saV2, sk, tv, vid,
 } from '../../helpers/isakmp-build.js';
 
-const I = { address: 'fe80::1', port: 500 };
-const R = { address: 'fe80::2', port: 500 };
+/** An endpoint as the tracker reports it: the address in hex of its 16 bytes (IPv4 mapped), as flows give them. */
+function endpoint(text: string, port: number): { address: string; port: number } {
+  return { address: hex(addressBytes(text)), port };
+}
+
+function addressBytes(text: string): Uint8Array {
+  if (text.includes(':')) return ip6(text);
+  const a = new Uint8Array(16);
+  a[10] = a[11] = 0xff;
+  a.set(ip4(text), 12);
+  return a;
+}
+
+const I = endpoint('fe80::1', 500);
+const R = endpoint('fe80::2', 500);
 const ISPI = 'a1a2a3a4a5a6a7a8';
 const RSPI = 'b1b2b3b4b5b6b7b8';
 
@@ -22,8 +36,8 @@ interface Step {
   dst?: { address: string; port: number };
 }
 
-function parsed(bytes: Bytes): IsakmpMessage {
-  const m = parseIsakmp(bytes, 0, bytes.length, 0);
+function parsed(bytes: Bytes, frame = 0): IsakmpMessage {
+  const m = parseIsakmp(bytes, 0, bytes.length, frame);
   if (!m) throw new Error('not ISAKMP');
   return m;
 }
@@ -34,8 +48,11 @@ function track(steps: Step[]): IkeNegotiation[] {
   steps.forEach((s, i) => {
     const src = s.src ?? (s.from === 'i' ? I : R);
     const dst = s.dst ?? (s.from === 'i' ? R : I);
-    const m = parsed(s.bytes);
-    t.add({ ...m, frame: i + 1 }, { frame: i + 1, flowId: s.flowId ?? 1, src: src.address, dst: dst.address, srcPort: src.port, dstPort: dst.port, sec: 1000 + i, nsec: 0 });
+    const h = new IsakmpHeader();
+    expect(h.read(s.bytes, 0, s.bytes.length)).toBe(true);
+    const ctx = { frame: i + 1, flowId: s.flowId ?? 1, src: fromHex(src.address), dst: fromHex(dst.address), srcPort: src.port, dstPort: dst.port, sec: 1000 + i, nsec: 0 };
+    const slot = t.place(h, ctx);
+    if (slot !== null) t.record(slot, parsed(s.bytes, i + 1), ctx);
   });
   return t.finish();
 }
@@ -112,6 +129,26 @@ describe('AuthIP negotiations', () => {
     expect(n.outcome.state).toBe('no-response');
     expect(n.outcome.reason).toMatch(/ 136 later message\(s\), to frame 200, were counted but not examined\.$/);
     expect(one([{ bytes: mm1(), from: 'i' }]).messagesNotKept).toBe(0);
+  });
+
+  it(`tracks at most ${MAX_NEGOTIATIONS} negotiations; messages of further ones are counted, earlier ones still grow`, () => {
+    const t = new IkeNegotiationTracker();
+    const h = new IsakmpHeader();
+    const ctx = { frame: 0, flowId: 1, src: fromHex(I.address), dst: fromHex(R.address), srcPort: 500, dstPort: 500, sec: 0, nsec: 0 };
+    const add = (ispi: number, frame: number): boolean => {
+      const bytes = message({ ispi: ispi.toString(16).padStart(16, '0'), exchange: 0xf3 }, [crypto(1), nonce()]);
+      h.read(bytes, 0, bytes.length);
+      const slot = t.place(h, { ...ctx, frame });
+      if (slot !== null) t.record(slot, parsed(bytes, frame), { ...ctx, frame });
+      return slot !== null;
+    };
+    for (let i = 1; i <= MAX_NEGOTIATIONS; i++) expect(add(i, i)).toBe(true);
+    expect([add(MAX_NEGOTIATIONS + 1, 20_001), add(MAX_NEGOTIATIONS + 2, 20_002), add(MAX_NEGOTIATIONS + 1, 20_003)]).toEqual([false, false, false]);
+    expect(add(1, 20_004)).toBe(true);
+    const all = t.finish();
+    expect(all).toHaveLength(MAX_NEGOTIATIONS);
+    expect(t.messagesNotTracked).toBe(3);
+    expect([all[0]!.messages.length, all[0]!.lastFrame]).toEqual([2, 20_004]);
   });
 
   it('failed-after-authentication: MM #1–#4 in clear and no encrypted message (protocols.md §7 row 10)', () => {
@@ -194,16 +231,16 @@ describe('pairing', () => {
     const other = 'c1c2c3c4c5c6c7c8';
     const mm2b = message({ ispi: ISPI, rspi: other, exchange: 0xf3 }, [crypto(1), auth([2])]);
     const ikev1 = message({ ispi: ISPI, exchange: 2 }, [mainModeSa([tv(3, 65001)]), msNt5Vid(9), vid(md5('MS-MamieExists'))]);
-    const elsewhere = { address: 'fe80::9', port: 500 };
+    const elsewhere = endpoint('fe80::9', 500);
     const all = track([
       { bytes: mm1(), from: 'i' }, { bytes: mm2(), from: 'r' }, { bytes: mm2b, from: 'r' }, { bytes: ikev1, from: 'i' },
       { bytes: mm1(), from: 'i', dst: elsewhere },
     ]);
     expect(all.map((n) => [n.protocol, n.responderSpi, n.responder.address, n.messages.map((m) => m.frame)])).toEqual([
-      ['AuthIP', RSPI, 'fe80::2', [1, 2]],
-      ['AuthIP', other, 'fe80::1', [3]],
-      ['IKEv1', '0000000000000000', 'fe80::2', [4]],
-      ['AuthIP', '0000000000000000', 'fe80::9', [5]],
+      ['AuthIP', RSPI, R.address, [1, 2]],
+      ['AuthIP', other, I.address, [3]],
+      ['IKEv1', '0000000000000000', R.address, [4]],
+      ['AuthIP', '0000000000000000', elsewhere.address, [5]],
     ]);
     // The IKEv1 offer sent beside AuthIP goes unanswered by an AuthIP responder ([MS-AIPS] §3.3.5.2).
     expect(all[2]!.outcome.state).toBe('no-response');
@@ -225,8 +262,8 @@ describe('pairing', () => {
   });
 
   it('tells the sides apart by port when both peers share an address', () => {
-    const a = { address: '127.0.0.1', port: 500 };
-    const b = { address: '127.0.0.1', port: 4501 };
+    const a = endpoint('127.0.0.1', 500);
+    const b = endpoint('127.0.0.1', 4501);
     const n = one([{ bytes: mm1(), from: 'i', src: a, dst: b }, { bytes: mm2(), from: 'r', src: b, dst: a }]);
     expect(n.messages.map((m) => m.direction)).toEqual(['i→r', 'r→i']);
   });

@@ -1,7 +1,7 @@
 /** parseIsakmp: IKEv1 (RFC 2408/2409), IKEv2 (RFC 7296) and AuthIP ([MS-AIPS] §2.2) messages, bounds and anomalies. */
 import { describe, expect, it } from 'vitest';
 import { allAnomalies } from '../../../src/anomalies/registry.js';
-import { parseIsakmp, type IsakmpMessage } from '../../../src/app/isakmp.js';
+import { IsakmpHeader, parseIsakmp, type IsakmpMessage } from '../../../src/app/isakmp.js';
 import { ascii, concat, fromHex, u16, u32, type Bytes } from '../../helpers/build.js';
 import {
   apRep, apReq, auth, chain, crypto, cryptoEncrypted, der, fragment, gss, gssId, gssKerberos, ke, krbError, mainModeSa, md5, message,
@@ -416,6 +416,42 @@ describe('parseIsakmp: truncation sweep', () => {
       }
     });
   }
+});
+
+describe('IsakmpHeader: the fields that place a message, read without parsing it', () => {
+  const spiText = (hi: number, lo: number): string => hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+
+  it('agrees with parseIsakmp on SPIs, protocol and flags for IKEv1, IKEv2 and AuthIP', () => {
+    const samples = [ikev1MainMode1(), ikev2Init(), authipMm1(), message({ ispi: ISPI, rspi: RSPI, exchange: 0xf6, flags: 1 }, [cryptoEncrypted(9, new Uint8Array(16))])];
+    const h = new IsakmpHeader();
+    for (const bytes of samples) {
+      const m = parse(bytes);
+      expect(h.read(bytes, 0, bytes.length)).toBe(true);
+      expect([h.protocol, spiText(h.initiatorSpiHi, h.initiatorSpiLo), spiText(h.responderSpiHi, h.responderSpiLo), h.flags])
+        .toEqual([m.protocol, m.initiatorSpi, m.responderSpi, m.flags.value]);
+    }
+    expect(h.protocol).toBe('AuthIP');
+    expect(spiText(h.responderSpiHi, h.responderSpiLo)).toBe(RSPI);
+  });
+
+  it('accepts exactly what parseIsakmp accepts: every prefix, and major versions 0–15', () => {
+    const bytes = authipMm1();
+    const h = new IsakmpHeader();
+    for (let n = 0; n <= bytes.length; n++) expect(h.read(bytes, 0, n), `prefix ${n}`).toBe(parseIsakmp(bytes, 0, n, 1) !== null);
+    for (let major = 0; major < 16; major++) {
+      const b = bytes.slice();
+      b[17] = (major << 4) | 0;
+      expect(h.read(b, 0, b.length), `major ${major}`).toBe(major === 1 || major === 2);
+      expect(parseIsakmp(b, 0, b.length, 1) !== null).toBe(major === 1 || major === 2);
+    }
+  });
+
+  it('reads only the 28 header bytes (the rest may be absent or anything)', () => {
+    const bytes = ikev2Init();
+    const h = new IsakmpHeader();
+    expect(h.read(poisoned(bytes, 28, 0xff), 3, 3 + 28)).toBe(true);
+    expect([h.protocol, spiText(h.initiatorSpiHi, h.initiatorSpiLo)]).toEqual(['IKEv2', parse(bytes).initiatorSpi]);
+  });
 });
 
 describe('parseIsakmp: malformed lengths', () => {
