@@ -26,6 +26,9 @@ const WHOLE_WORD = 39;
 /** Per column: one space of padding each side, and its left border (the table adds one right border). */
 const COLUMN_OVERHEAD = 3;
 
+/** Lines drawn by one cli-table3 table (see draw). */
+const CHUNK_LINES = 200;
+
 /** Content widths (padding excluded) of the key and value columns of a key/value table when there is room. */
 const KEY_VALUE_WIDTHS = [24, 76];
 
@@ -113,17 +116,28 @@ function waterFill(natural: number[], floors: number[], room: number): number[] 
  * cli-table3 issue #68, pull request #362): wrapped by cli-table3, the sample's verify report took
  * a second to draw and a hundred verbose rows a minute. So each line is a table row of its own,
  * drawn compact, and the rules a grid has between rows are put back here.
+ *
+ * Its layout is also quadratic in the number of rows (every cell looks for row spans in all the rows
+ * above it): 30,000 lines took 27 s. So the lines are drawn CHUNK_LINES at a time with the same column
+ * widths, and the chunks' bodies joined between the first chunk's top and bottom borders.
  */
 function draw(head: string[][], rows: string[][][], widths: number[], ruled: boolean): string {
-  const t = new Table({
-    head: head.map((lines) => lines.join('\n')), colWidths: widths.map((w) => w + COLUMN_OVERHEAD - 1),
-    style: { head: [], border: [], compact: true },
-  });
+  const options = { colWidths: widths.map((w) => w + COLUMN_OVERHEAD - 1), style: { head: [], border: [], compact: true } };
   const heights = rows.map((r) => Math.max(1, ...r.map((lines) => lines.length)));
+  const lines: string[][] = [];
   rows.forEach((r, k) => {
-    for (let line = 0; line < heights[k]!; line++) t.push(r.map((lines) => lines[line] ?? ''));
+    for (let line = 0; line < heights[k]!; line++) lines.push(r.map((cellLines) => cellLines[line] ?? ''));
   });
-  const drawn = t.toString().split('\n');
+  const first = new Table({ ...options, head: head.map((cellLines) => cellLines.join('\n')) });
+  first.push(...lines.slice(0, CHUNK_LINES));
+  const drawn = first.toString().split('\n');
+  const bottom = drawn.pop()!;
+  for (let at = CHUNK_LINES; at < lines.length; at += CHUNK_LINES) {
+    const chunk = new Table(options);
+    chunk.push(...lines.slice(at, at + CHUNK_LINES));
+    drawn.push(...chunk.toString().split('\n').slice(1, -1));
+  }
+  drawn.push(bottom);
   if (!ruled) return drawn.join('\n');
   // Compact mode draws one rule, under the head; a grid has the same rule between rows.
   const headHeight = Math.max(1, ...head.map((lines) => lines.length));

@@ -69,6 +69,19 @@ describe('gridTable', () => {
     for (const budget of [width, 160, Infinity]) expect(gridTable(head, rows, budget)).toBe(natural);
   });
 
+  it('draws a long table in chunks that join into what cli-table3 draws in one piece, byte for byte', () => {
+    // 700 rows, some of two lines: more than three chunks of lines, with a chunk boundary inside a row.
+    const head = ['Frame', 'Exchange'];
+    const rows = Array.from({ length: 700 }, (_, i) => [String(i + 1), i % 7 === 3 ? ['Main Mode (clear)', `notify ${i}`] : `Quick Mode ${i}`]);
+    const plain = new Table({ head, style: { head: [], border: [], compact: false }, wordWrap: true });
+    for (const r of rows) plain.push(r.map((c) => (Array.isArray(c) ? c.join('\n') : c)) as string[]);
+    expect(gridTable(head, rows, Infinity)).toBe(plain.toString());
+    const kv = keyValueTable(rows.map(([k, v]) => [k as string, v as Cell]), 160);
+    expect(lines(kv)).toHaveLength(2 + rows.length + rows.filter((r) => Array.isArray(r[1])).length);
+    expect(new Set(lines(kv).map((l) => stringWidth(l))).size).toBe(1);
+    expect(cellsOf(kv)).toEqual([[rows.map((r) => r[0]).join(''), compact(rows.map((r) => (Array.isArray(r[1]) ? r[1].join('') : r[1])).join(''))]]);
+  });
+
   for (const budget of [80, 120, 160]) {
     it(`fits a wide table into ${budget} columns and keeps every character of every cell`, () => {
       expect(stringWidth(lines(gridTable(HEAD, ROWS, Infinity))[0]!)).toBeGreaterThan(300);
