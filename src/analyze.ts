@@ -11,9 +11,10 @@ import { classifyTransition } from './classify/transition.js';
 import { trafficClass, TRAFFIC_CLASSES, type TrafficClass } from './classify/traffic-class.js';
 import { dissectSafely } from './decode/dissect.js';
 import { PacketView } from './decode/packet-view.js';
-import { AppDispatch, type QueuedInnerPacket, type RouterAdvertisement } from './flow/app-dispatch.js';
+import { AppDispatch, type RouterAdvertisement } from './flow/app-dispatch.js';
 import type { Flow } from './flow/flow.js';
 import { DEFAULT_FLOW_OPTIONS, FlowTracker } from './flow/flow-tracker.js';
+import type { QueuedInnerPacket } from './flow/inner-packet-queue.js';
 import { hex, u16be } from './util/bytes.js';
 
 export interface AnalyzeOptions {
@@ -30,8 +31,11 @@ export interface AnalyzeOptions {
   ipHttpsPrefixes?: string[];
   nat64Prefixes?: string[];
   read?: ReadOptions;
-  /** Called for every IPv6 packet taken out of an IP-HTTPS tunnel, after it went through the decoder and the flows. */
-  onInnerPacket?: (p: QueuedInnerPacket) => void;
+  /**
+   * Called for every IPv6 packet taken out of an IP-HTTPS tunnel, after it went through the decoder and the flows.
+   * The packet is buf[p.start, p.end). `p` and `buf` are reused for later packets: copy what you keep.
+   */
+  onInnerPacket?: (p: QueuedInnerPacket, buf: Uint8Array) => void;
 }
 
 /** A finished flow with its classification. */
@@ -112,28 +116,25 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     (e, v, f) => app.onTransport(e, v, f),
   );
   // The IPv6 inside IP-HTTPS goes through the same decoder and flows as a child of its carrier flow,
-  // numbered by the outer frame that delivered its last byte.
+  // numbered by the outer frame that delivered its last byte. Each is decoded in place in the queue's arena.
   const innerView = new PacketView(anomalies);
   const innerFrame = new Frame();
   innerFrame.kind = RecordKind.Packet;
   innerFrame.hasTs = true;
   innerFrame.linkType = 229;
-  const drainInner = (): void => {
-    for (let k = 0; k < app.inner.length; k++) {
-      const q = app.inner[k]!;
-      const bytes = q.packet.bytes;
-      innerFrame.number = q.packet.lastFrame;
-      innerFrame.tsSec = q.sec;
-      innerFrame.tsNsec = q.nsec;
-      innerFrame.capLen = innerFrame.wireLen = bytes.length;
-      innerFrame.interfaceId = q.interfaceId;
-      innerFrame.direction = q.packet.fromClient === (q.carrier.origPort !== 443) ? Direction.Outbound : Direction.Inbound;
-      dissectSafely(innerView, innerFrame, bytes);
-      tracker.onPacket(innerView, innerFrame, q.carrier.id, 'ip-https');
-      options.onInnerPacket?.(q);
-    }
-    app.inner.length = 0;
+  const onInner = (q: QueuedInnerPacket, arena: Uint8Array): void => {
+    innerFrame.number = q.lastFrame;
+    innerFrame.tsSec = q.sec;
+    innerFrame.tsNsec = q.nsec;
+    innerFrame.dataStart = q.start;
+    innerFrame.capLen = innerFrame.wireLen = q.end - q.start;
+    innerFrame.interfaceId = q.interfaceId;
+    innerFrame.direction = q.fromClient === (q.carrier.origPort !== 443) ? Direction.Outbound : Direction.Inbound;
+    dissectSafely(innerView, innerFrame, arena);
+    tracker.onPacket(innerView, innerFrame, q.carrier.id, 'ip-https');
+    options.onInnerPacket?.(q, arena);
   };
+  const drainInner = (): void => app.inner.drain(onInner);
   let lastFrame = 0;
   // The interfaces known so far (the reader adds each pcapng IDB as it meets it).
   let interfaces: readonly unknown[] = [];
@@ -150,8 +151,7 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
       options.read?.onStart?.(live);
     },
   });
-  app.finishTunnels(lastFrame);
-  drainInner();
+  app.finishTunnels(lastFrame, drainInner);
   tracker.finishAll();
 
   const prefixes: DaPrefixes = { ...userPrefixes, ipHttps: [...userPrefixes.ipHttps, ...learntIpHttpsPrefixes(app.advertisedPrefixes, parents, capture)] };

@@ -16,14 +16,16 @@ const MAX_FRAGMENT = 16384 + 2048;
 const RECORD_SCAN_LIMIT = RECORD_HEADER + MAX_FRAGMENT + RECORD_HEADER;
 
 const IPV6_HEADER = 40;
+/** The largest packet a payload length allows. */
+const MAX_PACKET = IPV6_HEADER + 65535;
 /** The version nibble and the payload length are in the first 6 bytes of an IPv6 header (RFC 8200 §3). */
 const IPV6_LENGTH_END = 6;
 /** With the next header (byte 6): what a resynchronising scan judges. */
 const IPV6_PEEK = 7;
 /** The IP-HTTPS link MTU (MS-IPHTTPS §3.1.5.2, §3.2.3.1). */
 const LINK_MTU = 1280;
-/** A candidate packet (payload up to 65535) and the header after it. */
-const PACKET_SCAN_LIMIT = IPV6_HEADER + 65535 + IPV6_PEEK;
+/** A candidate packet and the header after it. */
+const PACKET_SCAN_LIMIT = MAX_PACKET + IPV6_PEEK;
 /**
  * Next headers an IP-HTTPS link carries (protocols §2.5): hop-by-hop 0, TCP 6, UDP 17 (IKE, AuthIP), routing
  * 43, fragment 44, ESP 50, AH 51, ICMPv6 58 (ND), no next header 59, destination options 60.
@@ -49,15 +51,20 @@ const EMPTY = new Uint8Array(0);
 const Plain = { Head: 0, Packets: 1, Scan: 2 } as const;
 type PlainMode = (typeof Plain)[keyof typeof Plain];
 
-/** One inner IPv6 packet. */
-export interface InnerPacket {
-  /** The whole packet (40 + payload length bytes), a copy. */
-  bytes: Uint8Array;
-  fromClient: boolean;
-  /** The outer frames that delivered its bytes, ascending, unique. */
-  frames: number[];
-  /** The frame that delivered its last byte: the packet's time (protocols §1.3 step 4). */
-  lastFrame: number;
+/**
+ * Receives the inner IPv6 packets of a tunnel, one call each.
+ *
+ * The packet is b[start, end), the whole packet (40 + payload length bytes). `b` is the buffer that delivered
+ * it in one piece (the caller's, the reassembler's copy of a held segment, or a scan window), or the direction's
+ * assembly buffer when it came in pieces; `frames` is reused too. Like the reader's chunk buffers, both are
+ * valid only during the call: a sink copies what it keeps.
+ */
+export interface InnerPacketSink {
+  /**
+   * `frames`: the outer frames that delivered the packet's bytes, ascending, unique. `lastFrame`: the frame that
+   * delivered its last byte, the packet's time (protocols §1.3 step 4).
+   */
+  packet(b: Uint8Array, start: number, end: number, fromClient: boolean, frames: readonly number[], lastFrame: number): void;
 }
 
 export interface IpHttpsDirectionStats {
@@ -199,11 +206,15 @@ class Direction {
   crlf = 0;
   /** An IPv6 header split across deliveries (fewer than 6 bytes), or the window being scanned. */
   readonly pending = new FramedBytes(PACKET_SCAN_LIMIT);
-  /** Length of the packet being read (0: at a packet boundary), its bytes so far, and their frames. */
+  /** Length of the packet being read (0: at a packet boundary) and its bytes so far. */
   pktLen = 0;
   pktHave = 0;
+  /**
+   * A packet that comes in several deliveries is assembled in pkt[0, pktLen), with the frames of its bytes:
+   * both are reused from packet to packet (the sink copies what it keeps), pkt grown to the largest packet.
+   */
   pkt: Uint8Array = EMPTY;
-  pktFrames: number[] = [];
+  readonly pktFrames: number[] = [];
 
   constructor(fromClient: boolean, tcp: TcpReassembler) {
     this.fromClient = fromClient;
@@ -218,6 +229,10 @@ const byNumber = (a: number, b: number): number => a - b;
 
 /** Sorts frame numbers and drops repeats, in place. Out-of-order delivery can put an older frame after a newer one. */
 function ascendingUnique(frames: number[]): number[] {
+  // In-order delivery, the usual case, leaves them ascending and unique already: no sort.
+  let k = 1;
+  while (k < frames.length && frames[k - 1]! < frames[k]!) k++;
+  if (k >= frames.length) return frames;
   frames.sort(byNumber);
   let n = 0;
   for (let i = 0; i < frames.length; i++) if (n === 0 || frames[n - 1] !== frames[i]) frames[n++] = frames[i]!;
@@ -277,21 +292,24 @@ function findPacket(w: FramedBytes, final: boolean): number {
  * scanned for an IPv6 header (see ipv6Like). Skipped bytes are counted.
  *
  * Memory per direction is bounded: the reassembly window (and the shared budget), one record scan window
- * (18 KiB), one plaintext scan window (64 KiB), and the one packet being read (at most 64 KiB + 40).
+ * (18 KiB), one plaintext scan window (64 KiB), and one packet assembly buffer (at most 64 KiB + 40).
+ * No buffer is allocated per packet: each goes to the sink as a view (see InnerPacketSink).
  */
 export class IpHttpsTunnel {
   readonly stats: IpHttpsStats;
   /** Oddities with their frame: at most EXAMPLE_FRAMES (5) per id, as the recorder keeps. */
   readonly anomalies: AppAnomaly[] = [];
   private readonly macLength: number;
-  private readonly emit: (p: InnerPacket) => void;
+  private readonly sink: InnerPacketSink;
   private readonly client: Direction;
   private readonly server: Direction;
   private readonly noted = new Uint8Array(CODE_RANGE);
+  /** The frames of a packet that came in one delivery: one frame, reused. */
+  private readonly oneFrame = [0];
 
-  constructor(macLength: number, emit: (p: InnerPacket) => void, budget: ReassemblyBudget) {
+  constructor(macLength: number, sink: InnerPacketSink, budget: ReassemblyBudget) {
     this.macLength = macLength;
-    this.emit = emit;
+    this.sink = sink;
     this.client = this.direction(true, budget);
     this.server = this.direction(false, budget);
     this.stats = { client: this.client.stats, server: this.server.stats };
@@ -608,33 +626,37 @@ export class IpHttpsTunnel {
   private fill(d: Direction, b: Uint8Array, start: number, end: number, frame: number): number {
     const need = d.pktLen - d.pktHave;
     if (d.pktHave === 0 && end - start >= need) {
-      // The usual case: the whole packet in one delivery, copied once.
+      // The usual case: the whole packet in one delivery, handed out in place.
       d.pktLen = 0;
-      this.deliverPacket(d, b.slice(start, start + need), [frame], frame);
+      this.oneFrame[0] = frame;
+      this.deliverPacket(d, b, start, start + need, this.oneFrame, frame);
       return need;
     }
+    const frames = d.pktFrames;
     if (d.pktHave === 0) {
-      d.pkt = new Uint8Array(d.pktLen);
-      d.pktFrames = [];
+      if (d.pkt.length < d.pktLen) d.pkt = withRoom(d.pkt, 0, 0, d.pktLen, MAX_PACKET, LINK_MTU);
+      // Cut to this frame rather than emptied: V8 frees the storage of an array whose length is set to 0.
+      frames[0] = frame;
+      frames.length = 1;
+    } else if (frames[frames.length - 1] !== frame) {
+      // Consecutive pieces from one frame (several records in one segment) add it once, keeping the list short.
+      frames.push(frame);
     }
     const n = Math.min(need, end - start);
-    const pkt = d.pkt;
-    for (let i = 0; i < n; i++) pkt[d.pktHave + i] = b[start + i]!;
+    d.pkt.set(b.subarray(start, start + n), d.pktHave);
     d.pktHave += n;
-    // Consecutive pieces from one frame (several records in one segment) add it once, keeping the list short.
-    if (d.pktFrames[d.pktFrames.length - 1] !== frame) d.pktFrames.push(frame);
     if (d.pktHave === d.pktLen) {
+      const len = d.pktLen;
       d.pktLen = d.pktHave = 0;
-      d.pkt = EMPTY;
-      this.deliverPacket(d, pkt, ascendingUnique(d.pktFrames), frame);
+      this.deliverPacket(d, d.pkt, 0, len, ascendingUnique(frames), frame);
     }
     return n;
   }
 
-  private deliverPacket(d: Direction, bytes: Uint8Array, frames: number[], lastFrame: number): void {
+  private deliverPacket(d: Direction, b: Uint8Array, start: number, end: number, frames: readonly number[], lastFrame: number): void {
     d.stats.packets++;
-    d.stats.bytes += bytes.length;
-    this.emit({ bytes, fromClient: d.fromClient, frames, lastFrame });
+    d.stats.bytes += end - start;
+    this.sink.packet(b, start, end, d.fromClient, frames, lastFrame);
   }
 
   /**
@@ -644,7 +666,6 @@ export class IpHttpsTunnel {
   private startScan(d: Direction, dropped: number, frame: number): void {
     d.stats.ipv6SkippedBytes += dropped + d.pktHave;
     d.pktLen = d.pktHave = 0;
-    d.pkt = EMPTY;
     if (d.plain === Plain.Scan) return;
     d.plain = Plain.Scan;
     d.stats.ipv6Resyncs++;

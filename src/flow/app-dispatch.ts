@@ -9,7 +9,7 @@ import { parseRpcBind } from '../app/dcerpc.js';
 import { parseDnsMessage, type DnsMessageFacts, type NameProtocol } from '../app/dns.js';
 import { parseRdpConfirm, parseRdpRequest } from '../app/rdp.js';
 import { HttpSession } from '../app/http.js';
-import { IpHttpsTunnel, type InnerPacket } from '../app/iphttps.js';
+import { IpHttpsTunnel } from '../app/iphttps.js';
 import { ReassemblyBudget } from '../app/tcp-reassembly.js';
 import { IkeNegotiationTracker, type IkeMessageContext } from '../app/ike-negotiations.js';
 import { IsakmpHeader, parseIsakmp } from '../app/isakmp.js';
@@ -25,6 +25,7 @@ import { tcpFlags, tcpSeq } from '../decode/transport/tcp.js';
 import { hex, u16be } from '../util/bytes.js';
 import type { Flow } from './flow.js';
 import type { TransportEvent } from './flow-tracker.js';
+import { InnerPacketQueue } from './inner-packet-queue.js';
 
 /** Bounds on capture-wide lists, so a hostile capture cannot grow them without limit. */
 const MAX_ADVERTISED_PREFIXES = 1000;
@@ -32,17 +33,6 @@ const MAX_DNS_MESSAGES = 5000;
 const MAX_RPC_BINDS = 8;
 /** Slots of the recent-IKE-message table (a power of two). */
 const RECENT_IKE = 4096;
-
-/** An IPv6 packet taken out of an IP-HTTPS connection, waiting to go through the decoder and the flows. */
-export interface QueuedInnerPacket {
-  packet: InnerPacket;
-  /** The IP-HTTPS flow that carried it. */
-  carrier: Flow;
-  /** Time and interface of the outer frame that delivered its last byte. */
-  sec: number;
-  nsec: number;
-  interfaceId: number;
-}
 
 /** Outer frames remembered per capture for the time of inner packets (only the most recent are looked up). */
 const FRAME_TIMES = 4096;
@@ -60,7 +50,7 @@ export class AppDispatch {
   readonly advertisedPrefixes: RouterAdvertisement[] = [];
   readonly dnsMessages: (DnsMessageFacts & { flowId: number })[] = [];
   /** Inner packets emitted by IP-HTTPS tunnels, drained by the pipeline after each outer frame. */
-  readonly inner: QueuedInnerPacket[] = [];
+  readonly inner = new InnerPacketQueue();
   /** Every IP-HTTPS tunnel opened, so the pipeline can finish them at the end of the capture. */
   readonly tunnels: Flow[] = [];
   private readonly budget = new ReassemblyBudget();
@@ -125,7 +115,9 @@ export class AppDispatch {
     const sh = flow.tls?.facts.serverHello ?? null;
     if (flow.ipHttps === null && sh !== null && sh.nullCipher && sh.macLength !== null) {
       const carrier = flow;
-      flow.ipHttps = new IpHttpsTunnel(sh.macLength, (packet) => this.queueInner(packet, carrier), this.budget);
+      flow.ipHttps = new IpHttpsTunnel(sh.macLength, {
+        packet: (b, start, end, fromClient, frames, lastFrame) => this.queueInner(carrier, b, start, end, fromClient, frames, lastFrame),
+      }, this.budget);
       this.tunnels.push(flow);
     }
     if (flow.ipHttps !== null) {
@@ -138,11 +130,17 @@ export class AppDispatch {
     }
   }
 
-  /** Ends every IP-HTTPS tunnel at the end of the capture: what its reorder windows still hold comes out. */
-  finishTunnels(lastFrame: number): void {
-    for (const flow of this.tunnels) {
+  /**
+   * Ends every IP-HTTPS tunnel at the end of the capture: what its reorder windows still hold comes out.
+   * `drain` runs after each tunnel, so the queue holds one tunnel's leftovers at a time, not all of them.
+   */
+  finishTunnels(lastFrame: number, drain: () => void): void {
+    // Indexed: a tunnel found inside a drained packet joins the list and is finished in turn.
+    for (let i = 0; i < this.tunnels.length; i++) {
+      const flow = this.tunnels[i]!;
       flow.ipHttps!.finish(lastFrame);
       flow.ipHttpsAnomaliesCounted = this.fold(flow.ipHttps!.anomalies, flow.ipHttpsAnomaliesCounted);
+      drain();
     }
   }
 
@@ -155,14 +153,13 @@ export class AppDispatch {
   }
 
   /** The time of the frame that carried the packet's last byte (protocols.md §1.3 step 4), else the carrier's last time. */
-  private queueInner(packet: InnerPacket, carrier: Flow): void {
-    const i = packet.lastFrame % FRAME_TIMES;
-    const known = this.frameNumbers[i] === packet.lastFrame;
-    this.inner.push({
-      packet, carrier,
-      sec: known ? this.frameSec[i]! : carrier.lastSec, nsec: known ? this.frameNsec[i]! : carrier.lastNsec,
-      interfaceId: known ? this.frameIface[i]! : 0,
-    });
+  private queueInner(carrier: Flow, b: Uint8Array, start: number, end: number, fromClient: boolean, frames: readonly number[], lastFrame: number): void {
+    const i = lastFrame % FRAME_TIMES;
+    const known = this.frameNumbers[i] === lastFrame;
+    this.inner.push(
+      carrier, b, start, end, fromClient, frames, lastFrame,
+      known ? this.frameSec[i]! : carrier.lastSec, known ? this.frameNsec[i]! : carrier.lastNsec, known ? this.frameIface[i]! : 0,
+    );
   }
 
   private rdp(flow: Flow, fromOrig: boolean, v: PacketView, start: number, end: number, f: Frame): void {

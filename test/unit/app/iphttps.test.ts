@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { allAnomalies } from '../../../src/anomalies/registry.js';
-import { IpHttpsTunnel, type InnerPacket } from '../../../src/app/iphttps.js';
+import { IpHttpsTunnel } from '../../../src/app/iphttps.js';
 import { ReassemblyBudget } from '../../../src/app/tcp-reassembly.js';
 import { ascii, concat, esp, icmpv6, ipv6, Prng, Proto, tcp, TcpFlag, udp, type Bytes } from '../../helpers/build.js';
 import {
@@ -126,16 +126,37 @@ function segments(s: Stream, how: 'record' | number): [number, number][] {
   return out;
 }
 
+/** A packet as the sink was handed it, copied: the tunnel's bytes and frames are valid only during the call. */
+interface Emitted {
+  bytes: Bytes;
+  fromClient: boolean;
+  frames: number[];
+  lastFrame: number;
+}
+
+/** The range the tunnel handed out, not copied: what a sink that forgot to copy would be left with. */
+interface View {
+  b: Bytes;
+  start: number;
+  end: number;
+}
+
 /** A tunnel and what it emitted; frames are numbered by the caller or 1, 2, 3… */
 class Harness {
-  readonly out: InnerPacket[] = [];
+  readonly out: Emitted[] = [];
+  readonly views: View[] = [];
   readonly tunnel: IpHttpsTunnel;
   readonly budget: ReassemblyBudget;
   frame = 0;
 
   constructor(mac: number, budget = new ReassemblyBudget()) {
     this.budget = budget;
-    this.tunnel = new IpHttpsTunnel(mac, (p) => this.out.push(p), budget);
+    this.tunnel = new IpHttpsTunnel(mac, {
+      packet: (b, start, end, fromClient, frames, lastFrame) => {
+        this.views.push({ b, start, end });
+        this.out.push({ bytes: b.slice(start, end), fromClient, frames: [...frames], lastFrame });
+      },
+    }, budget);
   }
 
   send(s: Stream, from: number, to: number, frame = ++this.frame): void {
@@ -204,12 +225,41 @@ describe('IpHttpsTunnel: a clean connection', () => {
     expect(h.ids()).toEqual([]);
   });
 
-  it('emits copies: the caller may reuse its buffers', () => {
+  it('hands out a packet that came whole in place, as a range of the caller\'s buffer: a sink that copies keeps it when the buffer is reused', () => {
     const s = buildStream({ fromClient: false, mac: 20, packets: innerPackets(3, 3) });
     const h = new Harness(20);
     h.sendAll(s, segments(s, 'record'));
+    // One packet per record and segment: each view is the packet's own range of the bytes fed, nothing copied.
+    expect(h.views).toEqual(s.starts.map((start, i) => ({ b: s.bytes, start, end: s.ends[i] })));
+    expect(h.views.every((v) => v.b === s.bytes)).toBe(true);
     s.bytes.fill(0);
     expectPackets(h.packets(false), innerPackets(3, 3));
+    // What a sink that kept the views would be left with.
+    expect(h.views.every((v) => v.b.subarray(v.start, v.end).every((x) => x === 0))).toBe(true);
+  });
+
+  it('assembles a packet that came in pieces in the direction\'s one reused buffer: copies taken during the call stay intact', () => {
+    const s = buildStream({ fromClient: true, mac: 20, packets: innerPackets(40, 11), records: 12 });
+    const segs = segments(s, 13);
+    const h = new Harness(20);
+    h.sendAll(s, segs);
+    // The frames each packet's bytes came in (segments are frames 1, 2, 3… in order).
+    const frameAt = (at: number): number => segs.findIndex(([from, to]) => from <= at && at < to) + 1;
+    const want = s.packets.map((p, k) => {
+      const first = s.plainAt.indexOf(s.starts[k]!);
+      const frames = [...new Set(s.plainAt.slice(first, first + p.length).map(frameAt))];
+      return { bytes: p, fromClient: true, frames, lastFrame: frames[frames.length - 1]! };
+    });
+    expect(h.out).toEqual(want);
+    // Every packet whose bytes came in several frames was assembled in one buffer, the same each time.
+    const pieced = h.views.filter((_, k) => h.out[k]!.frames.length > 1);
+    expect(pieced.length).toBeGreaterThan(5);
+    const assembly = pieced[0]!.b;
+    expect(assembly).not.toBe(s.bytes);
+    expect(pieced.every((v) => v.b === assembly && v.start === 0)).toBe(true);
+    // So a view kept from the first of them now shows a later packet's bytes.
+    const first = pieced[0]!;
+    expect(hexes([first.b.subarray(first.start, first.end)])).not.toEqual(hexes([s.packets[h.views.indexOf(first)]!]));
   });
 
   it.each([16, 20, 32])('MAC length %i: packets split across records and TCP segments, several in one record', (mac) => {

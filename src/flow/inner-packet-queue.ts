@@ -1,0 +1,96 @@
+/** The IPv6 packets taken out of IP-HTTPS (MS-IPHTTPS §3.1.5.3), held from the outer frame that released them until the pipeline drains them. */
+
+import type { Flow } from './flow.js';
+
+/**
+ * One queued packet: its bytes are `arena[start, end)` of the queue. The object and its `frames` are reused for
+ * later packets, so both are valid only until the drain that hands them out returns.
+ */
+export class QueuedInnerPacket {
+  /** The IP-HTTPS flow that carried it. */
+  carrier: Flow;
+  start = 0;
+  end = 0;
+  fromClient = false;
+  /** The outer frames that delivered its bytes, ascending, unique; `lastFrame` delivered its last byte. */
+  readonly frames: number[] = [];
+  lastFrame = 0;
+  /** Time and interface of the outer frame that delivered its last byte. */
+  sec = 0;
+  nsec = 0;
+  interfaceId = 0;
+
+  constructor(carrier: Flow) {
+    this.carrier = carrier;
+  }
+}
+
+/** Room for the packets one outer frame usually releases; the arena doubles when they need more. */
+const INITIAL_ARENA = 64 * 1024;
+
+/**
+ * A FIFO of inner packets that allocates no buffer and no record per packet once warm: the bytes of all queued
+ * packets are copied back to back into one arena, and their metadata into slot objects kept from drain to drain.
+ * The pipeline drains it after every outer frame (and after each tunnel's end of capture), so the arena
+ * holds what one frame or one tunnel's finish releases.
+ */
+export class InnerPacketQueue {
+  /** Packet bytes, back to back from 0; replaced by a bigger copy when a packet does not fit. */
+  private arena = new Uint8Array(INITIAL_ARENA);
+  private used = 0;
+  private readonly slots: QueuedInnerPacket[] = [];
+  private count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Queues a copy of b[start, end) and of `frames`: the caller's buffers may change as soon as this returns. */
+  push(
+    carrier: Flow, b: Uint8Array, start: number, end: number, fromClient: boolean, frames: readonly number[], lastFrame: number,
+    sec: number, nsec: number, interfaceId: number,
+  ): void {
+    const n = end - start;
+    if (this.used + n > this.arena.length) this.grow(this.used + n);
+    // The subarray is a short-lived view, not a buffer; a byte loop would avoid it but copies several times slower.
+    this.arena.set(b.subarray(start, end), this.used);
+    const q = this.count < this.slots.length ? this.slots[this.count]! : this.newSlot(carrier);
+    this.count++;
+    q.carrier = carrier;
+    q.start = this.used;
+    q.end = this.used += n;
+    q.fromClient = fromClient;
+    // Overwritten in place and cut to length, never emptied: V8 frees the storage of an array set to length 0.
+    const f = q.frames;
+    for (let i = 0; i < frames.length; i++) f[i] = frames[i]!;
+    f.length = frames.length;
+    q.lastFrame = lastFrame;
+    q.sec = sec;
+    q.nsec = nsec;
+    q.interfaceId = interfaceId;
+  }
+
+  /**
+   * Hands each packet to `each` in queue order, with the arena holding its bytes, then empties the queue.
+   * Packets queued by `each` itself (a tunnel inside a tunnel) are handed out in the same drain.
+   */
+  drain(each: (p: QueuedInnerPacket, arena: Uint8Array) => void): void {
+    for (let k = 0; k < this.count; k++) each(this.slots[k]!, this.arena);
+    this.count = 0;
+    this.used = 0;
+  }
+
+  private newSlot(carrier: Flow): QueuedInnerPacket {
+    const q = new QueuedInnerPacket(carrier);
+    this.slots.push(q);
+    return q;
+  }
+
+  private grow(need: number): void {
+    let cap = this.arena.length * 2;
+    while (cap < need) cap *= 2;
+    const grown = new Uint8Array(cap);
+    grown.set(this.arena.subarray(0, this.used));
+    this.arena = grown;
+  }
+}
