@@ -17,6 +17,8 @@ const INITIAL_CAPACITY = 2048;
  * - At most `limit` bytes are held; bytes beyond it are dropped and `full` is set. Like `gap` it is
  *   final: once bytes were dropped, later bytes could not be joined to the held ones.
  * - Sequence numbers wrap at 2^32: positions are compared as signed 32-bit differences.
+ * - `discard(n)` drops n bytes even before they arrive: the ones not held yet are passed over, not
+ *   copied, when they come (a record whose body the reader does not need).
  *
  * Memory stays within `limit` bytes of data plus at most one (offset, frame) run per held byte.
  */
@@ -38,6 +40,8 @@ export class StreamBuffer {
   private runFirst = 0;
   private gapSeen = false;
   private fullSeen = false;
+  /** Bytes still to pass over as they arrive (see discard). */
+  private skipLeft = 0;
 
   constructor(limit = 16384) {
     this.limit = limit;
@@ -74,8 +78,16 @@ export class StreamBuffer {
       this.gapSeen = true;
       return;
     }
-    const from = start - ahead;
+    let from = start - ahead;
     if (from >= end) return;
+    if (this.skipLeft > 0) {
+      // Discarded already: base counts these bytes; only the sequence number moves on.
+      const k = Math.min(this.skipLeft, end - from);
+      this.skipLeft -= k;
+      this.nextSeq = (this.nextSeq + k) >>> 0;
+      from += k;
+      if (from >= end) return;
+    }
     let n = end - from;
     const room = this.limit - this.length;
     if (n > room) {
@@ -127,6 +139,17 @@ export class StreamBuffer {
       this.runAt.splice(0, this.runFirst);
       this.runFrame.splice(0, this.runFirst);
       this.runFirst = 0;
+    }
+  }
+
+  /** Drops the first `n` bytes of the stream from here: the held ones now, the rest as they arrive, without copying them. */
+  discard(n: number): void {
+    if (!(n > 0)) return;
+    const held = this.length;
+    this.consume(Math.min(n, held));
+    if (n > held) {
+      this.base += n - held;
+      this.skipLeft += n - held;
     }
   }
 

@@ -326,6 +326,12 @@ export class TlsSession {
       if (type < ContentType.ChangeCipherSpec || type > ContentType.Heartbeat) return this.stop(side, A.TlsRecordBadType, s.frameAt(0));
       if (b[1] !== 3) return this.stop(side, A.TlsRecordBadVersion, s.frameAt(0));
       if (len > MAX_FRAGMENT) return this.stop(side, A.TlsRecordTooLong, s.frameAt(0));
+      if (type === ContentType.ApplicationData && !side.ccs && this.facts.serverHello === null) {
+        // A connection joined after its handshake: this data cannot be read and teaches nothing (see applicationData),
+        // so its bytes are passed over as they arrive rather than held. Its alerts and records still get read.
+        s.discard(RECORD_HEADER + len);
+        continue;
+      }
       if (s.length < RECORD_HEADER + len) return;
       // The frame of the record's last byte: where tshark, reassembling, shows its messages.
       this.record(side, type, b, RECORD_HEADER, RECORD_HEADER + len, s.frameAt(RECORD_HEADER + len - 1));

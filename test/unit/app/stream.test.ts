@@ -164,6 +164,53 @@ describe('StreamBuffer', () => {
     expect(s.frameAt(0)).toBe(6000);
   });
 
+  it('discard drops held bytes now and passes over the rest as they arrive, retransmissions and frames included', () => {
+    const s = new StreamBuffer();
+    s.add(1000, range(0, 10), 0, 10, 1);
+    s.discard(25); // 10 held, the next 15 still to come
+    expect(s.length).toBe(0);
+    s.add(1005, range(5, 10), 0, 10, 2); // a retransmission of 5 held bytes, then 5 to pass over
+    expect(s.length).toBe(0);
+    s.add(1015, range(15, 20), 0, 20, 3); // 10 more to pass over, then 10 kept
+    expect(held(s)).toEqual(Array.from(range(25, 10)));
+    expect(frames(s)).toEqual(Array(10).fill(3));
+    s.add(1035, range(35, 2), 0, 2, 4);
+    expect(frames(s).slice(-3)).toEqual([3, 4, 4]);
+    s.discard(4); // all held now
+    expect(held(s)).toEqual(Array.from(range(29, 8)));
+    s.discard(0);
+    s.discard(-1);
+    expect(s.length).toBe(8);
+    expect(s.gap).toBe(false);
+    // A gap while passing over is still a gap.
+    s.discard(20);
+    s.add(1040, range(40, 5), 0, 5, 5);
+    expect(s.gap).toBe(true);
+  });
+
+  it('discard over a random stream: each segment yields exactly its bytes not discarded', () => {
+    const rng = new Prng(7);
+    const stream = rng.bytes(30000);
+    const s = new StreamBuffer(4096);
+    let sent = 0;
+    let next = 0; // stream offset of the next byte to keep: every byte before it was read or discarded
+    while (sent < stream.length) {
+      const to = Math.min(stream.length, sent + 1 + rng.int(1500));
+      s.add(0x7ffff000 + sent, stream, sent, to, sent);
+      const from = Math.max(next, sent);
+      expect(same(s.bytes(), stream.subarray(Math.min(from, to), to)), `segment ${sent}–${to}`).toBe(true);
+      s.consume(s.length);
+      next = Math.max(next, to);
+      sent = to;
+      if (rng.int(2) === 0) {
+        const n = rng.int(3000);
+        s.discard(n);
+        next += n;
+      }
+    }
+    expect(s.gap).toBe(false);
+  });
+
   it('matches the original stream under random retransmissions and overlaps (no reordering)', () => {
     const rng = new Prng(42);
     const stream = rng.bytes(20000);

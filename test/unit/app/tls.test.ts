@@ -256,6 +256,30 @@ describe('TlsSession: alerts', () => {
   });
 });
 
+describe('TlsSession: a connection joined after its handshake', () => {
+  it('passes over application data records split anywhere across segments, and still reads the alert after them', () => {
+    // Three 6000-byte records, then an encrypted alert, cut into segments of every size from 1 to 1460 bytes.
+    const stream = concat(record(23, pseudo(6000, 1)), record(23, pseudo(6000, 2)), record(23, pseudo(6000, 3)), record(21, pseudo(26, 4)));
+    for (const size of [1, 5, 7, 1000, 1460]) {
+      const segs: Segment[] = [];
+      for (let p = 0; p < stream.length; p += size) segs.push({ fromClient: false, bytes: stream.subarray(p, p + size) });
+      const s = run(segs);
+      expect(s.facts.alerts, `segments of ${size}`).toMatchObject([{ encrypted: true, frame: segs.length }]);
+      expect(ids(s.facts)).toEqual([]);
+      expect(s.done).toBe(true);
+    }
+  });
+
+  it('a lost segment inside passed-over data is still a gap', () => {
+    const stream = concat(record(23, pseudo(3000, 1)), record(21, pseudo(26, 4)));
+    const s = new TlsSession();
+    s.feed(false, 1000, stream, 0, 1000, 1);
+    s.feed(false, 3000, stream, 2000, stream.length, 2); // bytes 1000–1999 never came
+    expect(ids(s.facts)).toEqual(['tls.stream_gap']);
+    expect(s.facts.alerts).toEqual([]);
+  });
+});
+
 describe('TlsSession: across records and segments', () => {
   /** The server's handshake messages of CERT_MODE, as one byte string. */
   const serverHandshake = CERT_MODE[1]!.bytes.subarray(5);
