@@ -33,9 +33,9 @@ export interface AnalyzeOptions {
   read?: ReadOptions;
   /**
    * Called for every IPv6 packet taken out of an IP-HTTPS tunnel, after it went through the decoder and the flows.
-   * The packet is buf[p.start, p.end). `p` and `buf` are reused for later packets: copy what you keep.
+   * The packet is p.buf[p.start, p.end). `p` and its buffer are reused for later packets: copy what you keep.
    */
-  onInnerPacket?: (p: QueuedInnerPacket, buf: Uint8Array) => void;
+  onInnerPacket?: (p: QueuedInnerPacket) => void;
 }
 
 /** A finished flow with its classification. */
@@ -116,13 +116,13 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     (e, v, f) => app.onTransport(e, v, f),
   );
   // The IPv6 inside IP-HTTPS goes through the same decoder and flows as a child of its carrier flow,
-  // numbered by the outer frame that delivered its last byte. Each is decoded in place in the queue's arena.
+  // numbered by the outer frame that delivered its last byte. Each is decoded in place, where the queue holds it.
   const innerView = new PacketView(anomalies);
   const innerFrame = new Frame();
   innerFrame.kind = RecordKind.Packet;
   innerFrame.hasTs = true;
   innerFrame.linkType = 229;
-  const onInner = (q: QueuedInnerPacket, arena: Uint8Array): void => {
+  const onInner = (q: QueuedInnerPacket): void => {
     innerFrame.number = q.lastFrame;
     innerFrame.tsSec = q.sec;
     innerFrame.tsNsec = q.nsec;
@@ -130,9 +130,9 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     innerFrame.capLen = innerFrame.wireLen = q.end - q.start;
     innerFrame.interfaceId = q.interfaceId;
     innerFrame.direction = q.fromClient === (q.carrier.origPort !== 443) ? Direction.Outbound : Direction.Inbound;
-    dissectSafely(innerView, innerFrame, arena);
+    dissectSafely(innerView, innerFrame, q.buf);
     tracker.onPacket(innerView, innerFrame, q.carrier.id, 'ip-https');
-    options.onInnerPacket?.(q, arena);
+    options.onInnerPacket?.(q);
   };
   const drainInner = (): void => app.inner.drain(onInner);
   let lastFrame = 0;

@@ -56,15 +56,17 @@ type PlainMode = (typeof Plain)[keyof typeof Plain];
  *
  * The packet is b[start, end), the whole packet (40 + payload length bytes). `b` is the buffer that delivered
  * it in one piece (the caller's, the reassembler's copy of a held segment, or a scan window), or the direction's
- * assembly buffer when it came in pieces; `frames` is reused too. Like the reader's chunk buffers, both are
- * valid only during the call: a sink copies what it keeps.
+ * assembly buffer when it came in pieces; `frames` is reused. With `stable`, `b` is the caller's buffer or the
+ * reassembler's copy, which the tunnel never writes: it stays as it is for as long as the caller keeps its own
+ * buffer unchanged. Otherwise `b` is the tunnel's own (a scan window or the assembly buffer), which the next
+ * packet overwrites. A sink copies what it keeps beyond that.
  */
 export interface InnerPacketSink {
   /**
    * `frames`: the outer frames that delivered the packet's bytes, ascending, unique. `lastFrame`: the frame that
    * delivered its last byte, the packet's time (protocols §1.3 step 4).
    */
-  packet(b: Uint8Array, start: number, end: number, fromClient: boolean, frames: readonly number[], lastFrame: number): void;
+  packet(b: Uint8Array, start: number, end: number, fromClient: boolean, frames: readonly number[], lastFrame: number, stable: boolean): void;
 }
 
 export interface IpHttpsDirectionStats {
@@ -629,7 +631,7 @@ export class IpHttpsTunnel {
       // The usual case: the whole packet in one delivery, handed out in place.
       d.pktLen = 0;
       this.oneFrame[0] = frame;
-      this.deliverPacket(d, b, start, start + need, this.oneFrame, frame);
+      this.deliverPacket(d, b, start, start + need, this.oneFrame, frame, b !== d.records.data && b !== d.pending.data);
       return need;
     }
     const frames = d.pktFrames;
@@ -648,15 +650,15 @@ export class IpHttpsTunnel {
     if (d.pktHave === d.pktLen) {
       const len = d.pktLen;
       d.pktLen = d.pktHave = 0;
-      this.deliverPacket(d, d.pkt, 0, len, ascendingUnique(frames), frame);
+      this.deliverPacket(d, d.pkt, 0, len, ascendingUnique(frames), frame, false);
     }
     return n;
   }
 
-  private deliverPacket(d: Direction, b: Uint8Array, start: number, end: number, frames: readonly number[], lastFrame: number): void {
+  private deliverPacket(d: Direction, b: Uint8Array, start: number, end: number, frames: readonly number[], lastFrame: number, stable: boolean): void {
     d.stats.packets++;
     d.stats.bytes += end - start;
-    this.sink.packet(b, start, end, d.fromClient, frames, lastFrame);
+    this.sink.packet(b, start, end, d.fromClient, frames, lastFrame, stable);
   }
 
   /**

@@ -48,12 +48,12 @@ export async function runExtract(file: string, opts: ExtractOptions, err: Writer
   const analysis = await analyze(file, {
     ...opts.analyze,
     read: { hash: false },
-    // The writer copies the packet into its block before returning, as it must: q and buf are reused.
-    onInnerPacket: (q, buf) => {
+    // The writer copies the packet into its block before returning, as it must: q and its buffer are reused.
+    onInnerPacket: (q) => {
       const c = q.carrier;
       const dir = q.fromClient ? 'client → server' : 'server → client';
       const frames = q.frames.length > 8 ? `${q.frames.slice(0, 8).join(', ')}, …` : q.frames.join(', ');
-      w.packet({ sec: q.sec, nsec: q.nsec }, buf.subarray(q.start, q.end), {
+      w.packet({ sec: q.sec, nsec: q.nsec }, q.buf.subarray(q.start, q.end), {
         flags: q.fromClient === (c.origPort !== 443) ? 2 : 1,
         comments: [`outer frame${q.frames.length > 1 ? 's' : ''} ${frames}; IP-HTTPS flow ${c.id} ${addressText(c.origAddr)}:${c.origPort} ↔ ${addressText(c.respAddr)}:${c.respPort}, ${dir}`],
       });

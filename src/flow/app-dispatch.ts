@@ -116,7 +116,7 @@ export class AppDispatch {
     if (flow.ipHttps === null && sh !== null && sh.nullCipher && sh.macLength !== null) {
       const carrier = flow;
       flow.ipHttps = new IpHttpsTunnel(sh.macLength, {
-        packet: (b, start, end, fromClient, frames, lastFrame) => this.queueInner(carrier, b, start, end, fromClient, frames, lastFrame),
+        packet: (b, start, end, fromClient, frames, lastFrame, stable) => this.queueInner(carrier, b, start, end, fromClient, frames, lastFrame, stable),
       }, this.budget);
       this.tunnels.push(flow);
     }
@@ -153,11 +153,12 @@ export class AppDispatch {
   }
 
   /** The time of the frame that carried the packet's last byte (protocols.md §1.3 step 4), else the carrier's last time. */
-  private queueInner(carrier: Flow, b: Uint8Array, start: number, end: number, fromClient: boolean, frames: readonly number[], lastFrame: number): void {
+  private queueInner(carrier: Flow, b: Uint8Array, start: number, end: number, fromClient: boolean, frames: readonly number[], lastFrame: number,
+    stable: boolean): void {
     const i = lastFrame % FRAME_TIMES;
     const known = this.frameNumbers[i] === lastFrame;
     this.inner.push(
-      carrier, b, start, end, fromClient, frames, lastFrame,
+      carrier, b, start, end, stable, fromClient, frames, lastFrame,
       known ? this.frameSec[i]! : carrier.lastSec, known ? this.frameNsec[i]! : carrier.lastNsec, known ? this.frameIface[i]! : 0,
     );
   }

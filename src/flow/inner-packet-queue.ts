@@ -3,12 +3,13 @@
 import type { Flow } from './flow.js';
 
 /**
- * One queued packet: its bytes are `arena[start, end)` of the queue. The object and its `frames` are reused for
- * later packets, so both are valid only until the drain that hands them out returns.
+ * One queued packet: its bytes are `buf[start, end)`, the queue's arena or the tunnel's stable buffer. The object
+ * and its `frames` are reused for later packets, so both are valid only until the drain that hands them out returns.
  */
 export class QueuedInnerPacket {
   /** The IP-HTTPS flow that carried it. */
   carrier: Flow;
+  buf: Uint8Array;
   start = 0;
   end = 0;
   fromClient = false;
@@ -20,19 +21,23 @@ export class QueuedInnerPacket {
   nsec = 0;
   interfaceId = 0;
 
-  constructor(carrier: Flow) {
+  constructor(carrier: Flow, buf: Uint8Array) {
     this.carrier = carrier;
+    this.buf = buf;
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** Room for the packets one outer frame usually releases; the arena doubles when they need more. */
 const INITIAL_ARENA = 64 * 1024;
 
 /**
- * A FIFO of inner packets that allocates no buffer and no record per packet once warm: the bytes of all queued
- * packets are copied back to back into one arena, and their metadata into slot objects kept from drain to drain.
- * The pipeline drains it after every outer frame (and after each tunnel's end of capture), so the arena
- * holds what one frame or one tunnel's finish releases.
+ * A FIFO of inner packets that allocates no buffer and no record per packet once warm. A packet in a stable
+ * buffer (the outer frame's, which outlives the drain: see InnerPacketSink) is kept where it is; the others are
+ * copied back to back into one arena. Metadata goes into slot objects kept from drain to drain. The pipeline
+ * drains the queue after every outer frame (and after each tunnel's end of capture), so the arena holds at most
+ * what one frame or one tunnel's finish releases.
  */
 export class InnerPacketQueue {
   /** Packet bytes, back to back from 0; replaced by a bigger copy when a packet does not fit. */
@@ -45,20 +50,31 @@ export class InnerPacketQueue {
     return this.count;
   }
 
-  /** Queues a copy of b[start, end) and of `frames`: the caller's buffers may change as soon as this returns. */
+  /**
+   * Queues b[start, end): in place when `stable` (b stays unchanged until the drain), else a copy. `frames` is
+   * copied: the caller may change it as soon as this returns.
+   */
   push(
-    carrier: Flow, b: Uint8Array, start: number, end: number, fromClient: boolean, frames: readonly number[], lastFrame: number,
+    carrier: Flow, b: Uint8Array, start: number, end: number, stable: boolean, fromClient: boolean, frames: readonly number[], lastFrame: number,
     sec: number, nsec: number, interfaceId: number,
   ): void {
-    const n = end - start;
-    if (this.used + n > this.arena.length) this.grow(this.used + n);
-    // The subarray is a short-lived view, not a buffer; a byte loop would avoid it but copies several times slower.
-    this.arena.set(b.subarray(start, end), this.used);
     const q = this.count < this.slots.length ? this.slots[this.count]! : this.newSlot(carrier);
     this.count++;
     q.carrier = carrier;
-    q.start = this.used;
-    q.end = this.used += n;
+    if (stable) {
+      q.buf = b;
+      q.start = start;
+      q.end = end;
+    } else {
+      const n = end - start;
+      if (this.used + n > this.arena.length) this.grow(this.used + n);
+      // The subarray is a short-lived view, not a buffer; a byte loop would avoid it but copies several times slower.
+      this.arena.set(b.subarray(start, end), this.used);
+      // A slot keeps the arena it was copied into: after a grow, the old one still holds its bytes.
+      q.buf = this.arena;
+      q.start = this.used;
+      q.end = this.used += n;
+    }
     q.fromClient = fromClient;
     // Overwritten in place and cut to length, never emptied: V8 frees the storage of an array set to length 0.
     const f = q.frames;
@@ -71,17 +87,18 @@ export class InnerPacketQueue {
   }
 
   /**
-   * Hands each packet to `each` in queue order, with the arena holding its bytes, then empties the queue.
+   * Hands each packet to `each` in queue order, then empties the queue (and lets go of the buffers it pointed to).
    * Packets queued by `each` itself (a tunnel inside a tunnel) are handed out in the same drain.
    */
-  drain(each: (p: QueuedInnerPacket, arena: Uint8Array) => void): void {
-    for (let k = 0; k < this.count; k++) each(this.slots[k]!, this.arena);
+  drain(each: (p: QueuedInnerPacket) => void): void {
+    for (let k = 0; k < this.count; k++) each(this.slots[k]!);
+    for (let k = 0; k < this.count; k++) this.slots[k]!.buf = EMPTY;
     this.count = 0;
     this.used = 0;
   }
 
   private newSlot(carrier: Flow): QueuedInnerPacket {
-    const q = new QueuedInnerPacket(carrier);
+    const q = new QueuedInnerPacket(carrier, EMPTY);
     this.slots.push(q);
     return q;
   }

@@ -139,6 +139,8 @@ interface View {
   b: Bytes;
   start: number;
   end: number;
+  /** The tunnel said b is the caller's (or the reassembler's copy) and will not change under it. */
+  stable: boolean;
 }
 
 /** A tunnel and what it emitted; frames are numbered by the caller or 1, 2, 3… */
@@ -152,8 +154,8 @@ class Harness {
   constructor(mac: number, budget = new ReassemblyBudget()) {
     this.budget = budget;
     this.tunnel = new IpHttpsTunnel(mac, {
-      packet: (b, start, end, fromClient, frames, lastFrame) => {
-        this.views.push({ b, start, end });
+      packet: (b, start, end, fromClient, frames, lastFrame, stable) => {
+        this.views.push({ b, start, end, stable });
         this.out.push({ bytes: b.slice(start, end), fromClient, frames: [...frames], lastFrame });
       },
     }, budget);
@@ -230,7 +232,7 @@ describe('IpHttpsTunnel: a clean connection', () => {
     const h = new Harness(20);
     h.sendAll(s, segments(s, 'record'));
     // One packet per record and segment: each view is the packet's own range of the bytes fed, nothing copied.
-    expect(h.views).toEqual(s.starts.map((start, i) => ({ b: s.bytes, start, end: s.ends[i] })));
+    expect(h.views).toEqual(s.starts.map((start, i) => ({ b: s.bytes, start, end: s.ends[i], stable: true })));
     expect(h.views.every((v) => v.b === s.bytes)).toBe(true);
     s.bytes.fill(0);
     expectPackets(h.packets(false), innerPackets(3, 3));
@@ -256,7 +258,9 @@ describe('IpHttpsTunnel: a clean connection', () => {
     expect(pieced.length).toBeGreaterThan(5);
     const assembly = pieced[0]!.b;
     expect(assembly).not.toBe(s.bytes);
-    expect(pieced.every((v) => v.b === assembly && v.start === 0)).toBe(true);
+    expect(pieced.every((v) => v.b === assembly && v.start === 0 && !v.stable)).toBe(true);
+    // The ones that came whole are ranges of the bytes fed, and stable.
+    expect(h.views.filter((_, k) => h.out[k]!.frames.length === 1).every((v) => v.stable === (v.b === s.bytes))).toBe(true);
     // So a view kept from the first of them now shows a later packet's bytes.
     const first = pieced[0]!;
     expect(hexes([first.b.subarray(first.start, first.end)])).not.toEqual(hexes([s.packets[h.views.indexOf(first)]!]));
@@ -341,6 +345,9 @@ describe('IpHttpsTunnel: frames', () => {
     h.tunnel.finish(5);
     expect(h.out.map((q) => [q.frames, q.lastFrame])).toEqual([[[1], 1], [[1], 1], [[1], 1], [[3, 4], 4], [[4], 4], [[4], 4], [[4], 4]]);
     expect(h.tunnel.stats.server).toMatchObject({ tlsResyncs: 1, ipv6Resyncs: 1, ipv6SkippedBytes: 0 });
+    // Only a packet handed out from the bytes fed is stable; one from a scan window or the assembly buffer is not.
+    expect(h.views.map((v) => v.stable)).toEqual(h.views.map((v) => v.b === s.bytes));
+    expect(h.views.map((v) => v.stable)).toContain(false);
   });
 
   it('a packet split across two records and three segments', () => {

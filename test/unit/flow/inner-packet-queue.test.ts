@@ -1,4 +1,4 @@
-/** InnerPacketQueue (src/flow/inner-packet-queue.ts; MS-IPHTTPS §3.1.5.3): copies in one arena, drained in order, slots reused without aliasing. */
+/** InnerPacketQueue (src/flow/inner-packet-queue.ts; MS-IPHTTPS §3.1.5.3): stable packets in place, others copied into one arena, drained in order, slots reused without aliasing. */
 
 import { describe, expect, it } from 'vitest';
 import type { Flow } from '../../../src/flow/flow.js';
@@ -18,16 +18,16 @@ interface Drained {
   interfaceId: number;
 }
 
-function copyOf(q: QueuedInnerPacket, arena: Uint8Array): Drained {
+function copyOf(q: QueuedInnerPacket): Drained {
   return {
-    bytes: Buffer.from(arena.subarray(q.start, q.end)).toString('hex'), carrier: q.carrier, fromClient: q.fromClient, frames: [...q.frames],
+    bytes: Buffer.from(q.buf.subarray(q.start, q.end)).toString('hex'), carrier: q.carrier, fromClient: q.fromClient, frames: [...q.frames],
     lastFrame: q.lastFrame, sec: q.sec, nsec: q.nsec, interfaceId: q.interfaceId,
   };
 }
 
 function drainAll(queue: InnerPacketQueue): Drained[] {
   const out: Drained[] = [];
-  queue.drain((q, arena) => out.push(copyOf(q, arena)));
+  queue.drain((q) => out.push(copyOf(q)));
   return out;
 }
 
@@ -50,7 +50,7 @@ describe('InnerPacketQueue', () => {
       scratch.set(p, 17);
       frames[0] = 10 + i;
       if (i === 2) frames.push(11 + i, 12 + i);
-      queue.push(i % 2 === 0 ? a : b, scratch, 17, 17 + p.length, i % 3 === 0, frames, frames[frames.length - 1]!, 1_764_140_400 + i, 1000 * i, i % 2);
+      queue.push(i % 2 === 0 ? a : b, scratch, 17, 17 + p.length, false, i % 3 === 0, frames, frames[frames.length - 1]!, 1_764_140_400 + i, 1000 * i, i % 2);
       scratch.fill(0xee);
       frames.length = 1;
     });
@@ -67,18 +67,18 @@ describe('InnerPacketQueue', () => {
     const rng = new Prng(2);
     const queue = new InnerPacketQueue();
     const first = [rng.bytes(900), rng.bytes(1280), rng.bytes(60)];
-    first.forEach((p, i) => queue.push(a, p, 0, p.length, true, [1, 2, 3], 3, 5, i, 0));
+    first.forEach((p, i) => queue.push(a, p, 0, p.length, false, true, [1, 2, 3], 3, 5, i, 0));
     const slots: QueuedInnerPacket[] = [];
     queue.drain((q) => slots.push(q));
     const second = [rng.bytes(48), rng.bytes(700)];
-    second.forEach((p, i) => queue.push(b, p, 0, p.length, false, [9 + i], 9 + i, 6, i, 1));
+    second.forEach((p, i) => queue.push(b, p, 0, p.length, false, false, [9 + i], 9 + i, 6, i, 1));
     const starts: number[] = [];
     const again: QueuedInnerPacket[] = [];
     const got: Drained[] = [];
-    queue.drain((q, arena) => {
+    queue.drain((q) => {
       starts.push(q.start);
       again.push(q);
-      got.push(copyOf(q, arena));
+      got.push(copyOf(q));
     });
     expect(got).toEqual(second.map((p, i) => ({ bytes: hex(p), carrier: b, fromClient: false, frames: [9 + i], lastFrame: 9 + i, sec: 6, nsec: i, interfaceId: 1 })));
     expect(starts).toEqual([0, 48]);
@@ -87,14 +87,34 @@ describe('InnerPacketQueue', () => {
     expect(again[1]).toBe(slots[1]);
   });
 
+  it('keeps a packet in a stable buffer where it is, copies the others, and lets go of both buffers after the drain', () => {
+    const queue = new InnerPacketQueue();
+    const frame = new Prng(4).bytes(3000); // an outer frame's buffer: unchanged until the drain
+    const scratch = new Uint8Array(500).fill(7); // a tunnel's own buffer: overwritten by its next packet
+    queue.push(a, frame, 100, 1380, true, false, [1], 1, 0, 0, 0);
+    queue.push(b, scratch, 0, 500, false, true, [1], 1, 0, 0, 0);
+    scratch.fill(0);
+    const seen: QueuedInnerPacket[] = [];
+    const got: Drained[] = [];
+    queue.drain((q) => {
+      seen.push(q);
+      got.push(copyOf(q));
+      if (seen.length === 1) expect([q.buf, q.start, q.end]).toEqual([frame, 100, 1380]);
+      else expect(q.buf).not.toBe(scratch);
+    });
+    expect(seen[0]!.buf).not.toBe(frame);
+    expect(got.map((d) => d.bytes)).toEqual([hex(frame.subarray(100, 1380)), hex(new Uint8Array(500).fill(7))]);
+    expect(seen.map((q) => q.buf.length)).toEqual([0, 0]);
+  });
+
   it('two packets queued in one frame from the same reused frames list keep their own lists', () => {
     const queue = new InnerPacketQueue();
     const p = new Uint8Array(80).fill(1);
     const shared = [5, 6];
-    queue.push(a, p, 0, 40, true, shared, 6, 0, 0, 0);
+    queue.push(a, p, 0, 40, false, true, shared, 6, 0, 0, 0);
     shared[0] = 6;
     shared.length = 1;
-    queue.push(a, p, 40, 80, true, shared, 6, 0, 0, 0);
+    queue.push(a, p, 40, 80, false, true, shared, 6, 0, 0, 0);
     shared[0] = 99;
     const lists: (readonly number[])[] = [];
     queue.drain((q) => lists.push(q.frames));
@@ -107,12 +127,12 @@ describe('InnerPacketQueue', () => {
     const rng = new Prng(3);
     const queue = new InnerPacketQueue();
     const outer = rng.bytes(60000);
-    queue.push(a, outer, 0, outer.length, true, [1], 1, 0, 0, 0);
+    queue.push(a, outer, 0, outer.length, false, true, [1], 1, 0, 0, 0);
     const got: Drained[] = [];
-    queue.drain((q, arena) => {
-      got.push(copyOf(q, arena));
+    queue.drain((q) => {
+      got.push(copyOf(q));
       // The first packet carries the second: queued from the arena itself, past what the arena holds.
-      if (got.length === 1) queue.push(b, arena, q.start + 1000, q.start + 11000, false, [1], 1, 0, 0, 0);
+      if (got.length === 1) queue.push(b, q.buf, q.start + 1000, q.start + 11000, false, false, [1], 1, 0, 0, 0);
     });
     expect(got.map((d) => [d.bytes, d.carrier])).toEqual([[hex(outer), a], [hex(outer.subarray(1000, 11000)), b]]);
     expect(queue.length).toBe(0);
