@@ -31,8 +31,9 @@ import { InnerPacketQueue } from './inner-packet-queue.js';
 const MAX_ADVERTISED_PREFIXES = 1000;
 const MAX_DNS_MESSAGES = 5000;
 const MAX_RPC_BINDS = 8;
-/** Slots of the recent-IKE-message table (a power of two). */
+/** Slots of the recent-IKE-message table (a power of two), and the bytes of a message its fingerprint covers. */
 const RECENT_IKE = 4096;
+const IKE_COPY_BYTES = 96;
 
 /** Outer frames remembered per capture for the time of inner packets (only the most recent are looked up). */
 const FRAME_TIMES = 4096;
@@ -213,11 +214,14 @@ export class AppDispatch {
    * The same IKE message captured twice — on the tunnel interface and inside IP-HTTPS, or at two pktmon
    * components — is one message: seen again within a second on another flow, it is not added again. A copy on
    * the same flow is a retransmission, which the negotiation must see (an unanswered Main Mode #1 repeats).
-   * Recent messages are remembered by a hash of their bytes in a direct-mapped table (no allocation per message).
+   * Recent messages are remembered by their length and a hash of their first IKE_COPY_BYTES bytes (the header's
+   * SPIs and message id, then payload that differs between any two messages) in a direct-mapped table (no
+   * allocation per message).
    */
   private isIkeCopy(buf: Uint8Array, start: number, end: number, flow: Flow, f: Frame): boolean {
     let h = 0x811c9dc5;
-    for (let k = start; k < end; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
+    const stop = Math.min(end, start + IKE_COPY_BYTES);
+    for (let k = start; k < stop; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
     const slot = h & (RECENT_IKE - 1);
     const now = f.tsSec + f.tsNsec / 1e9;
     const seen = this.recentIke;
