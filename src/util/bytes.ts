@@ -53,9 +53,12 @@ export function i64x(b: Uint8Array, o: number, le: boolean): bigint {
   return BigInt.asIntN(64, u64x(b, o, le));
 }
 
-/** Lower-case hex of a byte range, for display and tests. */
+/**
+ * Lower-case hex of a byte range (clamped to the array), for display, keys and tests. Node's encoder makes one
+ * flat string; a loop of `+=` made a rope of two-character pieces, one allocation per byte.
+ */
 export function hex(b: Uint8Array, start = 0, end = b.length): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += b[i]!.toString(16).padStart(2, '0');
-  return s;
+  const from = Math.max(0, start);
+  const to = Math.min(end, b.length);
+  return to > from ? Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('hex') : '';
 }
