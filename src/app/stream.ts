@@ -142,6 +142,11 @@ export class StreamBuffer {
     }
   }
 
+  /** True when a segment starting at sequence number `seq` would be appended right after what is held (nothing skipped or dropped). */
+  isNext(seq: number): boolean {
+    return !this.gapSeen && !this.fullSeen && this.skipLeft === 0 && (!this.started || seq >>> 0 === this.nextSeq);
+  }
+
   /** Drops the first `n` bytes of the stream from here: the held ones now, the rest as they arrive, without copying them. */
   discard(n: number): void {
     if (!(n > 0)) return;

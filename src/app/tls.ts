@@ -303,8 +303,12 @@ export class TlsSession {
     // passed the header checks fits the buffer, so there is always room.
     let at = start;
     while (at < end && !side.finished && !this.ended) {
+      const atSeq = (seq + (at - start)) >>> 0;
+      // A record starting right here that will be passed over (see readRecords) is discarded before it is added,
+      // so its bytes are never copied.
+      if (end - at >= RECORD_HEADER && s.length === 0 && s.isNext(atSeq) && this.passedOver(side, buf, at)) s.discard(RECORD_HEADER + u16be(buf, at + 3));
       const n = Math.min(end - at, s.limit - s.length);
-      s.add((seq + (at - start)) >>> 0, buf, at, at + n, frame);
+      s.add(atSeq, buf, at, at + n, frame);
       at += n;
       this.readRecords(side);
       if (s.gap && !side.finished) this.stop(side, A.TlsStreamGap, frame);
@@ -326,9 +330,7 @@ export class TlsSession {
       if (type < ContentType.ChangeCipherSpec || type > ContentType.Heartbeat) return this.stop(side, A.TlsRecordBadType, s.frameAt(0));
       if (b[1] !== 3) return this.stop(side, A.TlsRecordBadVersion, s.frameAt(0));
       if (len > MAX_FRAGMENT) return this.stop(side, A.TlsRecordTooLong, s.frameAt(0));
-      if (type === ContentType.ApplicationData && !side.ccs && this.facts.serverHello === null) {
-        // A connection joined after its handshake: this data cannot be read and teaches nothing (see applicationData),
-        // so its bytes are passed over as they arrive rather than held. Its alerts and records still get read.
+      if (this.passedOver(side, b, 0)) {
         s.discard(RECORD_HEADER + len);
         continue;
       }
@@ -337,6 +339,15 @@ export class TlsSession {
       this.record(side, type, b, RECORD_HEADER, RECORD_HEADER + len, s.frameAt(RECORD_HEADER + len - 1));
       s.consume(RECORD_HEADER + len);
     }
+  }
+
+  /**
+   * Whether the record whose header is at b[at] (5 bytes there) is application data on a connection joined after its
+   * handshake, with a header that passes readRecords' checks. Such data cannot be read and teaches nothing (see
+   * applicationData), so its bytes are passed over as they arrive rather than held; the records after it are read.
+   */
+  private passedOver(side: Side, b: Uint8Array, at: number): boolean {
+    return b[at] === ContentType.ApplicationData && b[at + 1] === 3 && u16be(b, at + 3) <= MAX_FRAGMENT && !side.ccs && this.facts.serverHello === null;
   }
 
   private record(side: Side, type: number, b: Uint8Array, at: number, end: number, frame: number): void {

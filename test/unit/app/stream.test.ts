@@ -188,6 +188,19 @@ describe('StreamBuffer', () => {
     expect(s.gap).toBe(true);
   });
 
+  it('isNext: any start before the first bytes, then only the next expected sequence number with nothing skipped', () => {
+    const s = new StreamBuffer();
+    expect([s.isNext(0), s.isNext(0xffffffff)]).toEqual([true, true]);
+    s.add(0xfffffffe, range(0, 4), 0, 4, 1); // wraps
+    expect([s.isNext(2), s.isNext(1), s.isNext(2 + 2 ** 32)]).toEqual([true, false, true]);
+    s.discard(10); // 4 held, 6 to pass over
+    expect(s.isNext(2)).toBe(false);
+    s.add(2, range(4, 6), 0, 6, 2);
+    expect(s.isNext(8)).toBe(true);
+    s.add(20, range(0, 1), 0, 1, 3); // a gap
+    expect(s.isNext(8)).toBe(false);
+  });
+
   it('discard over a random stream: each segment yields exactly its bytes not discarded', () => {
     const rng = new Prng(7);
     const stream = rng.bytes(30000);

@@ -270,6 +270,18 @@ describe('TlsSession: a connection joined after its handshake', () => {
     }
   });
 
+  it('a retransmitted record and a record split before its header is whole are passed over all the same', () => {
+    const a = record(23, pseudo(700, 1));
+    const rest = concat(record(23, pseudo(900, 2)), record(21, pseudo(26, 4)));
+    const s = new TlsSession();
+    s.feed(false, 5000, a, 0, a.length, 1);
+    s.feed(false, 5000, a, 0, a.length, 2); // the same segment again
+    s.feed(false, 5000 + a.length, rest, 0, 3, 3); // 3 bytes of the next header
+    s.feed(false, 5000 + a.length + 3, rest, 3, rest.length, 4);
+    expect(s.facts.alerts).toMatchObject([{ encrypted: true, frame: 4 }]);
+    expect(ids(s.facts)).toEqual([]);
+  });
+
   it('a lost segment inside passed-over data is still a gap', () => {
     const stream = concat(record(23, pseudo(3000, 1)), record(21, pseudo(26, 4)));
     const s = new TlsSession();
