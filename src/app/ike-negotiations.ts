@@ -3,7 +3,7 @@
 import { hex } from '../util/bytes.js';
 import type { GssMechanism, IkeProtocol, IsakmpHeader, IsakmpMessage, KerberosFacts, WindowsError } from './isakmp.js';
 
-/** Where and when one message was seen. */
+/** Where and when one message was seen (read during the call: the tracker copies what it keeps, addresses by reference). */
 export interface IkeMessageContext {
   frame: number;
   flowId: number;
@@ -182,8 +182,7 @@ export class IkeNegotiationTracker {
     if (list === undefined) w = undefined;
     else if (h.responderSpiHi === 0 && h.responderSpiLo === 0) w = latest(list, h, ctx, false);
     else {
-      w = list.find((x) => sameInitiator(x, h, ctx) && x.responderSpiHi === h.responderSpiHi && x.responderSpiLo === h.responderSpiLo)
-        ?? latest(list, h, ctx, true);
+      w = withResponder(list, h, ctx) ?? latest(list, h, ctx, true);
       if (w && w.responderSpiHi === 0 && w.responderSpiLo === 0) {
         w.responderSpiHi = h.responderSpiHi;
         w.responderSpiLo = h.responderSpiLo;
@@ -258,6 +257,14 @@ function sameInitiator(w: Work, h: IsakmpHeader, ctx: IkeMessageContext): boolea
   return (sameBytes(ctx.src, i) && sameBytes(ctx.dst, r)) || (sameBytes(ctx.src, r) && sameBytes(ctx.dst, i));
 }
 
+/** The negotiation of this initiator SPI and pair that has this (non-zero) responder SPI. */
+function withResponder(list: Work[], h: IsakmpHeader, ctx: IkeMessageContext): Work | undefined {
+  for (const w of list) {
+    if (w.responderSpiHi === h.responderSpiHi && w.responderSpiLo === h.responderSpiLo && sameInitiator(w, h, ctx)) return w;
+  }
+  return undefined;
+}
+
 /** The latest negotiation of this initiator SPI and pair; with `unanswered`, the latest whose responder SPI is still zero. */
 function latest(list: Work[], h: IsakmpHeader, ctx: IkeMessageContext, unanswered: boolean): Work | undefined {
   for (let i = list.length - 1; i >= 0; i--) {
@@ -268,8 +275,9 @@ function latest(list: Work[], h: IsakmpHeader, ctx: IkeMessageContext, unanswere
   return undefined;
 }
 
+/** The SPI's 16 hex digits from its two signed halves (IsakmpHeader). */
 function spiHex(hi: number, lo: number): string {
-  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
 }
 
 /** The initiator is the sender of the first message seen, unless an IKEv2 message says otherwise by its I flag (RFC 7296 §3.1). */

@@ -435,7 +435,10 @@ function ikeProtocol(major: number, exchange: number): IkeProtocol {
  */
 export class IsakmpHeader {
   protocol: IkeProtocol = 'IKEv1';
-  /** The initiator and responder SPIs (cookies), as two 32-bit halves each. */
+  /**
+   * The initiator and responder SPIs (cookies), as two 32-bit halves each, signed: only compared for equality,
+   * and a value ≥ 2^31 would be a heap-allocated double on this V8 (see flow-key.ts).
+   */
   initiatorSpiHi = 0;
   initiatorSpiLo = 0;
   responderSpiHi = 0;
@@ -446,10 +449,10 @@ export class IsakmpHeader {
   read(buf: Uint8Array, start: number, end: number): boolean {
     if (!isIsakmp(buf, start, end)) return false;
     this.protocol = ikeProtocol(buf[start + 17]! >> 4, buf[start + 18]!);
-    this.initiatorSpiHi = u32be(buf, start);
-    this.initiatorSpiLo = u32be(buf, start + 4);
-    this.responderSpiHi = u32be(buf, start + 8);
-    this.responderSpiLo = u32be(buf, start + 12);
+    this.initiatorSpiHi = u32be(buf, start) | 0;
+    this.initiatorSpiLo = u32be(buf, start + 4) | 0;
+    this.responderSpiHi = u32be(buf, start + 8) | 0;
+    this.responderSpiLo = u32be(buf, start + 12) | 0;
     this.flags = buf[start + 19]!;
     return true;
   }

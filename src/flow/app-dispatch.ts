@@ -31,6 +31,8 @@ import { InnerPacketQueue } from './inner-packet-queue.js';
 const MAX_ADVERTISED_PREFIXES = 1000;
 const MAX_DNS_MESSAGES = 5000;
 const MAX_RPC_BINDS = 8;
+const EMPTY = new Uint8Array(0);
+
 /** Slots of the recent-IKE-message table (a power of two), and the bytes of a message its fingerprint covers. */
 const RECENT_IKE = 4096;
 const IKE_COPY_BYTES = 96;
@@ -63,8 +65,9 @@ export class AppDispatch {
   /** Recent IKE messages (hash of the bytes, length, flow id + 1; and time), to drop copies of one message seen on two paths. */
   private readonly recentIke = new Int32Array(RECENT_IKE * 3);
   private readonly recentIkeTime = new Float64Array(RECENT_IKE);
-  /** The header of the ISAKMP message being dispatched (reused). */
+  /** The header and context of the ISAKMP message being dispatched (reused: the tracker copies what it keeps). */
   private readonly isakmpHeader = new IsakmpHeader();
+  private readonly ikeContext: IkeMessageContext = { frame: 0, flowId: 0, src: EMPTY, dst: EMPTY, srcPort: 0, dstPort: 0, sec: 0, nsec: 0 };
   /** Application anomalies are folded into the capture's recorder. */
   private readonly anomalies: AnomalyRecorder;
 
@@ -199,10 +202,15 @@ export class AppDispatch {
     if (!this.isakmpHeader.read(v.buf, start, end)) return;
     flow.isakmpMessages++;
     if (this.isIkeCopy(v.buf, start, end, flow, f)) return;
-    const ctx: IkeMessageContext = {
-      frame: f.number, flowId: flow.id, src: e.fromOrig ? flow.origAddr : flow.respAddr, dst: e.fromOrig ? flow.respAddr : flow.origAddr,
-      srcPort: u16be(v.buf, v.start[t]!), dstPort: u16be(v.buf, v.start[t]! + 2), sec: f.tsSec, nsec: f.tsNsec,
-    };
+    const ctx = this.ikeContext;
+    ctx.frame = f.number;
+    ctx.flowId = flow.id;
+    ctx.src = e.fromOrig ? flow.origAddr : flow.respAddr;
+    ctx.dst = e.fromOrig ? flow.respAddr : flow.origAddr;
+    ctx.srcPort = u16be(v.buf, v.start[t]!);
+    ctx.dstPort = u16be(v.buf, v.start[t]! + 2);
+    ctx.sec = f.tsSec;
+    ctx.nsec = f.tsNsec;
     const slot = this.ike.place(this.isakmpHeader, ctx);
     if (slot === null) return;
     const msg = parseIsakmp(v.buf, start, end, f.number)!;

@@ -419,7 +419,7 @@ describe('parseIsakmp: truncation sweep', () => {
 });
 
 describe('IsakmpHeader: the fields that place a message, read without parsing it', () => {
-  const spiText = (hi: number, lo: number): string => hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+  const spiText = (hi: number, lo: number): string => (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
 
   it('agrees with parseIsakmp on SPIs, protocol and flags for IKEv1, IKEv2 and AuthIP', () => {
     const samples = [ikev1MainMode1(), ikev2Init(), authipMm1(), message({ ispi: ISPI, rspi: RSPI, exchange: 0xf6, flags: 1 }, [cryptoEncrypted(9, new Uint8Array(16))])];
