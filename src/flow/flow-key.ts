@@ -12,9 +12,22 @@ export const KEY_WORDS = 11;
  *
  * Why signed words: on this V8 (no pointer compression) small integers are 32-bit signed, so an unsigned
  * word ≥ 2^31 is a double wherever it travels, and the hash (a property) would live in a HeapNumber box.
- * Stored and hashed as int32, every word stays an integer register value; the table only compares words
- * for equality. Which endpoint comes first is still decided on the unsigned values.
+ * Read, stored and hashed as int32, every word stays an integer register value (read as unsigned, the
+ * addresses cost a HeapNumber per packet); the table only compares words for equality. Which endpoint
+ * comes first is still decided in unsigned order.
  */
+/** A big-endian 32-bit word as int32 (see the class comment). */
+function word(b: Uint8Array, at: number): number {
+  return u32be(b, at) | 0;
+}
+
+/** Positive when int32 word `a` is greater than `b` taken as unsigned: flipping the sign bit maps unsigned order onto signed. */
+function order(a: number, b: number): number {
+  return (a ^ SIGN_BIT) - (b ^ SIGN_BIT);
+}
+
+const SIGN_BIT = 0x80000000 | 0;
+
 export class FlowKeyBuilder {
   readonly key = new Int32Array(KEY_WORDS);
   reversed = false;
@@ -23,9 +36,9 @@ export class FlowKeyBuilder {
 
   /** IPv6 addresses at `src`/`dst` in `b` (16 bytes each). */
   setIpv6(b: Uint8Array, src: number, dst: number, sport: number, dport: number, proto: number, parent: number): void {
-    const s0 = u32be(b, src), s1 = u32be(b, src + 4), s2 = u32be(b, src + 8), s3 = u32be(b, src + 12);
-    const d0 = u32be(b, dst), d1 = u32be(b, dst + 4), d2 = u32be(b, dst + 8), d3 = u32be(b, dst + 12);
-    const c = s0 !== d0 ? s0 - d0 : s1 !== d1 ? s1 - d1 : s2 !== d2 ? s2 - d2 : s3 !== d3 ? s3 - d3 : sport - dport;
+    const s0 = word(b, src), s1 = word(b, src + 4), s2 = word(b, src + 8), s3 = word(b, src + 12);
+    const d0 = word(b, dst), d1 = word(b, dst + 4), d2 = word(b, dst + 8), d3 = word(b, dst + 12);
+    const c = s0 !== d0 ? order(s0, d0) : s1 !== d1 ? order(s1, d1) : s2 !== d2 ? order(s2, d2) : s3 !== d3 ? order(s3, d3) : sport - dport;
     const k = this.key;
     if (c > 0) {
       k[0] = d0; k[1] = d1; k[2] = d2; k[3] = d3; k[4] = s0; k[5] = s1; k[6] = s2; k[7] = s3;
@@ -37,9 +50,14 @@ export class FlowKeyBuilder {
     this.finish(c > 0, proto, parent);
   }
 
-  /** IPv4 addresses as unsigned 32-bit numbers; stored IPv4-mapped so one table serves both families. */
-  setIpv4(src: number, dst: number, sport: number, dport: number, proto: number, parent: number): void {
-    const c = src !== dst ? src - dst : sport - dport;
+  /**
+   * IPv4 addresses at `srcAt`/`dstAt` in `b` (4 bytes each); stored IPv4-mapped so one table serves both families.
+   * Read here rather than passed in: an address ≥ 128.0.0.0 passed as a number would cross the call as a boxed double.
+   */
+  setIpv4(b: Uint8Array, srcAt: number, dstAt: number, sport: number, dport: number, proto: number, parent: number): void {
+    const src = word(b, srcAt);
+    const dst = word(b, dstAt);
+    const c = src !== dst ? order(src, dst) : sport - dport;
     const k = this.key;
     k[0] = 0; k[1] = 0; k[2] = 0xffff; k[4] = 0; k[5] = 0; k[6] = 0xffff;
     if (c > 0) {
