@@ -29,7 +29,7 @@ export class StreamBuffer {
   private head = 0;
   private tail = 0;
   private started = false;
-  /** Sequence number of the next byte expected (unsigned 32-bit). */
+  /** Sequence number of the next byte expected, as int32 (see add). */
   private nextSeq = 0;
   /** Stream offset (bytes since the start) of data[head]. */
   private base = 0;
@@ -67,7 +67,9 @@ export class StreamBuffer {
     if (end > buf.length) end = buf.length;
     if (start < 0) start = 0;
     if (this.gapSeen || this.fullSeen || start >= end) return;
-    seq >>>= 0;
+    // Sequence numbers are kept as int32, the same 32 bits: only their differences are compared, and an unsigned
+    // value >= 2^31 would be a heap-allocated double wherever it is passed or stored on this V8.
+    seq |= 0;
     if (!this.started) {
       this.started = true;
       this.nextSeq = seq;
@@ -84,7 +86,7 @@ export class StreamBuffer {
       // Discarded already: base counts these bytes; only the sequence number moves on.
       const k = Math.min(this.skipLeft, end - from);
       this.skipLeft -= k;
-      this.nextSeq = (this.nextSeq + k) >>> 0;
+      this.nextSeq = (this.nextSeq + k) | 0;
       from += k;
       if (from >= end) return;
     }
@@ -103,7 +105,7 @@ export class StreamBuffer {
       this.runFrame.push(frame);
     }
     this.tail += n;
-    this.nextSeq = (this.nextSeq + n) >>> 0;
+    this.nextSeq = (this.nextSeq + n) | 0;
   }
 
   /** The held bytes: a view into the buffer, valid until the next add() or consume(). */
@@ -144,7 +146,7 @@ export class StreamBuffer {
 
   /** True when a segment starting at sequence number `seq` would be appended right after what is held (nothing skipped or dropped). */
   isNext(seq: number): boolean {
-    return !this.gapSeen && !this.fullSeen && this.skipLeft === 0 && (!this.started || seq >>> 0 === this.nextSeq);
+    return !this.gapSeen && !this.fullSeen && this.skipLeft === 0 && (!this.started || (seq | 0) === this.nextSeq);
   }
 
   /** Drops the first `n` bytes of the stream from here: the held ones now, the rest as they arrive, without copying them. */

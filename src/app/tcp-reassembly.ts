@@ -93,7 +93,7 @@ export class TcpReassembler {
   private readonly onGap: (lostBytes: number, frame: number) => void;
   private readonly budget: ReassemblyBudget;
   private started = false;
-  /** Sequence number (unsigned 32-bit) and stream offset of the next expected byte. */
+  /** Sequence number (as int32) and stream offset of the next expected byte. */
   private nextSeq = 0;
   private nextOff = 0;
   /** Held pieces, sorted by offset, never overlapping, all beyond nextOff. */
@@ -125,7 +125,8 @@ export class TcpReassembler {
     if (end > buf.length) end = buf.length;
     if (start < 0) start = 0;
     if (start >= end) return;
-    seq >>>= 0;
+    // Kept as int32 (the same 32 bits), as StreamBuffer does: only differences are compared.
+    seq |= 0;
     if (!this.started) {
       this.started = true;
       this.nextSeq = seq;
@@ -165,7 +166,7 @@ export class TcpReassembler {
 
   private advance(n: number): void {
     this.nextOff += n;
-    this.nextSeq = (this.nextSeq + n) >>> 0;
+    this.nextSeq = (this.nextSeq + n) | 0;
   }
 
   /** Gives up the hole before `target`. */

@@ -303,7 +303,7 @@ export class TlsSession {
     // passed the header checks fits the buffer, so there is always room.
     let at = start;
     while (at < end && !side.finished && !this.ended) {
-      const atSeq = (seq + (at - start)) >>> 0;
+      const atSeq = (seq + (at - start)) | 0;
       // A record starting right here that will be passed over (see readRecords) is discarded before it is added,
       // so its bytes are never copied.
       if (end - at >= RECORD_HEADER && s.length === 0 && s.isNext(atSeq) && this.passedOver(side, buf, at)) s.discard(RECORD_HEADER + u16be(buf, at + 3));
@@ -389,7 +389,7 @@ export class TlsSession {
       return;
     }
     side.http.add(side.plainSeq, b, at, end, frame);
-    side.plainSeq = (side.plainSeq + (end - at)) >>> 0;
+    side.plainSeq = (side.plainSeq + (end - at)) | 0;
     if (side.http.finished) side.finished = true;
   }
 
@@ -430,7 +430,7 @@ export class TlsSession {
     while (p < end && !side.finished && !this.ended) {
       const n = Math.min(end - p, m.limit - m.length);
       m.add(side.messageSeq, b, p, p + n, frame);
-      side.messageSeq = (side.messageSeq + n) >>> 0;
+      side.messageSeq = (side.messageSeq + n) | 0;
       p += n;
       this.readMessages(side);
     }

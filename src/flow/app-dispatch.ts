@@ -108,8 +108,9 @@ export class AppDispatch {
       if (app === Layer.Tls || afterConnect || (flow.http === null && (flow.origPort === Port.Https || flow.respPort === Port.Https))) flow.tls = new TlsSession();
       else if (flow.http === null && app === Layer.Http) flow.http = new HttpSession();
     }
-    // The sequence number of the first payload byte: a SYN consumes one.
-    const seq = (tcpSeq(v, t) + ((tcpFlags(v, t) & 0x02) !== 0 ? 1 : 0)) >>> 0;
+    // The sequence number of the first payload byte: a SYN consumes one. As int32 (the parsers compare differences
+    // only): read as unsigned, a number >= 2^31 passed to them cost a heap-allocated double per segment.
+    const seq = (tcpSeq(v, t) + ((tcpFlags(v, t) & 0x02) !== 0 ? 1 : 0)) | 0;
     if (flow.tls !== null && !flow.tls.done) {
       flow.tls.feed(fromOrig, seq, v.buf, start, end, f.number);
       flow.tlsAnomaliesCounted = this.fold(flow.tls.facts.anomalies, flow.tlsAnomaliesCounted);
