@@ -639,7 +639,7 @@ export class IpHttpsTunnel {
       if (d.pkt.length < d.pktLen) d.pkt = withRoom(d.pkt, 0, 0, d.pktLen, MAX_PACKET, LINK_MTU);
       // Cut to this frame rather than emptied: V8 frees the storage of an array whose length is set to 0.
       frames[0] = frame;
-      frames.length = 1;
+      if (frames.length !== 1) frames.length = 1;
     } else if (frames[frames.length - 1] !== frame) {
       // Consecutive pieces from one frame (several records in one segment) add it once, keeping the list short.
       frames.push(frame);

@@ -291,6 +291,7 @@ export class FlowTracker {
     const complete = !(v.cut && end >= v.captureEnd) && (v.flags[ip]! & LayerFlag.Truncated) === 0;
     const sa = this.sa(flow, 'esp', espSpi(v, e), fromOrig, espSeq(v, e), f, !complete, end - start);
     if (sa === null) return;
+    if (sa.sampled) return;
     const want = sa.wantsSample(complete);
     sa.sampleEsp(v.buf, start, end, complete, f.number, v.kind[ip] === Layer.Ipv4 ? 4 : 6,
       want ? this.addresses.take(v, ip, true) : null, want ? this.addresses.take(v, ip, false) : null, v.kind[e - 1] === Layer.UdpEncap);

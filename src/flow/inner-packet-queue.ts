@@ -79,7 +79,7 @@ export class InnerPacketQueue {
     // Overwritten in place and cut to length, never emptied: V8 frees the storage of an array set to length 0.
     const f = q.frames;
     for (let i = 0; i < frames.length; i++) f[i] = frames[i]!;
-    f.length = frames.length;
+    if (f.length !== frames.length) f.length = frames.length; // setting a length is a runtime call, even to the same value
     q.lastFrame = lastFrame;
     q.sec = sec;
     q.nsec = nsec;

@@ -44,6 +44,8 @@ export class SaStats {
   readonly histogram: Uint32Array | null;
   histogramBytes = 0;
   histogramPackets = 0;
+  /** Samples cut by the snaplen, of `samples` (at most MAX_CUT_SAMPLES). */
+  private cutSamples = 0;
 
   constructor(protocol: 'esp' | 'ah', spi: number, fromOrig: boolean, frame: number, seq: number) {
     this.protocol = protocol;
@@ -66,17 +68,21 @@ export class SaStats {
       this.histogramBytes += Math.max(0, stop - start - 8);
       this.histogramPackets++;
     }
-    if (src === null || dst === null || this.samples.length >= MAX_SAMPLES) return;
-    if (!complete && this.samples.filter((s) => !s.complete).length >= MAX_CUT_SAMPLES) return;
+    if (src === null || dst === null || !this.wantsSample(complete)) return;
+    if (!complete) this.cutSamples++;
     this.samples.push({
       frame, bytes: buf.slice(start, Math.min(end, start + MAX_SAMPLE_BYTES)), complete: complete && end - start <= MAX_SAMPLE_BYTES,
       family, src, dst, udpEncapsulated,
     });
   }
 
+  /** The histogram and the samples are full: later packets are only counted (sampleEsp would do nothing). */
+  get sampled(): boolean {
+    return (this.histogram === null || this.histogramPackets >= HISTOGRAM_PACKETS) && this.samples.length >= MAX_SAMPLES;
+  }
+
   /** Whether another sample would be kept (so the caller can skip building its addresses). */
   wantsSample(complete: boolean): boolean {
-    if (this.samples.length >= MAX_SAMPLES) return false;
-    return complete || this.samples.filter((s) => !s.complete).length < MAX_CUT_SAMPLES;
+    return this.samples.length < MAX_SAMPLES && (complete || this.cutSamples < MAX_CUT_SAMPLES);
   }
 }
