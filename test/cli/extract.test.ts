@@ -3,8 +3,7 @@
  * packets each scenario put into the tunnel (count and bytes), with the outer frames' timestamps and a comment
  * naming them; tshark decodes what was written; an opaque (AES) carrier gives an empty capture and says why.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analyze.js';
@@ -14,10 +13,11 @@ import { ipHttpsModeNoneScenario, ipHttpsOutside, ipHttpsProxyScenario, ipHttpsS
 import { HAVE_TSHARK, run } from '../helpers/inputs.js';
 import { optionStrings, readPackets, type Capture, type EditablePacket } from '../helpers/pcapng-edit.js';
 import type { InnerRecord } from '../helpers/scenario.js';
+import { suiteTempDir } from '../helpers/temp.js';
 import { TSHARK_ARGS } from '../helpers/tshark.js';
 
 const CAPTURES = 'fixtures/captures';
-const dir = mkdtempSync(join(tmpdir(), 'da-audit-extract-'));
+const dir = suiteTempDir('da-audit-extract-');
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 /** RFC 5952 text of a 16-byte address (as tshark prints it). */

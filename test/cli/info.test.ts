@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemorySink, PcapngWriter } from '../../src/capture/writer.js';
 import { cli } from '../helpers/cli.js';
 import { sampleScenario } from '../helpers/fixtures/sample.js';
+import { testTempDir } from '../helpers/temp.js';
 
 const SAMPLE = 'fixtures/captures/sample-directaccess.pcapng';
 /** What the sample's scenario wrote: frames in all and per interface (Ethernet NIC, raw-IP tunnel interface). */
@@ -112,7 +112,7 @@ describe('da-audit info', () => {
     const w = new PcapngWriter(m.write);
     w.section({ os: 'evil\u001b[2J\rOS' });
     w.interface({ linkType: 1, name: 'eth0\nFAKE LINE', description: 'rtl\u202eevil' });
-    const dir = mkdtempSync(join(tmpdir(), 'da-audit-'));
+    const dir = testTempDir('da-audit-');
     const path = join(dir, 'hostile.pcapng');
     writeFileSync(path, m.bytes());
     const r = cli(['info', path]);

@@ -1,6 +1,5 @@
 /** `da-audit summary` on the DirectAccess fixtures (issue 4 "Done when"): every fact shown, the JSON carries all of it, numbers from what each scenario wrote. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TRAFFIC_CLASSES } from '../../src/classify/traffic-class.js';
@@ -11,6 +10,7 @@ import { SAMPLE, sampleScenario } from '../helpers/fixtures/sample.js';
 import { crypto, message, nonce } from '../helpers/isakmp-build.js';
 import { dnsMessage, withReplacedName } from '../helpers/scenario-content.js';
 import { Scenario, type FrameRecord } from '../helpers/scenario.js';
+import { suiteTempDir, testTempDir } from '../helpers/temp.js';
 import { SERVER_CERT_DER } from '../helpers/tls-build.js';
 
 const C1 = DA.client1;
@@ -389,7 +389,7 @@ describe('summary: how AuthIP negotiations end', () => {
     outcomes.forEach((outcome, i) => s.label(outcome, () => s.authip({
       initiator: C1.ll, responder: peer(i), via: tunnel, realm: DA.realm, spn: `host/peer${i + 1}.corp.contoso.example`, outcome, ikev1Offer: outcome === 'no-response',
     })));
-    const path = join(mkdtempSync(join(tmpdir(), 'da-audit-summary-')), 'authip-failures.pcapng');
+    const path = join(testTempDir('da-audit-summary-'), 'authip-failures.pcapng');
     writeFileSync(path, s.bytes());
     const f = (label: string): number[] => numbers(s.framesWith(label));
     const r = summary(path);
@@ -450,7 +450,7 @@ describe('summary: names', () => {
 });
 
 describe('summary: hostile names and many flows', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'da-audit-summary-'));
+  const dir = suiteTempDir('da-audit-summary-');
 
   it('escapes a DNS name with control characters and a certificate subject with a newline in table and Markdown', () => {
     const evilName = 'evil\u001b[2J\r\nFAKE\u202e.contoso.example';

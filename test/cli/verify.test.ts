@@ -4,8 +4,7 @@
  * its bytes), never copied from our own output; exit codes; the table and Markdown; the evidence in tshark.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_CUT_SAMPLES, MAX_SAMPLES } from '../../src/flow/sa.js';
@@ -21,6 +20,7 @@ import {
 import { HAVE_TSHARK, run } from '../helpers/inputs.js';
 import { readPackets, type Capture } from '../helpers/pcapng-edit.js';
 import { Scenario, type FrameRecord, type InnerRecord } from '../helpers/scenario.js';
+import { testTempDir } from '../helpers/temp.js';
 import { TSHARK_ARGS } from '../helpers/tshark.js';
 
 const C1 = DA.client1;
@@ -628,7 +628,7 @@ describe('verify: IP-HTTPS with NULL_SHA and NULL_SHA256 (captured outside), and
 
   it('behind an HTTP proxy on port 80, which the decoder takes for HTTP: the TLS after the CONNECT is still found (fixed in app-dispatch)', () => {
     const s = ipHttpsStory({ suite: v.nullSha256, authMode: 'certificates', proxy: { ...v.proxy, port: 80 } });
-    const path = join(mkdtempSync(join(tmpdir(), 'da-audit-verify-')), 'proxy-80.pcapng');
+    const path = join(testTempDir('da-audit-verify-'), 'proxy-80.pcapng');
     writeFileSync(path, s.bytes());
     const { code, r } = verify(path);
     expect(code).toBe(1);
@@ -827,7 +827,7 @@ describe('verify: exit codes, formats and hostile strings', () => {
     const tunnel = s.rawLink(s.interface('raw', 23));
     s.nameLookup({ protocol: 'llmnr', client: C1.ll, responder: C2.ll, via: tunnel, name, aaaa: [C2.ll] });
     s.remoteAssistance({ expert: C1.ll, novice: C2.ll, port: 49900, via: tunnel, selected: 'rdp', cookie, updates: 1 });
-    const dir = mkdtempSync(join(tmpdir(), 'da-audit-verify-'));
+    const dir = testTempDir('da-audit-verify-');
     const path = join(dir, 'hostile.pcapng');
     writeFileSync(path, s.bytes());
     const json = verify(path).r;
