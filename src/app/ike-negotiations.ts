@@ -226,7 +226,10 @@ export class IkeNegotiationTracker {
 
 const PROTOCOL_CODES: Record<IkeProtocol, number> = { IKEv1: 1, IKEv2: 2, AuthIP: 3 };
 
-/** FNV-1a over protocol, initiator SPI and the address pair (made order-free by combining the two addresses' hashes both ways). */
+/**
+ * FNV-style mix of protocol, initiator SPI and the address pair (made order-free by combining the two addresses'
+ * hashes by sum and product). An int32, so that the Map key is a small integer and never a boxed double.
+ */
 function negotiationKey(h: IsakmpHeader, a: Uint8Array, b: Uint8Array): number {
   const ha = bytesHash(a);
   const hb = bytesHash(b);
@@ -234,7 +237,7 @@ function negotiationKey(h: IsakmpHeader, a: Uint8Array, b: Uint8Array): number {
   k = Math.imul(k ^ h.initiatorSpiHi, 0x01000193);
   k = Math.imul(k ^ h.initiatorSpiLo, 0x01000193);
   k = Math.imul(k ^ ((ha + hb) | 0), 0x01000193);
-  return (k ^ Math.imul(ha, hb)) >>> 0;
+  return (k ^ Math.imul(ha, hb)) | 0;
 }
 
 function bytesHash(a: Uint8Array): number {
