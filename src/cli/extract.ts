@@ -15,23 +15,32 @@ export interface ExtractOptions {
 }
 
 /** Buffers the writer's output and writes it in large pieces (to a file, or to stdout for '-'). */
+/** Writes b[0, n): writeSync may write less than asked (a pipe). */
+function writeAll(fd: number, b: Uint8Array, n: number): void {
+  for (let at = 0; at < n; ) at += writeSync(fd, b, at, n - at);
+}
+
+/** Writes the pcapng through a 1 MiB buffer; chunks are copied in, as ByteSink asks (the writer reuses its buffer). */
 class FileSink {
   private readonly fd: number;
-  private parts: Uint8Array[] = [];
-  private size = 0;
+  private readonly buf = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
   constructor(path: string) {
     this.fd = path === '-' ? 1 : openSync(path, 'w');
   }
   readonly write = (chunk: Uint8Array): void => {
-    this.parts.push(chunk);
-    this.size += chunk.length;
-    if (this.size >= 1 << 20) this.flush();
+    if (this.used + chunk.length > this.buf.length) this.flush();
+    if (chunk.length > this.buf.length) {
+      writeAll(this.fd, chunk, chunk.length);
+      return;
+    }
+    this.buf.set(chunk, this.used);
+    this.used += chunk.length;
   };
   flush(): void {
-    if (this.size === 0) return;
-    writeSync(this.fd, Buffer.concat(this.parts));
-    this.parts = [];
-    this.size = 0;
+    if (this.used === 0) return;
+    writeAll(this.fd, this.buf, this.used);
+    this.used = 0;
   }
   close(): void {
     this.flush();

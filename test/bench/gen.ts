@@ -264,7 +264,7 @@ function updatedSum(sum: number, m: number, m2: number, udpZero: boolean): numbe
 class Collect {
   private parts: Uint8Array[] = [];
   readonly out = (c: Uint8Array): void => {
-    this.parts.push(c);
+    this.parts.push(c.slice()); // the writer reuses its buffer (see ByteSink)
   };
   take(): Bytes {
     const b = concat(...this.parts);
