@@ -33,6 +33,11 @@ export interface RdpRequest {
 
 export interface RdpConfirm {
   frame: number;
+  /**
+   * RDP_NEG_RSP selectedProtocol; 0 (Standard RDP Security) when the confirm carries no negotiation data, as a
+   * server that does not negotiate answers (MS-RDPBCGR §2.2.1.2); null with a failure, or when the negotiation
+   * data is there but is neither an RDP_NEG_RSP nor an RDP_NEG_FAILURE (what was selected cannot be told).
+   */
   selectedProtocol: number | null;
   failureCode: number | null;
   failureName: string | null;
@@ -92,5 +97,6 @@ export function parseRdpConfirm(b: Uint8Array, start: number, end: number, frame
   if (t === null || t.code !== 0xd0) return null;
   const neg = negotiation(b, t.at, t.stop);
   if (neg && neg.type === 3) return { frame, selectedProtocol: null, failureCode: neg.value, failureName: FAILURES[neg.value] ?? null };
-  return { frame, selectedProtocol: neg && neg.type === 2 ? neg.value : 0, failureCode: null, failureName: null };
+  if (neg && neg.type === 2) return { frame, selectedProtocol: neg.value, failureCode: null, failureName: null };
+  return { frame, selectedProtocol: t.stop === t.at ? 0 : null, failureCode: null, failureName: null };
 }

@@ -1,6 +1,6 @@
 /** Session state and service identification of a client-to-client flow (RFC 9293 §3.5; MS-RA §1.4, §3.1.5; MS-RAI §1.9; protocols.md §5.5). */
 
-import { rdpProtocolNames } from '../app/rdp.js';
+import { rdpProtocolNames, type RdpConfirm } from '../app/rdp.js';
 import type { Flow } from '../flow/flow.js';
 import type { Service, SessionState } from './types.js';
 
@@ -72,13 +72,14 @@ export function identifyService(flow: Flow, opts: ServiceOptions): Service {
     if (req.requestedProtocols !== null) parts.push(`requesting ${rdpProtocolNames(req.requestedProtocols).join(' or ')}`);
     if (conf) {
       parts.push(conf.failureCode !== null ? `refused by the server with RDP_NEG_FAILURE ${conf.failureName ?? conf.failureCode} (frame ${conf.frame})`
-        : `confirmed with ${rdpProtocolNames(conf.selectedProtocol ?? 0).join(' + ')} (frame ${conf.frame})`);
+        : `confirmed with ${selected(conf)} (frame ${conf.frame})`);
     }
     return { name: 'remote-assistance', basis: `RDP connection ${rdpWhere(flow.respPort)}: ${parts.join(', ')}`, frames: [req.frame, ...(conf ? [conf.frame] : [])] };
   }
   if (conf) {
     // Only an RDP server answers with an X.224 Connection Confirm (MS-RDPBCGR §2.2.1.2): the request went unseen (e.g. in ESP).
-    const answer = conf.failureCode !== null ? `RDP_NEG_FAILURE ${conf.failureName ?? conf.failureCode}` : `selecting ${rdpProtocolNames(conf.selectedProtocol ?? 0).join(' + ')}`;
+    const answer = conf.failureCode !== null ? `RDP_NEG_FAILURE ${conf.failureName ?? conf.failureCode}`
+      : conf.selectedProtocol === null ? `with ${selected(conf)}` : `selecting ${selected(conf)}`;
     return { name: 'remote-assistance', basis: `the server's first bytes are an RDP X.224 Connection Confirm (frame ${conf.frame}, ${answer}), its request not seen in clear: RDP connection ${rdpWhere(flow.respPort)}`, frames: [conf.frame] };
   }
   const ports = [flow.respPort, flow.origPort];
@@ -98,6 +99,11 @@ export function identifyService(flow: Flow, opts: ServiceOptions): Service {
   return { name: 'unknown', basis: `no signature or known port (${flow.origPort} → ${flow.respPort})`, frames: [flow.firstFrame] };
 }
 
+/** What a Connection Confirm without a failure selected, or that what it selected cannot be read. */
+function selected(conf: RdpConfirm): string {
+  return conf.selectedProtocol === null ? 'negotiation data that is not an RDP_NEG_RSP' : rdpProtocolNames(conf.selectedProtocol).join(' + ');
+}
+
 function rdpWhere(port: number): string {
   return port === 3389 ? 'on port 3389 (Remote Desktop, or Remote Assistance before Vista)' : `on dynamic port ${port}, where msra.exe listens`;
 }
@@ -106,7 +112,8 @@ function rdpWhere(port: number): string {
 export function rdpSecurityNote(flow: Flow): string | null {
   const conf = flow.rdp?.confirm ?? null;
   if (!conf || conf.failureCode !== null) return null;
-  const sel = conf.selectedProtocol ?? 0;
+  const sel = conf.selectedProtocol;
+  if (sel === null) return `RDP's own security is unknown: the Connection Confirm (frame ${conf.frame}) carries negotiation data that is not an RDP_NEG_RSP`;
   return sel === 0
     ? `RDP itself negotiated Standard RDP Security (RC4 inside RDP, frame ${conf.frame}): that is not IPsec, and does not change the verdict`
     : `RDP itself negotiated ${rdpProtocolNames(sel).join(' + ')} (frame ${conf.frame}): application-layer encryption, reported beside the IPsec verdict, never instead of it`;

@@ -155,13 +155,13 @@ describe('malformed: one field patched per check', () => {
   it('RDP_NEG length other than 8 (LE): the negotiation is not read', () => {
     expect(request(patched(CR, NEG + 2, 9))).toEqual({ frame: FRAME, cookie: 'helpdesk', requestedProtocols: null });
     expect(request(patched(CR, NEG + 3, 1))).toEqual({ frame: FRAME, cookie: 'helpdesk', requestedProtocols: null });
-    // In a confirm, negotiation data that cannot be read leaves selectedProtocol 0, as if there were none (see the report).
-    expect(confirm(patched(CC, VAR + 2, 16))).toEqual({ frame: FRAME, selectedProtocol: 0, failureCode: null, failureName: null });
+    // In a confirm, negotiation data that cannot be read leaves the selection unknown (null), not Standard RDP Security.
+    expect(confirm(patched(CC, VAR + 2, 16))).toEqual({ frame: FRAME, selectedProtocol: null, failureCode: null, failureName: null });
   });
 
   it('RDP_NEG of the wrong type: a response in a request, a request in a confirm', () => {
     expect(request(patched(CR, NEG, RdpNeg.Response))?.requestedProtocols).toBeNull();
-    expect(confirm(patched(CC, VAR, RdpNeg.Request))).toEqual({ frame: FRAME, selectedProtocol: 0, failureCode: null, failureName: null });
+    expect(confirm(patched(CC, VAR, RdpNeg.Request))).toEqual({ frame: FRAME, selectedProtocol: null, failureCode: null, failureName: null });
   });
 
   it('an RDP_NEG_FAILURE code outside the table: the code, no name', () => {
