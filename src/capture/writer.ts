@@ -91,7 +91,7 @@ class Fields {
   }
   private room(n: number): void {
     if (this.length + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
+    let cap = Math.max(64, this.buf.length * 2);
     while (cap < this.length + n) cap *= 2;
     const grown = new Uint8Array(cap);
     grown.set(this.buf.subarray(0, this.length));
