@@ -631,6 +631,7 @@ export class IpHttpsTunnel {
       // The usual case: the whole packet in one delivery, handed out in place.
       d.pktLen = 0;
       this.oneFrame[0] = frame;
+      // Stable unless b is one of this direction's own scan windows (the caller's buffer or a reassembler copy otherwise).
       this.deliverPacket(d, b, start, start + need, this.oneFrame, frame, b !== d.records.data && b !== d.pending.data);
       return need;
     }

@@ -5,7 +5,7 @@ import { ahSpi } from '../decode/ipsec/ah.js';
 import { espSeq, espSpi } from '../decode/ipsec/esp.js';
 import { Layer } from '../decode/layers.js';
 import { icmpType } from '../decode/net/icmp.js';
-import { ipv4Protocol } from '../decode/net/ipv4.js';
+import { ipv4Protocol, ipv4SrcAt } from '../decode/net/ipv4.js';
 import { ipv6NextHeader, ipv6SrcAt } from '../decode/net/ipv6.js';
 import type { PacketView } from '../decode/packet-view.js';
 import { LayerFlag } from '../decode/status.js';
@@ -16,9 +16,6 @@ import { SaStats } from './sa.js';
 import { FlowKeyBuilder } from './flow-key.js';
 import { FlowTable } from './flow-table.js';
 
-/** Offsets of the source and destination addresses in the IPv4 header (RFC 791 §3.1). */
-const IPV4_SRC = 12;
-const IPV4_DST = 16;
 /** SAs kept per flow; more are counted in the flow but not tracked one by one. */
 const MAX_SAS_PER_FLOW = 64;
 /** ICMP errors kept per flow. */
@@ -173,7 +170,7 @@ export class FlowTracker {
     }
     const kb = this.kb;
     const family = v.kind[ip] === Layer.Ipv4 ? 4 : 6;
-    if (family === 4) kb.setIpv4(b, v.start[ip]! + IPV4_SRC, v.start[ip]! + IPV4_DST, sport, dport, proto, parent);
+    if (family === 4) kb.setIpv4(b, ipv4SrcAt(v, ip), ipv4SrcAt(v, ip) + 4, sport, dport, proto, parent);
     else kb.setIpv6(b, ipv6SrcAt(v, ip), ipv6SrcAt(v, ip) + 16, sport, dport, proto, parent);
     const live = this.table.get(kb);
     if (live) return live;
@@ -342,7 +339,7 @@ export class FlowTracker {
     } else if (qt < v.count && v.kind[qt] === Layer.Esp) proto = 50;
     else if (qt < v.count && (v.kind[qt] === Layer.Icmp || v.kind[qt] === Layer.Icmpv6)) proto = qk === Layer.Ipv4 ? 1 : 58;
     const kb = this.kb;
-    if (qk === Layer.Ipv4) kb.setIpv4(b, v.start[q]! + IPV4_SRC, v.start[q]! + IPV4_DST, sport, dport, proto, flow.parent);
+    if (qk === Layer.Ipv4) kb.setIpv4(b, ipv4SrcAt(v, q), ipv4SrcAt(v, q) + 4, sport, dport, proto, flow.parent);
     else kb.setIpv6(b, ipv6SrcAt(v, q), ipv6SrcAt(v, q) + 16, sport, dport, proto, flow.parent);
     const quoted = this.table.get(kb);
     if (!quoted) return;
@@ -395,7 +392,7 @@ class AddressSlab {
     if (v.kind[ip] === Layer.Ipv4) {
       out[10] = 0xff;
       out[11] = 0xff;
-      const at = v.start[ip]! + (source ? 12 : 16);
+      const at = ipv4SrcAt(v, ip) + (source ? 0 : 4);
       for (let i = 0; i < 4; i++) out[12 + i] = b[at + i]!;
     } else {
       const at = ipv6SrcAt(v, ip) + (source ? 0 : 16);

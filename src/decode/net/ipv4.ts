@@ -82,12 +82,17 @@ export function ipv4Protocol(v: PacketView, i: number): number {
   return v.buf[v.start[i]! + 9]!;
 }
 
+/** Offset of the 4-byte source address of the IPv4 layer `i` (destination at +4). */
+export function ipv4SrcAt(v: PacketView, i: number): number {
+  return v.start[i]! + 12;
+}
+
 export function ipv4Src(v: PacketView, i: number): number {
-  return u32be(v.buf, v.start[i]! + 12);
+  return u32be(v.buf, ipv4SrcAt(v, i));
 }
 
 export function ipv4Dst(v: PacketView, i: number): number {
-  return u32be(v.buf, v.start[i]! + 16);
+  return u32be(v.buf, ipv4SrcAt(v, i) + 4);
 }
 
 export function ipv4Ttl(v: PacketView, i: number): number {
