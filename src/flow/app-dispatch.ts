@@ -92,6 +92,15 @@ export class AppDispatch {
     const start = v.hdrEnd[t]!;
     const end = v.end[t]!;
     if (end <= start) return;
+    // The sequence number of the first payload byte: a SYN consumes one. As int32 (the parsers compare differences
+    // only): read as unsigned, a number >= 2^31 passed to them cost a heap-allocated double per segment.
+    const seq = (tcpSeq(v, t) + ((tcpFlags(v, t) & 0x02) !== 0 ? 1 : 0)) | 0;
+    if (flow.ipHttps !== null && flow.tlsDone) {
+      // An IP-HTTPS tunnel past its handshake: every segment is tunnel bytes and nothing else (no RDP or RPC start,
+      // no more TLS facts), so the tunnel is fed without reading the TLS session's state.
+      this.feedTunnel(flow, flow.ipHttps, fromOrig, seq, v, start, end, f);
+      return;
+    }
     const b = v.buf;
     // The RDP connection start, on any port (Remote Assistance listens on a dynamic one): a TPKT.
     if (b[start] === 3 && b[start + 1] === 0 && (flow.rdp === null || flow.rdp.request === null || flow.rdp.confirm === null)) this.rdp(flow, fromOrig, v, start, end, f);
@@ -108,25 +117,27 @@ export class AppDispatch {
       if (app === Layer.Tls || afterConnect || (flow.http === null && (flow.origPort === Port.Https || flow.respPort === Port.Https))) flow.tls = new TlsSession();
       else if (flow.http === null && app === Layer.Http) flow.http = new HttpSession();
     }
-    // The sequence number of the first payload byte: a SYN consumes one. As int32 (the parsers compare differences
-    // only): read as unsigned, a number >= 2^31 passed to them cost a heap-allocated double per segment.
-    const seq = (tcpSeq(v, t) + ((tcpFlags(v, t) & 0x02) !== 0 ? 1 : 0)) | 0;
-    if (flow.tls !== null && !flow.tls.done) {
+    if (flow.tls !== null && !flow.tlsDone) {
       flow.tls.feed(fromOrig, seq, v.buf, start, end, f.number);
       flow.tlsAnomaliesCounted = this.fold(flow.tls.facts.anomalies, flow.tlsAnomaliesCounted);
+      flow.tlsDone = flow.tls.done;
     }
     // IP-HTTPS with a NULL suite: from the ServerHello on, every segment also feeds the tunnel reader,
     // which finds the records itself and hands out the IPv6 packets inside (MS-IPHTTPS §3.1.5.3).
     const sh = flow.tls?.facts.serverHello ?? null;
     if (flow.ipHttps === null && sh !== null && sh.nullCipher && sh.macLength !== null) this.openTunnel(flow, sh.macLength);
     if (flow.ipHttps !== null) {
-      this.rememberFrame(f);
-      flow.ipHttps.feed(fromOrig, seq, v.buf, start, end, f.number);
-      flow.ipHttpsAnomaliesCounted = this.fold(flow.ipHttps.anomalies, flow.ipHttpsAnomaliesCounted);
+      this.feedTunnel(flow, flow.ipHttps, fromOrig, seq, v, start, end, f);
     } else if (flow.tls === null && flow.http !== null && !flow.http.done) {
       flow.http.feed(fromOrig, seq, v.buf, start, end, f.number);
       flow.httpAnomaliesCounted = this.fold(flow.http.facts.anomalies, flow.httpAnomaliesCounted);
     }
+  }
+
+  private feedTunnel(flow: Flow, tunnel: IpHttpsTunnel, fromOrig: boolean, seq: number, v: PacketView, start: number, end: number, f: Frame): void {
+    this.rememberFrame(f);
+    tunnel.feed(fromOrig, seq, v.buf, start, end, f.number);
+    if (tunnel.anomalies.length !== flow.ipHttpsAnomaliesCounted) flow.ipHttpsAnomaliesCounted = this.fold(tunnel.anomalies, flow.ipHttpsAnomaliesCounted);
   }
 
   /**

@@ -53,6 +53,8 @@ export class Flow {
   respDataFrame = 0;
   /** Application sessions fed until their facts are complete (TCP only). */
   tls: TlsSession | null = null;
+  /** `tls.done` as of the last segment fed to it: once true, the session is fed no more. */
+  tlsDone = false;
   http: HttpSession | null = null;
   /** The IPv6 packets inside an IP-HTTPS connection with a NULL cipher suite (MS-IPHTTPS §3.1.5.3). */
   ipHttps: IpHttpsTunnel | null = null;
