@@ -2,10 +2,22 @@
 
 import { KEY_WORDS, type FlowKeyBuilder } from './flow-key.js';
 
+/** A slot's record, in 32-bit words: its hash, its LRU links, then its key (56 bytes, as the four arrays it replaced took). */
+const HASH = 0;
+const PREV = 1;
+const NEXT = 2;
+const KEY = 3;
+const RECORD = KEY + KEY_WORDS;
+
 /**
- * Why typed arrays: the per-packet path hashes the key, probes `slots`, and compares words in place,
+ * Why typed arrays: the per-packet path hashes the key, probes `index`, and compares words in place,
  * with no string keys and no Map; the only allocation is the caller's one object when a flow is new.
  * Linear probing with backward-shift deletion keeps the table free of tombstones.
+ *
+ * Why this layout: a lookup misses the cache at every array it reads, since the flows it finds are spread
+ * over the whole table. A probe position holds the slot and its hash side by side, so a probe reads one
+ * line; a slot's hash, LRU links and key are one record of 56 bytes, so a hit reads one or two more lines
+ * (kept in four arrays, they cost a miss each).
  */
 export class FlowTable<T extends { lastSec: number }> {
   /** Live flows at most; a new flow beyond it evicts the least recently active one. */
@@ -14,12 +26,11 @@ export class FlowTable<T extends { lastSec: number }> {
   readonly idleSec: number;
   private cap = 0; // slot capacity (flows)
   private mask = 0; // hash table size − 1
-  private slots = new Int32Array(0); // hash position → slot + 1 (0 empty)
-  private keys = new Int32Array(0); // slot → key words
-  private hashes = new Int32Array(0);
+  /** Per hash position: slot + 1 (0 empty), then that slot's hash. */
+  private index = new Int32Array(0);
+  /** Per slot: a record of RECORD words (HASH, PREV, NEXT, KEY…). LRU list: head = most recent. */
+  private records = new Int32Array(0);
   private items: (T | null)[] = [];
-  private prev = new Int32Array(0); // LRU list: head = most recent
-  private next = new Int32Array(0);
   private head = -1;
   private tail = -1;
   private free: number[] = [];
@@ -58,13 +69,12 @@ export class FlowTable<T extends { lastSec: number }> {
     if (this.free.length === 0 && this.used >= this.cap) this.grow(Math.min(this.cap * 2, this.maxFlows));
     const slot = this.free.length > 0 ? this.free.pop()! : this.used++;
     const k = kb.key;
-    const base = slot * KEY_WORDS;
-    for (let i = 0; i < KEY_WORDS; i++) this.keys[base + i] = k[i]!;
-    this.hashes[slot] = kb.hash;
+    const r = this.records;
+    const base = slot * RECORD;
+    r[base + HASH] = kb.hash;
+    for (let i = 0; i < KEY_WORDS; i++) r[base + KEY + i] = k[i]!;
     this.items[slot] = item;
-    let pos = kb.hash & this.mask;
-    while (this.slots[pos] !== 0) pos = (pos + 1) & this.mask;
-    this.slots[pos] = slot + 1;
+    this.place(slot, kb.hash);
     this.linkFront(slot);
     this.live++;
     if (this.live > this.peakLive) this.peakLive = this.live;
@@ -93,45 +103,55 @@ export class FlowTable<T extends { lastSec: number }> {
   private find(kb: FlowKeyBuilder): number {
     const k = kb.key;
     const h = kb.hash;
-    const slots = this.slots;
-    const hashes = this.hashes;
-    const keys = this.keys;
+    const index = this.index;
+    const r = this.records;
     const mask = this.mask;
     let pos = h & mask;
     for (;;) {
-      const s = slots[pos]! - 1;
+      const s = index[2 * pos]! - 1;
       if (s < 0) return -1;
-      if (hashes[s] === h) {
+      if (index[2 * pos + 1] === h) {
         // All KEY_WORDS (11) words, those most likely to differ first: the address tails, the ports, then the rest.
-        const b = s * KEY_WORDS;
-        if (keys[b + 3] === k[3] && keys[b + 7] === k[7] && keys[b + 8] === k[8] && keys[b + 9] === k[9] && keys[b + 10] === k[10]
-          && keys[b] === k[0] && keys[b + 1] === k[1] && keys[b + 2] === k[2] && keys[b + 4] === k[4] && keys[b + 5] === k[5]
-          && keys[b + 6] === k[6]) return s;
+        const b = s * RECORD + KEY;
+        if (r[b + 3] === k[3] && r[b + 7] === k[7] && r[b + 8] === k[8] && r[b + 9] === k[9] && r[b + 10] === k[10]
+          && r[b] === k[0] && r[b + 1] === k[1] && r[b + 2] === k[2] && r[b + 4] === k[4] && r[b + 5] === k[5]
+          && r[b + 6] === k[6]) return s;
       }
       pos = (pos + 1) & mask;
     }
   }
 
+  /** Puts slot `slot` at the first free position from its hash's home. */
+  private place(slot: number, hash: number): void {
+    const index = this.index;
+    let pos = hash & this.mask;
+    while (index[2 * pos] !== 0) pos = (pos + 1) & this.mask;
+    index[2 * pos] = slot + 1;
+    index[2 * pos + 1] = hash;
+  }
+
   private remove(slot: number, why: 'evicted' | 'expired' | 'end'): void {
     const item = this.items[slot]!;
+    const index = this.index;
+    const mask = this.mask;
     // Find the hash position of this slot, then delete with backward shift (no tombstones).
-    let pos = this.hashes[slot]! & this.mask;
-    while (this.slots[pos] !== slot + 1) pos = (pos + 1) & this.mask;
+    let pos = this.records[slot * RECORD + HASH]! & mask;
+    while (index[2 * pos] !== slot + 1) pos = (pos + 1) & mask;
     let hole = pos;
     let j = pos;
     for (;;) {
-      j = (j + 1) & this.mask;
-      const s = this.slots[j]! - 1;
-      if (s < 0) break;
-      const home = this.hashes[s]! & this.mask;
-      // Move s into the hole if its home position does not lie cyclically in (hole, j].
+      j = (j + 1) & mask;
+      if (index[2 * j] === 0) break;
+      const home = index[2 * j + 1]! & mask;
+      // Move the entry at j into the hole if its home position does not lie cyclically in (hole, j].
       const between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!between) {
-        this.slots[hole] = s + 1;
+        index[2 * hole] = index[2 * j]!;
+        index[2 * hole + 1] = index[2 * j + 1]!;
         hole = j;
       }
     }
-    this.slots[hole] = 0;
+    index[2 * hole] = 0;
     this.unlink(slot);
     this.items[slot] = null;
     this.free.push(slot);
@@ -146,19 +166,21 @@ export class FlowTable<T extends { lastSec: number }> {
   }
 
   private linkFront(slot: number): void {
-    this.prev[slot] = -1;
-    this.next[slot] = this.head;
-    if (this.head >= 0) this.prev[this.head] = slot;
+    const r = this.records;
+    r[slot * RECORD + PREV] = -1;
+    r[slot * RECORD + NEXT] = this.head;
+    if (this.head >= 0) r[this.head * RECORD + PREV] = slot;
     this.head = slot;
     if (this.tail < 0) this.tail = slot;
   }
 
   private unlink(slot: number): void {
-    const p = this.prev[slot]!;
-    const n = this.next[slot]!;
-    if (p >= 0) this.next[p] = n;
+    const r = this.records;
+    const p = r[slot * RECORD + PREV]!;
+    const n = r[slot * RECORD + NEXT]!;
+    if (p >= 0) r[p * RECORD + NEXT] = n;
     else this.head = n;
-    if (n >= 0) this.prev[n] = p;
+    if (n >= 0) r[n * RECORD + PREV] = p;
     else this.tail = p;
   }
 
@@ -166,30 +188,17 @@ export class FlowTable<T extends { lastSec: number }> {
   private grow(cap: number): void {
     const oldCap = this.cap;
     if (cap <= oldCap) return;
-    const keys = new Int32Array(cap * KEY_WORDS);
-    keys.set(this.keys);
-    const hashes = new Int32Array(cap);
-    hashes.set(this.hashes);
-    const prev = new Int32Array(cap);
-    prev.set(this.prev);
-    const next = new Int32Array(cap);
-    next.set(this.next);
+    const records = new Int32Array(cap * RECORD);
+    records.set(this.records);
     let size = 1;
     while (size < cap * 2) size *= 2;
-    const slots = new Int32Array(size);
-    const mask = size - 1;
+    this.records = records;
+    this.index = new Int32Array(size * 2);
+    this.mask = size - 1;
     for (let s = 0; s < this.used; s++) {
       if (this.items[s] === null || this.items[s] === undefined) continue;
-      let pos = hashes[s]! & mask;
-      while (slots[pos] !== 0) pos = (pos + 1) & mask;
-      slots[pos] = s + 1;
+      this.place(s, records[s * RECORD + HASH]!);
     }
-    this.keys = keys;
-    this.hashes = hashes;
-    this.prev = prev;
-    this.next = next;
-    this.slots = slots;
-    this.mask = mask;
     this.cap = cap;
     this.items.length = cap;
     for (let s = oldCap; s < cap; s++) this.items[s] = null;
