@@ -9,7 +9,7 @@ import { TlsSession, type TlsFacts } from '../../../src/app/tls.js';
 import { ascii, concat, Prng, u16, type Bytes } from '../../helpers/build.js';
 import {
   alert, certificate, changeCipherSpec, clientHello, extension, handshake, INNER_IPV6_START, ipHttpsRequest, nullCipherAppData, pseudo, record,
-  serverHello, serverHelloDone, SERVER_CERT_DER, Suite, tls12Conversation, tls13Conversation, u24, vec, type Segment,
+  serverHello, serverHelloDone, CLIENT_CERT_DER, SERVER_CERT_DER, Suite, tls12Conversation, tls13Conversation, u24, vec, type Segment,
 } from '../../helpers/tls-build.js';
 
 const CLIENT_ISN = 0x1000;
@@ -573,6 +573,18 @@ describe('TlsSession: malformed input → anomaly id', () => {
     expect(ids(t.facts)).toEqual(['tls.certificate_malformed']);
     expect(t.facts.serverCertificate).toEqual({ frame: 1, count: 0, chain: [] });
     expect(ids(fromServer(record(22, handshake(11, Uint8Array.of(0, 0)))).facts)).toEqual(['tls.certificate_malformed']);
+  });
+
+  it('the same certificate in two sessions gives the same facts, each session its own copy; another certificate its own facts', () => {
+    // parseCertificate keeps what OpenSSL parsed, by DER: a second session must not see a first one's changes.
+    const a = fromServer(record(22, certificate([SERVER_CERT_DER]))).facts.serverCertificate!.chain[0]!;
+    a.subjectAltName.push('DNS:changed.example');
+    a.subject = 'changed';
+    const b = fromServer(record(22, certificate([SERVER_CERT_DER]))).facts.serverCertificate!.chain[0]!;
+    expect(b).toEqual(SERVER_CERT);
+    const c = fromServer(record(22, certificate([CLIENT_CERT_DER]))).facts.serverCertificate!.chain[0]!;
+    expect(c.sha256).not.toBe(SERVER_CERT.sha256);
+    expect(c.subject).not.toBe(SERVER_CERT.subject);
   });
 
   it('a certificate that is not DER: tls.certificate_unparsable, counted but not in the chain', () => {
