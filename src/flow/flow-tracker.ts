@@ -125,7 +125,7 @@ export class FlowTracker {
       this.count(flow, fromOrig, v, f, i, transport);
       if (ah >= 0) {
         flow.ahPackets++;
-        this.sa(flow, 'ah', ahSpi(v, ah), fromOrig, -1, f, false, v.end[ah]! - v.start[ah]!);
+        this.sa(flow, 'ah', ahSpi(v, ah) | 0, fromOrig, -1, f, false, v.end[ah]! - v.start[ah]!);
       }
       this.event.flow = flow;
       this.event.fromOrig = fromOrig;
@@ -286,7 +286,7 @@ export class FlowTracker {
     const end = v.end[e]!;
     // Complete unless the snaplen cut the frame inside this ESP packet.
     const complete = !(v.cut && end >= v.captureEnd) && (v.flags[ip]! & LayerFlag.Truncated) === 0;
-    const sa = this.sa(flow, 'esp', espSpi(v, e), fromOrig, espSeq(v, e), f, !complete, end - start);
+    const sa = this.sa(flow, 'esp', espSpi(v, e) | 0, fromOrig, espSeq(v, e), f, !complete, end - start);
     if (sa === null) return;
     if (sa.sampled) return;
     const want = sa.wantsSample(complete);
@@ -294,19 +294,23 @@ export class FlowTracker {
       want ? this.addresses.take(v, ip, true) : null, want ? this.addresses.take(v, ip, false) : null, v.kind[e - 1] === Layer.UdpEncap);
   }
 
+  /**
+   * The SA of this packet, counted. `spi` is the SPI as int32: read as unsigned, half of all SPIs (those ≥ 2^31)
+   * would be doubles, boxed on the heap on every call that is not inlined. SaStats keeps it unsigned, for display.
+   */
   private sa(flow: Flow, protocol: 'esp' | 'ah', spi: number, fromOrig: boolean, seq: number, f: Frame, cut: boolean, bytes: number): SaStats | null {
     let list = flow.sas;
     if (list === null) list = flow.sas = [];
     let sa: SaStats | undefined;
     for (let k = 0; k < list.length; k++) {
-      if (list[k]!.spi === spi && list[k]!.protocol === protocol && list[k]!.fromOrig === fromOrig) {
+      if ((list[k]!.spi | 0) === spi && list[k]!.protocol === protocol && list[k]!.fromOrig === fromOrig) {
         sa = list[k];
         break;
       }
     }
     if (!sa) {
       if (list.length >= MAX_SAS_PER_FLOW) return null;
-      sa = new SaStats(protocol, spi, fromOrig, f.number, seq);
+      sa = new SaStats(protocol, spi >>> 0, fromOrig, f.number, seq);
       list.push(sa);
     }
     sa.packets++;

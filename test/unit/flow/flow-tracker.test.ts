@@ -85,6 +85,18 @@ describe('flow tracker', () => {
     expect(f!.copies).toBe(4);
   });
 
+  it('keeps SPIs of 2^31 and above apart and unsigned, one SA per SPI and direction', () => {
+    const t = new Feeder(false);
+    const rng = new Prng(9);
+    for (let seq = 1; seq <= 3; seq++) {
+      t.feed(ipv6({ src: A, dst: B, nextHeader: Proto.ESP }, esp(0xdeadbeef, seq, rng.bytes(60))));
+      t.feed(ipv6({ src: A, dst: B, nextHeader: Proto.ESP }, esp(0x5eadbeef, seq, rng.bytes(60))));
+      t.feed(ipv6({ src: B, dst: A, nextHeader: Proto.ESP }, esp(0xdeadbeef, seq, rng.bytes(60))));
+    }
+    const [f] = t.finish();
+    expect(f!.sas!.map((s) => [s.spi, s.fromOrig, s.packets])).toEqual([[0xdeadbeef, true, 3], [0x5eadbeef, true, 3], [0xdeadbeef, false, 3]]);
+  });
+
   it('still counts a retransmission on the same interface, and a repeat on another interface more than a second later', () => {
     const t = new Feeder(true);
     const p = segment(2, TcpFlag.ACK | TcpFlag.PSH, 100);
