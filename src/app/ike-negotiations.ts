@@ -1,6 +1,6 @@
 /** Pairs ISAKMP messages into IKEv1 / IKEv2 / AuthIP negotiations and judges how each ended ([MS-AIPS] §3, §4.1; RFC 2409 §5; RFC 7296 §1.2). */
 
-import { hex } from '../util/bytes.js';
+import { hex, sameBytes } from '../util/bytes.js';
 import type { GssMechanism, IkeProtocol, IsakmpHeader, IsakmpMessage, KerberosFacts, WindowsError } from './isakmp.js';
 
 /** Where and when one message was seen (read during the call: the tracker copies what it keeps, addresses by reference). */
@@ -244,12 +244,6 @@ function bytesHash(a: Uint8Array): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a[i]!, 0x01000193);
   return h;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** The same protocol, initiator SPI and address pair (keys can collide). */

@@ -10,7 +10,7 @@ import { judgeEsp, type EspJudgement, type NullReading } from '../classify/esp-n
 import type { DaPrefixes } from '../classify/prefixes.js';
 import type { Flow } from '../flow/flow.js';
 import type { SaStats } from '../flow/sa.js';
-import { hex, u16be } from '../util/bytes.js';
+import { hex, sameBytes, u16be } from '../util/bytes.js';
 import { addressClassName, daServerIpv4s, isClientAddress, isServerSixToFour, pairKey, sessionKey } from './clients.js';
 import { identifyService, rdpSecurityNote, sessionState, type ServiceOptions } from './sessions.js';
 import type { Endpoint, IsolationFinding, NegotiationLink, Service, Verdict, VerdictRecord } from './types.js';
@@ -245,7 +245,7 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
   for (const r of flows) {
     for (const sa of espSas(r.flow)) {
       const j = judgeEsp(sa);
-      const key = `${sa.spi}|${sameAddress(sa.fromOrig ? r.flow.origAddr : r.flow.respAddr, a)}`;
+      const key = `${sa.spi}|${sameBytes(sa.fromOrig ? r.flow.origAddr : r.flow.respAddr, a)}`;
       const seen = bySa.get(key);
       if (!seen) bySa.set(key, { r, sa, j, copies: [] });
       else if (j.completeSamples > seen.j.completeSamples) bySa.set(key, { r, sa, j, copies: [...seen.copies, seen.r.flow.id] });
@@ -291,11 +291,6 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
 /** "frame 7" or "frames 7–12". */
 function frameSpan(first: number, last: number): string {
   return first === last ? `frame ${first}` : `frames ${first}–${last}`;
-}
-
-function sameAddress(x: Uint8Array, y: Uint8Array): boolean {
-  for (let i = 0; i < 16; i++) if (x[i] !== y[i]) return false;
-  return true;
 }
 
 function protoName(p: number): string {
@@ -438,7 +433,7 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
   const firstEsp = esp.length > 0 ? Math.min(...esp.map((e) => e.sa.firstFrame)) : 0;
   let verdict: Verdict;
   if (esp.length > 0) {
-    const parts = esp.map((e) => `SPI ${spiText(e.sa.spi)} ${e.sa.fromOrig === sameAddress(e.r.flow.origAddr, a) ? 'A→B' : 'B→A'}: ${e.j.verdict === 'null' ? 'NULL encryption' : e.j.verdict === 'encrypted' ? 'ciphertext' : 'undetermined'}`);
+    const parts = esp.map((e) => `SPI ${spiText(e.sa.spi)} ${e.sa.fromOrig === sameBytes(e.r.flow.origAddr, a) ? 'A→B' : 'B→A'}: ${e.j.verdict === 'null' ? 'NULL encryption' : e.j.verdict === 'encrypted' ? 'ciphertext' : 'undetermined'}`);
     path.push(`esp (${parts.join('; ')})`);
   } else if (ah.length > 0) path.push(`ah (integrity only)`);
   else path.push('no IPsec');
@@ -446,7 +441,7 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
   const nullSas = esp.filter((e) => e.j.verdict === 'null');
   const undetermined = esp.filter((e) => e.j.verdict === 'inconclusive');
   const encrypted = esp.filter((e) => e.j.verdict === 'encrypted');
-  const directions = new Set(esp.map((e) => sameAddress(e.r.flow.origAddr, a) === e.sa.fromOrig));
+  const directions = new Set(esp.map((e) => sameBytes(e.r.flow.origAddr, a) === e.sa.fromOrig));
   const answered = flows.some((r) => r.flow.proto !== 58 && r.flow.respPackets > 0);
   // AH that carried something: data, an established session, or ICMPv6; a failed AH attempt is only a note.
   const ahData = ah.filter((r) => {

@@ -62,3 +62,10 @@ export function hex(b: Uint8Array, start = 0, end = b.length): string {
   const to = Math.min(end, b.length);
   return to > from ? Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('hex') : '';
 }
+
+/** True when the two arrays hold the same bytes (and as many). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,7 +1,7 @@
-/** Byte helpers (src/util/bytes.ts): hex of a range, as every report and key prints bytes. */
+/** Byte helpers (src/util/bytes.ts): hex of a range, as every report and key prints bytes, and byte equality. */
 
 import { describe, expect, it } from 'vitest';
-import { hex } from '../../../src/util/bytes.js';
+import { hex, sameBytes } from '../../../src/util/bytes.js';
 
 describe('hex', () => {
   const b = Uint8Array.of(0x00, 0x0f, 0xa0, 0xff, 0x12);
@@ -23,5 +23,15 @@ describe('hex', () => {
     expect(hex(b, -2, 1)).toBe('00');
     expect(hex(b, 4, 2)).toBe('');
     expect(hex(new Uint8Array(0))).toBe('');
+  });
+});
+
+describe('sameBytes', () => {
+  it('is true only for the same length and the same bytes, wherever each view starts in its buffer', () => {
+    const buf = Uint8Array.of(9, 1, 2, 3, 1, 2, 3);
+    expect(sameBytes(buf.subarray(1, 4), buf.subarray(4, 7))).toBe(true);
+    expect(sameBytes(Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2, 4))).toBe(false);
+    expect(sameBytes(Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2))).toBe(false);
+    expect(sameBytes(new Uint8Array(0), new Uint8Array(0))).toBe(true);
   });
 });
