@@ -1,5 +1,6 @@
 /** The IPv6 packets taken out of IP-HTTPS (MS-IPHTTPS §3.1.5.3), held from the outer frame that released them until the pipeline drains them. */
 
+import { withRoom } from '../app/stream.js';
 import type { Flow } from './flow.js';
 
 /**
@@ -41,7 +42,7 @@ const INITIAL_ARENA = 64 * 1024;
  */
 export class InnerPacketQueue {
   /** Packet bytes, back to back from 0; replaced by a bigger copy when a packet does not fit. */
-  private arena = new Uint8Array(INITIAL_ARENA);
+  private arena: Uint8Array = new Uint8Array(INITIAL_ARENA);
   private used = 0;
   private readonly slots: QueuedInnerPacket[] = [];
   private count = 0;
@@ -67,7 +68,7 @@ export class InnerPacketQueue {
       q.end = end;
     } else {
       const n = end - start;
-      if (this.used + n > this.arena.length) this.grow(this.used + n);
+      if (this.used + n > this.arena.length) this.arena = withRoom(this.arena, 0, this.used, n, Infinity, INITIAL_ARENA);
       // The subarray is a short-lived view, not a buffer; a byte loop would avoid it but copies several times slower.
       this.arena.set(b.subarray(start, end), this.used);
       // A slot keeps the arena it was copied into: after a grow, the old one still holds its bytes.
@@ -101,13 +102,5 @@ export class InnerPacketQueue {
     const q = new QueuedInnerPacket(carrier, EMPTY);
     this.slots.push(q);
     return q;
-  }
-
-  private grow(need: number): void {
-    let cap = this.arena.length * 2;
-    while (cap < need) cap *= 2;
-    const grown = new Uint8Array(cap);
-    grown.set(this.arena.subarray(0, this.used));
-    this.arena = grown;
   }
 }
