@@ -14,13 +14,15 @@ export interface ExtractOptions {
   analyze: AnalyzeOptions;
 }
 
-/** Buffers the writer's output and writes it in large pieces (to a file, or to stdout for '-'). */
 /** Writes b[0, n): writeSync may write less than asked (a pipe). */
 function writeAll(fd: number, b: Uint8Array, n: number): void {
   for (let at = 0; at < n; ) at += writeSync(fd, b, at, n - at);
 }
 
-/** Writes the pcapng through a 1 MiB buffer; chunks are copied in, as ByteSink asks (the writer reuses its buffer). */
+/**
+ * Writes the pcapng to a file, or to stdout for '-', through a 1 MiB buffer; chunks are copied in, as ByteSink asks
+ * (the writer reuses its buffer).
+ */
 class FileSink {
   private readonly fd: number;
   private readonly buf = Buffer.allocUnsafe(1 << 20);
