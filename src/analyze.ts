@@ -1,21 +1,26 @@
-/** The analysis pipeline, wired in one function: read → decode → flows (+ app facts) → classify. */
+/** The analysis pipeline, wired in one function: read → decode → flows (+ app facts) → classify → verdicts. */
 
 import { AnomalyRecorder } from './anomalies/recorder.js';
-import type { IkeNegotiation } from './app/ike-negotiations.js';
+import { MAX_NEGOTIATIONS, type IkeNegotiation } from './app/ike-negotiations.js';
 import type { NameMap } from './app/names.js';
 import { Direction, Frame, RecordKind } from './capture/frame.js';
 import { readCapture, type CaptureResult, type ReadOptions } from './capture/open.js';
-import { parsePrefix, classifyAddress, AddressClass, type BytePrefix, type DaPrefixes } from './classify/prefixes.js';
-import type { ClassifiedFlow } from './classify/classified-flow.js';
+import { parsePrefix, type DaPrefixes } from './classify/prefixes.js';
+import type { ClassifiedFlow, JudgedFlow } from './classify/classified-flow.js';
+import { captureContext, judgeFlows } from './classify/judge-flows.js';
+import type { Reason } from './classify/reasons.js';
+import type { Roles } from './classify/roles.js';
 import { classifyTransition } from './classify/transition.js';
 import { trafficClass, TRAFFIC_CLASSES, type TrafficClass } from './classify/traffic-class.js';
 import { dissectSafely } from './decode/dissect.js';
 import { PacketView } from './decode/packet-view.js';
 import { AppDispatch, type RouterAdvertisement } from './flow/app-dispatch.js';
 import type { Flow } from './flow/flow.js';
-import { DEFAULT_FLOW_OPTIONS, FlowTracker } from './flow/flow-tracker.js';
+import { DEFAULT_FLOW_OPTIONS, FlowTracker, MAX_SAS_PER_FLOW } from './flow/flow-tracker.js';
 import type { QueuedInnerPacket } from './flow/inner-packet-queue.js';
-import { hex, u16be } from './util/bytes.js';
+import type { CoverageInput } from './rules/coverage.js';
+import type { BoundHit } from './rules/types.js';
+import { verify, type VerifyResult } from './rules/verdicts.js';
 
 export interface AnalyzeOptions {
   /** Live flows at most (default 1,000,000); more evict the least recently active. */
@@ -30,6 +35,8 @@ export interface AnalyzeOptions {
   daPrefixes?: string[];
   ipHttpsPrefixes?: string[];
   nat64Prefixes?: string[];
+  /** Ports on which Remote Assistance listens besides 3389 (--ra-port). */
+  raPorts?: number[];
   read?: ReadOptions;
   /**
    * Called for every IPv6 packet taken out of an IP-HTTPS tunnel, after it went through the decoder and the flows.
@@ -38,8 +45,8 @@ export interface AnalyzeOptions {
   onInnerPacket?: (p: QueuedInnerPacket) => void;
 }
 
-/** A finished flow with its classification. */
-export type FlowResult = ClassifiedFlow;
+/** A retained flow with everything classification decided about it. */
+export type FlowResult = JudgedFlow;
 
 export interface ClassTotals {
   packets: number;
@@ -63,7 +70,8 @@ export interface FlowStats {
 export interface Analysis {
   capture: CaptureResult;
   flows: FlowResult[];
-  byId: Map<number, FlowResult>;
+  /** Every flow by id: the retained ones judged, the largest of those past the retention bound classified only. */
+  byId: Map<number, ClassifiedFlow>;
   classes: Record<TrafficClass, ClassTotals>;
   flowStats: FlowStats;
   negotiations: IkeNegotiation[];
@@ -71,9 +79,17 @@ export interface Analysis {
   ikeMessagesNotTracked: number;
   names: NameMap;
   advertisedPrefixes: RouterAdvertisement[];
-  /** The user's prefixes plus the IP-HTTPS prefixes learnt from Router Advertisements. */
+  /** The user's prefixes plus the IP-HTTPS prefixes learnt from Router Advertisements or assumed from the capture. */
   prefixes: DaPrefixes;
+  /** Every fact of the DirectAccess context inferred from the capture (context.*), with its frames. */
+  assumptions: Reason[];
+  /** The role of every endpoint, decided once. */
+  roles: Roles;
   dnsMessages: AppDispatch['dnsMessages'];
+  /** What the pass could not see (bounds, opaque or resynchronised tunnels). */
+  coverage: CoverageInput;
+  /** The verdicts between DirectAccess clients, with the capture's result. */
+  verdicts: VerifyResult;
 }
 
 /** Flows worth keeping even when the retention bound is reached: everything DirectAccess is made of. */
@@ -94,7 +110,7 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
   };
   const daServers = (options.daServers ?? []).map((s) => s.toLowerCase());
   const retained: Flow[] = [];
-  const dropped: FlowResult[] = [];
+  const dropped: ClassifiedFlow[] = [];
   const classes = Object.fromEntries(TRAFFIC_CLASSES.map((c) => [c, { packets: 0, bytes: 0, flows: 0 }])) as Record<TrafficClass, ClassTotals>;
   let summarizedOnly = 0;
   const parents = new Map<number, Flow>();
@@ -154,33 +170,74 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
   app.finishTunnels(lastFrame, drainInner);
   tracker.finishAll();
 
-  const prefixes: DaPrefixes = { ...userPrefixes, ipHttps: [...userPrefixes.ipHttps, ...learntIpHttpsPrefixes(app.advertisedPrefixes, parents, capture)] };
-  const flows: FlowResult[] = [];
-  const byId = new Map<number, FlowResult>();
   retained.sort((a, b) => a.firstFrame - b.firstFrame || a.id - b.id);
-  for (const flow of retained) {
-    const label = classifyTransition(flow, parents.get(flow.parent) ?? null, { daServers, prefixes });
-    const cls = trafficClass(flow, label);
-    add(classes[cls], flow);
-    const r = { flow, label, cls };
-    flows.push(r);
-    byId.set(flow.id, r);
-  }
-  for (const r of dropped) byId.set(r.flow.id, r);
-  const table = tracker.table;
-  return {
-    capture, flows, byId, classes,
-    flowStats: {
-      created: tracker.flowsCreated, retained: retained.length, summarizedOnly, evictions: table.evictions,
-      expirations: table.expirations, peakLive: table.peakLive, maxFlows: table.maxFlows, copies: tracker.copies,
-    },
-    negotiations: app.ike.finish(),
-    ikeMessagesNotTracked: app.ike.messagesNotTracked,
-    names: withCaptureNames(app.names, capture),
-    advertisedPrefixes: app.advertisedPrefixes,
-    prefixes,
-    dnsMessages: app.dnsMessages,
+  // The context (learnt and assumed IP-HTTPS prefixes) needs the labels of the tunnels; the labels of IPv6 flows
+  // need the prefixes it yields: label, infer, and label again only if the prefixes changed.
+  const label = (prefixes: DaPrefixes): ClassifiedFlow[] => retained.map((flow) => {
+    const l = classifyTransition(flow, parents.get(flow.parent) ?? null, { daServers, prefixes });
+    return { flow, label: l, cls: trafficClass(flow, l) };
+  });
+  let labelled = label(userPrefixes);
+  const byId = new Map<number, ClassifiedFlow>();
+  for (const r of labelled) byId.set(r.flow.id, r);
+  const names = withCaptureNames(app.names, capture);
+  const facts = {
+    flows: labelled, byId: (id: number) => byId.get(id), names, advertisedPrefixes: app.advertisedPrefixes, interfaces: capture.interfaces, given: userPrefixes,
   };
+  const context = captureContext(facts);
+  if (context.prefixes.ipHttps.length !== userPrefixes.ipHttps.length) {
+    labelled = label(context.prefixes);
+    for (const r of labelled) byId.set(r.flow.id, r);
+  }
+  for (const r of labelled) add(classes[r.cls], r.flow);
+  for (const r of dropped) byId.set(r.flow.id, r);
+  const judged = judgeFlows({ ...facts, flows: labelled, service: { raPorts: options.raPorts ?? [] }, snaplen: captureSnaplen(capture) }, context);
+  const judgedById = new Map(judged.flows.map((r) => [r.flow.id, r]));
+  for (const r of judged.flows) byId.set(r.flow.id, r);
+  const table = tracker.table;
+  const negotiations = app.ike.finish();
+  const flowStats: FlowStats = {
+    created: tracker.flowsCreated, retained: retained.length, summarizedOnly, evictions: table.evictions,
+    expirations: table.expirations, peakLive: table.peakLive, maxFlows: table.maxFlows, copies: tracker.copies,
+  };
+  const coverage: CoverageInput = { bounds: bounds(flowStats, maxRetained, retained, app.ike.messagesNotTracked), midstreamTunnels: [], opaqueTunnels: [] };
+  const verdicts = verify({
+    flows: judged.flows, negotiations, service: { raPorts: options.raPorts ?? [] }, flowById: (id) => judgedById.get(id), coverage,
+  });
+  return {
+    capture, flows: judged.flows, byId, classes, flowStats, negotiations,
+    ikeMessagesNotTracked: app.ike.messagesNotTracked,
+    names,
+    advertisedPrefixes: app.advertisedPrefixes,
+    prefixes: context.prefixes,
+    assumptions: context.assumptions,
+    roles: judged.roles,
+    dnsMessages: app.dnsMessages,
+    coverage,
+    verdicts,
+  };
+}
+
+/** The capture's snaplen as its interfaces declare it (the smallest real one), 0 when none is set. */
+function captureSnaplen(capture: CaptureResult): number {
+  const lens = capture.interfaces.map((i) => i.snaplen).filter((n) => n > 0 && n < 262144);
+  return lens.length > 0 ? Math.min(...lens) : 0;
+}
+
+/** The bounds of the pass with what each dropped. */
+function bounds(stats: FlowStats, maxRetained: number, retained: readonly Flow[], ikeNotTracked: number): BoundHit[] {
+  let saPackets = 0;
+  const saFrames: number[] = [];
+  for (const f of retained) {
+    saPackets += f.sasNotTracked;
+    if (f.sasNotTrackedFrames && saFrames.length < 5) saFrames.push(f.sasNotTrackedFrames[0]!);
+  }
+  return [
+    { id: 'flows.max', limit: stats.maxFlows, dropped: stats.evictions, clientCapable: 0, frames: [], what: `${stats.evictions} live flow(s) were evicted to stay within --max-flows` },
+    { id: 'flows.retained', limit: maxRetained, dropped: stats.summarizedOnly, clientCapable: 0, frames: [], what: `${stats.summarizedOnly} finished flow(s) were counted but not kept for the report` },
+    { id: 'sa.per_flow', limit: MAX_SAS_PER_FLOW, dropped: saPackets, clientCapable: saPackets, frames: saFrames, what: `${saPackets} IPsec packet(s) belong to SAs past the bound of SAs per flow` },
+    { id: 'ike.negotiations', limit: MAX_NEGOTIATIONS, dropped: ikeNotTracked, clientCapable: ikeNotTracked, frames: [], what: `${ikeNotTracked} ISAKMP message(s) of negotiations past the bound were counted, not examined` },
+  ];
 }
 
 function add(t: ClassTotals, flow: Flow): void {
@@ -192,7 +249,7 @@ function add(t: ClassTotals, flow: Flow): void {
 /** The few biggest flows not retained, for the top-conversations list. */
 const TOP_DROPPED = 50;
 
-function keepTop(list: FlowResult[], r: FlowResult): void {
+function keepTop(list: ClassifiedFlow[], r: ClassifiedFlow): void {
   if (list.length < TOP_DROPPED) {
     list.push(r);
     return;
@@ -200,36 +257,6 @@ function keepTop(list: FlowResult[], r: FlowResult): void {
   let min = 0;
   for (let i = 1; i < list.length; i++) if (list[i]!.flow.bytes < list[min]!.flow.bytes) min = i;
   if (r.flow.bytes > list[min]!.flow.bytes) list[min] = r;
-}
-
-/**
- * IP-HTTPS client prefixes learnt from Router Advertisements (the DA server advertises the client /64
- * over the IP-HTTPS link, MS-IPHTTPS §3.2.3.1): an RA received on a raw-IP interface (the tunnel
- * interface itself) or inside an IP-HTTPS tunnel, for a global prefix that is not Teredo or 6to4.
- */
-function learntIpHttpsPrefixes(ras: RouterAdvertisement[], flows: Map<number, Flow>, capture: CaptureResult): BytePrefix[] {
-  const out: BytePrefix[] = [];
-  const seen = new Set<string>();
-  for (const ra of ras) {
-    const flow = flows.get(ra.flowId);
-    if (!flow) continue;
-    const onTunnel = flow.carriedBy === 'ip-https'
-      || capture.interfaces.some((i, k) => (flow.interfaces & (1 << k)) !== 0 && (i.linkType === 101 || i.linkType === 229));
-    const cls = classifyAddress(ra.prefix, 0);
-    if (!onTunnel || (cls !== AddressClass.Global && cls !== AddressClass.UniqueLocal && cls !== AddressClass.Documentation)) continue;
-    const key = `${hex(ra.prefix)}/${ra.length}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const p = parsePrefix(`${ipv6Groups(ra.prefix)}/${ra.length}`, `router advertisement, frame ${ra.frame}`);
-    out.push(p);
-  }
-  return out;
-}
-
-function ipv6Groups(a: Uint8Array): string {
-  const g: string[] = [];
-  for (let i = 0; i < 16; i += 2) g.push(u16be(a, i).toString(16));
-  return g.join(':');
 }
 
 /** Adds the capture tool's names (pcapng NRB) to the names learnt from DNS. */

@@ -100,6 +100,7 @@ export const MAX_NEGOTIATIONS = 10_000;
 const ZERO_SPI = '0000000000000000';
 /** [MS-AIPS] §2.2.1 exchange types. */
 const AUTHIP_MAIN_MODE = 0xf3;
+const AUTHIP_QUICK_MODE = 0xf4;
 const AUTHIP_NOTIFY = 0xf6;
 /** RFC 2409 §5 / RFC 2408 §4.8 exchange types. */
 const V1 = { MainMode: 2, Aggressive: 4, Informational: 5, QuickMode: 32 } as const;
@@ -418,10 +419,13 @@ function completed(w: Work): IkeOutcome | null {
   switch (w.neg.protocol) {
     case 'AuthIP': {
       // protocols.md §4.4 flow #5/#6: E=1 0xF3 from both sides = Main Mode authenticated and the first Quick Mode done.
-      const i = from('i→r', (m) => m.exchange === AUTHIP_MAIN_MODE && m.encrypted);
-      const r = from('r→i', (m) => m.exchange === AUTHIP_MAIN_MODE && m.encrypted);
+      // [MS-AIPS] §2.2.1 also carries Quick Mode as 0xF4 under the Main Mode SA, so encrypted 0xF4 both ways is as good.
+      const protectedQm = (m: SeenMessage): boolean => m.encrypted && (m.exchange === AUTHIP_MAIN_MODE || m.exchange === AUTHIP_QUICK_MODE);
+      const i = from('i→r', protectedQm);
+      const r = from('r→i', protectedQm);
       if (!i || !r) return null;
-      return { state: 'complete', reason: `Main Mode and the first Quick Mode completed: encrypted Main Mode messages from the initiator (frame ${i.frame}) and the responder (frame ${r.frame}).`, frames: [i.frame, r.frame] };
+      const kind = (s: Seen): string => s.msg.exchange === AUTHIP_MAIN_MODE ? 'Main Mode' : 'Quick Mode';
+      return { state: 'complete', reason: `Main Mode and the first Quick Mode completed: an encrypted ${kind(i)} message from the initiator (frame ${i.frame}) and an encrypted ${kind(r)} message from the responder (frame ${r.frame}).`, frames: [i.frame, r.frame] };
     }
     case 'IKEv1': {
       // RFC 2409 §5.5: Quick Mode is protected by the phase 1 SA, so Quick Mode both ways means phase 1 finished too.
@@ -497,6 +501,7 @@ function authipFailed(w: Work): IkeOutcome | null {
     };
   }
   const clear = (dir: IkeDirection): Seen[] => w.seen.filter((s) => s.dir === dir && s.msg.exchange === AUTHIP_MAIN_MODE && !s.msg.encrypted);
+  // Reached only when no protected Quick Mode (encrypted 0xF3 or 0xF4) came from both sides (see completed).
   const ci = clear('i→r');
   const cr = clear('r→i');
   if (ci.length < 2 || cr.length < 2) return null;

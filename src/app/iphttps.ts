@@ -75,6 +75,8 @@ export interface IpHttpsDirectionStats {
   bytes: number;
   /** Frame that delivered the end of this direction's HTTP head; −1 until seen. */
   headFrame: number;
+  /** Frame that completed this direction's first inner packet (evidence of the IPv6 framing); −1 until one. */
+  firstPacketFrame: number;
   /** TLS record headers read in step. */
   records: number;
   /** Times the record layer had to look for a record header, and the TCP stream bytes it skipped. */
@@ -222,7 +224,7 @@ class Direction {
     this.fromClient = fromClient;
     this.tcp = tcp;
     this.stats = {
-      packets: 0, bytes: 0, headFrame: -1, records: 0, tlsResyncs: 0, tlsSkippedBytes: 0, ipv6Resyncs: 0, ipv6SkippedBytes: 0, tcp: tcp.stats,
+      packets: 0, bytes: 0, headFrame: -1, firstPacketFrame: -1, records: 0, tlsResyncs: 0, tlsSkippedBytes: 0, ipv6Resyncs: 0, ipv6SkippedBytes: 0, tcp: tcp.stats,
     };
   }
 }
@@ -657,6 +659,7 @@ export class IpHttpsTunnel {
   }
 
   private deliverPacket(d: Direction, b: Uint8Array, start: number, end: number, frames: readonly number[], lastFrame: number, stable: boolean): void {
+    if (d.stats.packets === 0) d.stats.firstPacketFrame = lastFrame;
     d.stats.packets++;
     d.stats.bytes += end - start;
     this.sink.packet(b, start, end, d.fromClient, frames, lastFrame, stable);

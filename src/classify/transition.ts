@@ -4,7 +4,7 @@
  */
 
 import { IPHTTPS_CONTENT_LENGTH, IPHTTPS_SERVER, type HttpExchange } from '../app/http.js';
-import type { Flow } from '../flow/flow.js';
+import { tunnelKindOf, type Flow } from '../flow/flow.js';
 import { Layer } from '../decode/layers.js';
 import { classifyAddress, AddressClass, type DaPrefixes } from './prefixes.js';
 
@@ -53,11 +53,22 @@ function ipHttpsReasons(flow: Flow, ctx: TransitionContext): { reasons: Reason[]
     reasons.push({ text: `POST ${request.target} with Content-Length ${IPHTTPS_CONTENT_LENGTH} (the IP-HTTPS request, MS-IPHTTPS §3.1.5.2)`, frames: [request.frame] });
     confidence = 'certain';
   }
+  // A NULL suite is not IP-HTTPS by itself (GridFTP, SCCP over TLS and test tools negotiate them too, protocols.md
+  // §1.6): with IPv6 packets framed in its records it is certain; with port 443 alone, one more signal among two.
   const sh = tls?.serverHello ?? null;
+  const inner = flow.ipHttps ? flow.ipHttps.stats.client.packets + flow.ipHttps.stats.server.packets : 0;
   if (sh && sh.nullCipher) {
-    reasons.push({ text: `ServerHello chose ${sh.cipherSuiteName}, a NULL-encryption suite that only IP-HTTPS negotiates`, frames: [sh.frame] });
-    confidence = 'certain';
+    reasons.push({ text: `ServerHello chose ${sh.cipherSuiteName}, a NULL-encryption suite`, frames: [sh.frame] });
+    if (inner > 0) {
+      const firsts = [flow.ipHttps!.stats.client.firstPacketFrame, flow.ipHttps!.stats.server.firstPacketFrame].filter((x) => x > 0).sort((a, b) => a - b);
+      reasons.push({ text: `the plaintext records carry IPv6 packets, framed as IP-HTTPS frames them (${inner} packet(s), MS-IPHTTPS §3.1.5.3)`, frames: firsts });
+      confidence = 'certain';
+    } else if (confidence !== 'certain' && !response?.ipHttps && flow.ipHttps && flow.ipHttps.stats.client.records + flow.ipHttps.stats.server.records > 0) {
+      // Application data was read in clear, without the IP-HTTPS HTTP exchange and without IPv6: not an IP-HTTPS link.
+      return null;
+    }
   }
+  if (flow.respPort === 443 && reasons.length > 0) reasons.push({ text: 'TCP port 443, where IP-HTTPS listens by default', frames: [flow.firstFrame] });
   if (response && response.ipHttps) {
     reasons.push({ text: `the server answered 200 OK with Server: ${IPHTTPS_SERVER} (HTTP.sys, as a DirectAccess server does)`, frames: [response.frame] });
     if (confidence === 'possible') confidence = 'likely';
@@ -83,7 +94,7 @@ function ipHttpsReasons(flow: Flow, ctx: TransitionContext): { reasons: Reason[]
     }
   }
   if (reasons.length === 0) return null;
-  // NULL suites are never chosen by ordinary HTTPS servers; anything weaker needs a second signal.
+  // One weak signal (a NULL suite, port 443, a name) is not enough: 'possible' needs a second one.
   if (confidence === 'possible' && reasons.length < 2) return null;
   return { reasons, confidence };
 }
@@ -106,14 +117,14 @@ export function classifyTransition(flow: Flow, parent: Flow | null, ctx: Transit
     };
   }
   if (flow.proto === 41) {
-    const kind = (flow.tunnelKind || '6in4') as Transition;
+    const kind = (tunnelKindOf(flow) || '6in4') as Transition;
     const what = kind === '6to4' ? 'inner addresses in 2002::/16 (RFC 3056)' : kind === 'isatap' ? 'an inner ISATAP interface id ::0:5efe:a.b.c.d (RFC 5214)' : 'inner addresses neither 6to4 nor ISATAP (configured 6in4, RFC 4213)';
     return { transition: kind, confidence: 'certain', reasons: [{ text: `IPv4 protocol 41 with ${what}`, frames: first }] };
   }
   if (flow.proto === 4) return { transition: 'ip-in-ip', confidence: 'certain', reasons: [{ text: 'IP-in-IP (protocol 4)', frames: first }] };
   if (flow.family === 6) {
     if (flow.carriedBy !== '' && parent) {
-      const via = flow.carriedBy === 'teredo' ? 'teredo' : flow.carriedBy === 'proto41' ? ((parent.tunnelKind || '6in4') as Transition) : flow.carriedBy === 'ip-https' ? 'ip-https' : 'ip-in-ip';
+      const via = flow.carriedBy === 'teredo' ? 'teredo' : flow.carriedBy === 'proto41' ? ((tunnelKindOf(parent) || '6in4') as Transition) : flow.carriedBy === 'ip-https' ? 'ip-https' : 'ip-in-ip';
       return { transition: via, confidence: 'certain', reasons: [{ text: `carried inside flow ${parent.id} (${via})`, frames: first }] };
     }
     const a = classifyAddress(flow.origAddr, 0, ctx.prefixes);

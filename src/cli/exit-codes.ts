@@ -11,10 +11,18 @@ export const ExitCode = {
   Input: 3,
   /** A bug in da-audit. */
   Internal: 4,
+  /**
+   * verify: nothing clear was found, but something that could carry traffic between clients was not seen or not
+   * judged (an inconclusive verdict, an opaque tunnel, a bound that dropped client-capable flows): not a pass.
+   */
+  Incomplete: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** Several inputs → the worst code wins (larger is worse). */
+/** Precedence, weakest first: a finding (1) outranks "incomplete" (5); an input problem (3) outranks both; then usage, internal. */
+const RANK: readonly ExitCode[] = [ExitCode.Ok, ExitCode.Incomplete, ExitCode.Findings, ExitCode.Input, ExitCode.Usage, ExitCode.Internal];
+
+/** Several inputs or findings → the code of highest precedence wins. */
 export function worst(a: ExitCode, b: ExitCode): ExitCode {
-  return a > b ? a : b;
+  return RANK.indexOf(a) >= RANK.indexOf(b) ? a : b;
 }

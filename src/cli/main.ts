@@ -63,9 +63,9 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
     .argument('<capture...>', "capture files (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'md']).default('table'))
     .option('--ra-port <port>', 'another TCP port Remote Assistance listens on (besides 3389 and the RDP signature); repeatable', collectPort, [])
-    .option('--strict', 'also exit 1 when a session failed or a verdict is inconclusive', false))
+    .option('--strict', 'exit 0 only when every judged verdict is encrypted and nothing was out of sight: also exit 1 on failed, inconclusive, incomplete or no client traffic', false))
     .action(async (files: string[], opts: { format: 'table' | 'json' | 'md'; raPort: number[]; strict: boolean } & AnalysisFlags) => {
-      setCode(await runVerify(files, { format: opts.format, strict: opts.strict, width: width(), raPorts: opts.raPort, analyze: analysisOptions(opts) }, io.out, io.err));
+      setCode(await runVerify(files, { format: opts.format, strict: opts.strict, width: width(), analyze: { ...analysisOptions(opts), raPorts: opts.raPort } }, io.out, io.err));
     });
 
   addAnalysisOptions(program

@@ -3,7 +3,6 @@
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { buildVerify } from '../report/verify.js';
 import { renderVerifyJson, renderVerifyMarkdown, renderVerifyTable } from '../report/verify-render.js';
-import { verify } from '../rules/verdicts.js';
 import { reportCaptureProblems, type Writer } from './diagnostics.js';
 import { ExitCode, worst } from './exit-codes.js';
 
@@ -12,7 +11,6 @@ export interface VerifyOptions {
   strict: boolean;
   /** Columns tables must fit (Infinity: no limit); see tableWidth. */
   width: number;
-  raPorts: number[];
   analyze: AnalyzeOptions;
 }
 
@@ -22,15 +20,12 @@ export async function runVerify(files: string[], opts: VerifyOptions, out: Write
   for (const file of files) {
     const analysis = await analyze(file, opts.analyze);
     reportCaptureProblems(analysis.capture, err);
-    const result = verify({
-      flows: analysis.flows, negotiations: analysis.negotiations, prefixes: analysis.prefixes,
-      service: { raPorts: opts.raPorts }, flowById: (id) => analysis.byId.get(id),
-    });
-    const report = buildVerify(analysis, result);
+    const report = buildVerify(analysis);
     reports.push(report);
-    // clear or integrity-only: the connection security rule was not met (exit 1); --strict: so is any failed or inconclusive.
-    const t = report.totals;
-    if (t.clear + t['integrity-only'] > 0 || (opts.strict && t.failed + t.inconclusive > 0)) code = worst(code, ExitCode.Findings);
+    // clear or integrity-only: the connection security rule was not met (exit 1); --strict: anything but "encrypted" is.
+    if (report.result === 'findings' || (opts.strict && report.result !== 'encrypted')) code = worst(code, ExitCode.Findings);
+    // Something that could carry traffic between clients was not seen or not judged: never "all encrypted" (exit 5).
+    if (report.result === 'incomplete') code = worst(code, ExitCode.Incomplete);
     if (analysis.capture.error !== null || report.status !== 'complete') code = worst(code, ExitCode.Input);
   }
   out(opts.format === 'json' ? renderVerifyJson(reports) : opts.format === 'md' ? renderVerifyMarkdown(reports) : renderVerifyTable(reports, opts.width));

@@ -11,13 +11,13 @@ import type { PacketView } from '../decode/packet-view.js';
 import { LayerFlag } from '../decode/status.js';
 import { tcpFlags } from '../decode/transport/tcp.js';
 import { u16be, u32be } from '../util/bytes.js';
-import { Flow, FlowFinish, icmpTypeBit } from './flow.js';
+import { Flow, FlowFinish, icmpTypeBit, TunnelKindBit } from './flow.js';
 import { SaStats } from './sa.js';
 import { FlowKeyBuilder } from './flow-key.js';
 import { FlowTable } from './flow-table.js';
 
 /** SAs kept per flow; more are counted in the flow but not tracked one by one. */
-const MAX_SAS_PER_FLOW = 64;
+export const MAX_SAS_PER_FLOW = 64;
 /** ICMP errors kept per flow. */
 const MAX_ICMP_ERRORS = 16;
 /** Entries of the copy detector: direct-mapped, a power of two (copies arrive close together). */
@@ -138,7 +138,7 @@ export class FlowTracker {
       if (tk === Layer.Ipv4 || tk === Layer.Ipv6) {
         // IP directly in IP: 6to4 / ISATAP / 6in4 (IPv6 in IPv4), IP-in-IP, 4in6, IPv6-in-IPv6.
         carriedBy = kind === Layer.Ipv4 ? (tk === Layer.Ipv6 ? 'proto41' : 'ipip') : tk === Layer.Ipv4 ? '4in6' : 'ip6ip6';
-        if (carriedBy === 'proto41' && flow.tunnelKind === '') flow.tunnelKind = protocol41Kind(v.buf, ipv6SrcAt(v, transport));
+        if (carriedBy === 'proto41') flow.tunnelKinds |= protocol41Kind(v.buf, ipv6SrcAt(v, transport));
         i = transport;
         continue;
       }
@@ -309,7 +309,13 @@ export class FlowTracker {
       }
     }
     if (!sa) {
-      if (list.length >= MAX_SAS_PER_FLOW) return null;
+      if (list.length >= MAX_SAS_PER_FLOW) {
+        // Counted, never dropped silently: the verdict of a pair with SAs past the bound is inconclusive.
+        flow.sasNotTracked++;
+        const frames = flow.sasNotTrackedFrames ??= [];
+        if (frames.length < 5) frames.push(f.number);
+        return null;
+      }
       sa = new SaStats(protocol, spi >>> 0, fromOrig, f.number, seq);
       list.push(sa);
     }
@@ -323,7 +329,6 @@ export class FlowTracker {
 
   /** ICMP types seen; an error's quoted packet is matched to its flow, which records the error. */
   private icmp(flow: Flow, fromOrig: boolean, v: PacketView, t: number, f: Frame): void {
-    void fromOrig;
     const type = icmpType(v, t);
     flow.icmpTypes |= icmpTypeBit(type);
     const q = t + 1;
@@ -351,7 +356,7 @@ export class FlowTracker {
     if (errors.length >= MAX_ICMP_ERRORS) return;
     // The quoted packet travelled from its source; the error goes back to that source.
     const quotedFromOrig = kb.reversed === quoted.origIsSecond;
-    errors.push({ frame: f.number, version: qk === Layer.Ipv4 ? 4 : 6, type, code: v.buf[v.start[t]! + 1]!, towardsOrig: quotedFromOrig });
+    errors.push({ frame: f.number, version: qk === Layer.Ipv4 ? 4 : 6, type, code: v.buf[v.start[t]! + 1]!, towardsOrig: quotedFromOrig, sender: fromOrig ? flow.origAddr : flow.respAddr });
   }
 }
 
@@ -364,10 +369,13 @@ function interfaceBit(f: Frame): number {
  * What IPv4 protocol 41 carries, from the inner addresses (RFC 3056 §2, RFC 5214 §6.1): 6to4 when one
  * is in 2002::/16, ISATAP when one has the 0:5efe / 200:5efe interface id, otherwise configured 6in4.
  */
-function protocol41Kind(b: Uint8Array, src: number): string {
-  for (const at of [src, src + 16]) if (b[at] === 0x20 && b[at + 1] === 0x02) return '6to4';
-  for (const at of [src, src + 16]) if ((b[at + 8] === 0 || b[at + 8] === 2) && b[at + 9] === 0 && b[at + 10] === 0x5e && b[at + 11] === 0xfe) return 'isatap';
-  return '6in4';
+function protocol41Kind(b: Uint8Array, src: number): number {
+  let kind = 0;
+  for (let at = src; at <= src + 16; at += 16) {
+    if (b[at] === 0x20 && b[at + 1] === 0x02) kind |= TunnelKindBit.SixToFour;
+    else if ((b[at + 8] === 0 || b[at + 8] === 2) && b[at + 9] === 0 && b[at + 10] === 0x5e && b[at + 11] === 0xfe) kind |= TunnelKindBit.Isatap;
+  }
+  return kind === 0 ? TunnelKindBit.Other : kind;
 }
 
 /** Addresses per slab: a slab is 32 addresses, 16 flows. */

@@ -15,6 +15,8 @@ export interface IcmpErrorFact {
   code: number;
   /** The error was sent towards the flow's originator (i.e. about its packet). */
   towardsOrig: boolean;
+  /** Who sent the error (16 bytes, IPv4 mapped; shared with the ICMP flow, not copied): the peer itself, or a router on the path. */
+  sender: Uint8Array;
 }
 
 export const FlowFinish = { Live: 0, Evicted: 1, Expired: 2, End: 3 } as const;
@@ -86,10 +88,13 @@ export class Flow {
   /** Packets protected by AH (the payload is in clear). */
   ahPackets = 0;
   icmpErrors: IcmpErrorFact[] | null = null;
+  /** IPsec packets of SAs past the per-flow bound (not judged), and the first frames of them. */
+  sasNotTracked = 0;
+  sasNotTrackedFrames: number[] | null = null;
   /** ICMP(v6) message types seen in this flow, as bits (see icmpTypeBit). */
   icmpTypes = 0;
-  /** For an IP-in-IP carrier (IPv4 protocol 41): what its inner addresses say ('6to4', 'isatap', '6in4'). */
-  tunnelKind = '';
+  /** For an IP-in-IP carrier (IPv4 protocol 41): what the inner addresses of its packets said, as TunnelKindBit bits. */
+  tunnelKinds = 0;
   /** The RDP connection start (X.224 Connection Request / Confirm), when the flow carries one. */
   rdp: RdpFacts | null = null;
   /** DCE/RPC interfaces bound on this flow (Offer Remote Assistance binds IRASrv). */
@@ -129,6 +134,19 @@ export class Flow {
   get bytes(): number {
     return this.origBytes + this.respBytes;
   }
+}
+
+/** What one protocol-41 packet's inner addresses say (RFC 3056 §2, RFC 5214 §6.1), as bits of Flow.tunnelKinds. */
+export const TunnelKindBit = { SixToFour: 1, Isatap: 2, Other: 4 } as const;
+
+/**
+ * The kind of a protocol-41 carrier from every packet it carried, not its first: ISATAP when any packet was
+ * ISATAP-addressed (an ISATAP host's first packet may go to a 6to4 or native address through its router), else
+ * 6to4 when any was, else configured 6in4; '' for a flow that carries no IPv6 in IPv4.
+ */
+export function tunnelKindOf(flow: Flow): '' | '6to4' | 'isatap' | '6in4' {
+  const k = flow.tunnelKinds;
+  return k === 0 ? '' : (k & TunnelKindBit.Isatap) !== 0 ? 'isatap' : (k & TunnelKindBit.SixToFour) !== 0 ? '6to4' : '6in4';
 }
 
 /**

@@ -17,7 +17,8 @@ export interface EspSample {
 
 /** Samples kept per SA, and the most bytes copied per sample: bounded whatever the traffic. */
 export const MAX_SAMPLES = 16;
-export const MAX_CUT_SAMPLES = 4;
+/** Cut samples kept: the snaplen test reads the start of the payload of at least 8 (classify/esp-null.ts). */
+export const MAX_CUT_SAMPLES = 8;
 export const MAX_SAMPLE_BYTES = 2048;
 /** Payload bytes per packet that feed the randomness histogram, and packets that feed it. */
 export const HISTOGRAM_BYTES = 32;

@@ -105,13 +105,6 @@ export function addressText(a: Uint8Array): string {
   return mapped ? `${a[12]}.${a[13]}.${a[14]}.${a[15]}` : ipv6Text(a, 0);
 }
 
-/** Bytes of a 32-hex-digit address key (as the flow stage writes addresses it hands to app parsers). */
-export function addressFromHex(key: string): Uint8Array {
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) out[i] = parseInt(key.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
 /** Escapes text for a Markdown table cell: pipes, backticks, angle brackets, and control characters. */
 export function escapeMarkdown(text: string): string {
   return escapeTerminal(text).replace(/[|`*_<>[\]\\]/g, (c) => `\\${c}`);

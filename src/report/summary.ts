@@ -6,7 +6,8 @@ import { classifyAddress, AddressClass, teredoFacts, embeddedIpv4 } from '../cla
 import { TRAFFIC_CLASSES } from '../classify/traffic-class.js';
 import type { Flow } from '../flow/flow.js';
 import { VERSION } from '../version.js';
-import { addressFromHex, addressText } from './format.js';
+import { addressFromHex } from '../util/bytes.js';
+import { addressText } from './format.js';
 import { buildInfo, type InfoReport } from './info.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;

@@ -3,6 +3,14 @@
 import { renderSectionsMarkdown, renderSectionsTable, type Cell, type Section } from './sections.js';
 import { verifyDocument, type EndpointJson, type RecordJson, type VerifyReport } from './verify.js';
 
+const RESULT_TEXT: Record<VerifyReport['result'], string> = {
+  'findings': 'FINDINGS: traffic between clients is clear or integrity-only',
+  'incomplete': 'INCOMPLETE: something that could carry traffic between clients was not seen or not judged (see Coverage)',
+  'failed': 'FAILED: sessions between clients were attempted and failed; nothing travelled unprotected',
+  'encrypted': 'ENCRYPTED: everything judged between clients was encrypted, and nothing was out of sight',
+  'no-client-traffic': 'NO CLIENT TRAFFIC: no traffic between DirectAccess clients is visible',
+};
+
 function who(e: EndpointJson): string {
   return `${e.address}${e.port !== null ? ` port ${e.port}` : ''}${e.names.length > 0 ? ` (${e.names[0]})` : ''}`;
 }
@@ -17,7 +25,7 @@ function recordRow(r: RecordJson): Cell[] {
     [who(r.a), `→ ${who(r.b)}`, ...(r.protocol ? [r.protocol] : [])],
     [r.service.name, ...(r.state ? [`(${r.state})`] : [])],
     r.path,
-    [...r.reasons, ...r.notes.map((n) => `note: ${n}`)],
+    [...r.reasons.map((x) => x.text), ...r.notes.map((n) => `note: ${n.text}`)],
     frames(r),
   ];
 }
@@ -30,9 +38,13 @@ export function verifySections(r: VerifyReport): Section[] {
       ['First / last packet', `${r.firstPacketTime ?? '—'} / ${r.lastPacketTime ?? '—'}`],
       ['SHA-256', r.sha256],
       ['Status', r.status],
+      ['Result', RESULT_TEXT[r.result]],
       ['Verdicts', `${t.encrypted} encrypted, ${t['integrity-only']} integrity-only, ${t.clear} clear, ${t.failed} failed, ${t.inconclusive} inconclusive`],
     ],
   }];
+  if (r.assumptions.length > 0) {
+    sections.push({ title: 'Assumptions (the DirectAccess context, inferred from the capture)', head: ['Code', 'Assumption', 'Frames'], rows: r.assumptions.map((x) => [x.code, x.text, x.frames.join(', ')]) });
+  }
   const head = ['Verdict', 'Endpoints', 'Service', 'Protection path', 'Why', 'Frames'];
   // An empty section must not read as a clean result: say what was (not) seen.
   const anyPair = r.pairs.length > 0;
@@ -41,8 +53,11 @@ export function verifySections(r: VerifyReport): Section[] {
     empty: anyPair ? 'no session between clients can be seen one by one (ESP hides ports and payload); the pairs below are judged as a whole' : 'no session between clients is visible in this capture',
   });
   sections.push({ title: 'Client pairs (all traffic between two clients)', head, rows: r.pairs.map(recordRow), empty: 'no traffic between DirectAccess clients in this capture' });
-  if (r.capture.length > 0) {
-    sections.push({ title: 'Capture-wide', head: ['Verdict', 'Why', 'Frames'], rows: r.capture.map((c) => [c.verdict.toUpperCase(), c.reason, c.frames.join(', ')]) });
+  if (r.coverage.length > 0) {
+    sections.push({
+      title: 'Coverage: what this capture does not show', head: ['Code', 'What', 'Frames'],
+      rows: r.coverage.map((c) => [`${c.code}${c.blocking ? ' (incomplete)' : ''}`, c.text, c.frames.join(', ')]),
+    });
   }
   sections.push({
     title: 'Isolation policy: unprotected unicast link-local traffic between clients', head: ['Flow', 'Endpoints', 'What', 'Frames'],
@@ -51,7 +66,7 @@ export function verifySections(r: VerifyReport): Section[] {
   });
   sections.push({
     title: 'ESP security associations', head: ['Flow', 'SPI', 'Judgement', 'Confidence', 'Why', 'Deciding frames'],
-    rows: r.esp.map((e) => [e.flow, e.spi, e.verdict === 'null' ? 'NULL encryption' : e.verdict, e.confidence, e.reasons.join(' '), e.decidingFrames.slice(0, 8).join(', ')]),
+    rows: r.esp.map((e) => [e.flow, e.spi, e.verdict === 'null' ? 'NULL encryption' : e.verdict, e.confidence, e.reasons.map((x) => x.text).join(' '), e.decidingFrames.slice(0, 8).join(', ')]),
     empty: 'no ESP',
   });
   return sections;

@@ -1,5 +1,11 @@
 /** Verdicts, evidence and findings (architecture §3 "Finding", issue "Encryption verdicts"). */
 
+import type { Reason } from '../classify/reasons.js';
+import type { EndpointFacts } from '../classify/roles.js';
+import type { Service, SessionState } from '../classify/sessions.js';
+
+export type { Reason, Service, SessionState };
+
 /**
  * The network-layer protection of traffic between two DirectAccess clients, as the connection security
  * rule requires it (AuthIP with Kerberos, then ESP with encryption). RDP's own security is a fact beside
@@ -9,35 +15,35 @@ export type Verdict = 'encrypted' | 'integrity-only' | 'clear' | 'failed' | 'inc
 
 export const VERDICT_ORDER: Verdict[] = ['clear', 'integrity-only', 'failed', 'inconclusive', 'encrypted'];
 
+/**
+ * What a capture adds up to: `findings` (a session or pair is clear or integrity-only), `incomplete` (something
+ * that could carry traffic between clients was not seen or not judged, so "all encrypted" cannot be said),
+ * `failed` (sessions were attempted and failed, nothing else), `encrypted` (everything judged between clients was
+ * encrypted and nothing was out of sight), `no-client-traffic` (no traffic between clients, and nothing hidden).
+ */
+export type CaptureResult = 'findings' | 'incomplete' | 'failed' | 'encrypted' | 'no-client-traffic';
+
 export interface Evidence {
   frame: number;
   what: string;
 }
 
-/** One endpoint: its 16-byte address (IPv4 mapped) and port (0 when none). */
-export interface Endpoint {
-  address: Uint8Array;
+/** One end of a session or pair: its address, class and role, and port (0 when none). */
+export interface Endpoint extends EndpointFacts {
   port: number;
 }
-
-/** What the traffic is, and why we think so. */
-export interface Service {
-  /** 'remote-assistance', 'remote-assistance-helper', or a port-derived name ('smb', 'http', …), or 'unknown'. */
-  name: string;
-  /** How it was identified: a plain sentence with frames, or why it cannot be. */
-  basis: string;
-  frames: number[];
-}
-
-export type SessionState = 'established' | 'established-before-capture' | 'refused' | 'reset' | 'unanswered' | 'unreachable' | 'one-way' | 'answered' | 'unknown';
 
 export interface NegotiationLink {
   protocol: string;
   initiator: Uint8Array;
+  /** The negotiation's outcome state (complete, no-response, notify-error, failed-after-authentication, in-progress). */
   outcome: string;
-  reason: string;
+  /** Its outcome, coded (ike.complete, ike.no_response, authip.notify, …). */
+  reason: Reason;
   authMethods: string[];
   frames: number[];
+  firstFrame: number;
+  lastFrame: number;
 }
 
 export interface VerdictRecord {
@@ -51,10 +57,12 @@ export interface VerdictRecord {
   /** The protection path, outermost first, e.g. ["ipv6 link-local", "esp (SPI 0x1a2b3c4d, ciphertext)"]. */
   path: string[];
   verdict: Verdict;
-  /** Plain sentences: the facts that decided the verdict, each with its frames. */
-  reasons: string[];
+  /** The facts that decided the verdict, coded, each with its frames. */
+  reasons: Reason[];
   /** Facts beside the verdict (RDP's own security, negotiation, one-way ESP, …). */
-  notes: string[];
+  notes: Reason[];
+  /** For a verdict other than `encrypted`: the one statement that names why (the first deciding reason, or the cause the capture shows). */
+  cause: Reason | null;
   firstFrame: number;
   lastFrame: number;
   decidingFrames: number[];
@@ -74,4 +82,17 @@ export interface IsolationFinding {
   flow: number;
   /** Flows that captured the same conversation again (another path or carrier). */
   copyFlows: number[];
+}
+
+/** A bound of the analysis and what it dropped (how much of it could have carried traffic between clients). */
+export interface BoundHit {
+  /** Stable id, e.g. 'flows.max', 'flows.retained', 'sa.per_flow', 'ike.negotiations'. */
+  id: string;
+  limit: number;
+  dropped: number;
+  clientCapable: number;
+  /** First frames affected (at most five). */
+  frames: number[];
+  /** One plain sentence. */
+  what: string;
 }

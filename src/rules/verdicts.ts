@@ -1,134 +1,63 @@
 /**
  * Verdicts per client-to-client session and per client pair (protocols.md §3.6 evidence matrix and §8
- * algorithm): was the traffic protected as the connection security rule demands — ESP with encryption?
+ * algorithm): was the traffic protected as the connection security rule demands — ESP with encryption? Rules read
+ * what classification decided (roles, kind, service, state, carriers, ESP judgements) and never re-classify.
  */
 
 import type { IkeNegotiation } from '../app/ike-negotiations.js';
-import { parseRdpRequest, type RdpRequest } from '../app/rdp.js';
-import type { ClassifiedFlow } from '../classify/classified-flow.js';
-import { judgeEsp, type EspJudgement, type NullReading } from '../classify/esp-null.js';
-import type { DaPrefixes } from '../classify/prefixes.js';
-import type { Flow } from '../flow/flow.js';
-import type { SaStats } from '../flow/sa.js';
-import { hex, sameBytes, u16be } from '../util/bytes.js';
-import { addressClassName, daServerIpv4s, isClientAddress, isServerSixToFour, pairKey, sessionKey } from './clients.js';
-import { identifyService, rdpSecurityNote, sessionState, type ServiceOptions } from './sessions.js';
-import type { Endpoint, IsolationFinding, NegotiationLink, Service, Verdict, VerdictRecord } from './types.js';
+import type { JudgedFlow, SaJudgement } from '../classify/classified-flow.js';
+import { frameSpan, reason, type Reason } from '../classify/reasons.js';
+import { FAILED_STATES, identifyService, rdpSecurityNote, type Service, type ServiceOptions } from '../classify/sessions.js';
+import { hex, sameBytes } from '../util/bytes.js';
+import { coverageOf, type CoverageInput } from './coverage.js';
+import type { CaptureResult, Endpoint, IsolationFinding, NegotiationLink, Verdict, VerdictRecord } from './types.js';
 
 export interface VerifyInput {
-  flows: ClassifiedFlow[];
-  negotiations: IkeNegotiation[];
-  prefixes: DaPrefixes;
+  flows: readonly JudgedFlow[];
+  negotiations: readonly IkeNegotiation[];
   service: ServiceOptions;
-  /** Looks up a flow by id (for carrier paths). */
-  flowById: (id: number) => ClassifiedFlow | undefined;
-}
-
-/** The client-authentication mode of each IP-HTTPS connection (MS-IPHTTPS §3.2.1), from its TLS handshake. */
-function ipHttpsModes(input: VerifyInput): { mode: 'certificates' | 'none'; frame: number; flow: number }[] {
-  const out: { mode: 'certificates' | 'none'; frame: number; flow: number }[] = [];
-  for (const r of input.flows) {
-    const tls = r.flow.tls?.facts;
-    if (r.label.transition !== 'ip-https' || !tls || tls.ipHttpsAuthMode === null) continue;
-    out.push({ mode: tls.ipHttpsAuthMode, frame: tls.certificateRequestFrame ?? tls.serverHelloDoneFrame ?? tls.serverHello?.frame ?? r.flow.firstFrame, flow: r.flow.id });
-  }
-  return out;
-}
-
-/**
- * Why link-local unicast between clients may go unanswered over IP-HTTPS: in authentication mode None the
- * server drops every link-local unicast packet from a client unless it is addressed to the server itself
- * (MS-IPHTTPS §3.2.5.2.2; protocols.md §1.5, §7 row 7).
- */
-function modeNoneCause(input: VerifyInput, a: Uint8Array, b: Uint8Array): { reason: string; frames: number[] } | null {
-  if (addressClassName(a, input.prefixes) !== 'link-local' || addressClassName(b, input.prefixes) !== 'link-local') return null;
-  const none = ipHttpsModes(input).filter((m) => m.mode === 'none');
-  if (none.length === 0) return null;
-  return {
-    frames: none.map((m) => m.frame),
-    reason: `the IP-HTTPS server does not authenticate clients (authentication mode None: no CertificateRequest in the handshake of flow ${none.map((m) => `${m.flow}, frame ${m.frame}`).join('; ')}); in that mode it drops link-local unicast between clients (MS-IPHTTPS §3.2.5.2.2), so a session over fe80:: cannot be established. Fix: enable IP-HTTPS client certificate authentication (Certificates mode) on the DirectAccess server, or connect to the other client's global IP-HTTPS address`,
-  };
-}
-
-/** A judgement that covers the whole capture (e.g. an opaque IP-HTTPS carrier). */
-export interface CaptureJudgement {
-  verdict: Verdict;
-  reason: string;
-  frames: number[];
+  /** Looks up a flow by id (for carriers). */
+  flowById: (id: number) => JudgedFlow | undefined;
+  /** What the analysis could not see: bounds that dropped, opaque or resynchronised tunnels. */
+  coverage: CoverageInput;
 }
 
 export interface VerifyResult {
+  result: CaptureResult;
   sessions: VerdictRecord[];
   pairs: VerdictRecord[];
   isolation: IsolationFinding[];
-  capture: CaptureJudgement[];
-  /** Every ESP SA judged, by flow id and SPI. */
-  esp: { flow: number; spi: number; fromOrig: boolean; judgement: EspJudgement; copyFlows: number[] }[];
-}
-
-const ND_TYPES = [133, 134, 135, 136, 137];
-const IKE_PORTS = [500, 4500];
-/**
- * Link-local name resolution (LLMNR, mDNS) and DHCPv6: infrastructure, not a session between clients.
- * Unprotected, it is still an isolation-policy finding; it does not decide a pair's verdict.
- */
-const INFRASTRUCTURE_UDP_PORTS = [5355, 5353, 546, 547];
-
-function isInfrastructure(flow: Flow): boolean {
-  return flow.proto === 17 && (INFRASTRUCTURE_UDP_PORTS.includes(flow.origPort) || INFRASTRUCTURE_UDP_PORTS.includes(flow.respPort));
-}
-
-function ep(address: Uint8Array, port: number): Endpoint {
-  return { address, port };
+  /** What was out of sight and why (coverage.*); `blocking` ones make the result `incomplete`. */
+  coverage: { reason: Reason; blocking: boolean }[];
+  /** Every ESP SA judged between clients, by flow id and SPI. */
+  esp: { flow: number; spi: number; fromOrig: boolean; judgement: SaJudgement['judgement']; copyFlows: number[] }[];
 }
 
 function spiText(spi: number): string {
-  return `0x${spi.toString(16).padStart(8, '0')}`;
+  return `0x${(spi >>> 0).toString(16).padStart(8, '0')}`;
 }
 
-function isNdOnly(flow: Flow): boolean {
-  if (flow.proto !== 58 || flow.icmpTypes === 0) return false;
-  let nd = 0;
-  for (const t of ND_TYPES) nd |= (1 << (t - 115)) >>> 0;
-  return (flow.icmpTypes & ~nd) === 0;
+function protoName(p: number): string {
+  return p === 6 ? 'tcp' : p === 17 ? 'udp' : p === 58 ? 'icmpv6' : p === 50 ? 'esp' : p === 51 ? 'ah' : `protocol ${p}`;
 }
 
-function isIke(flow: Flow): boolean {
-  return flow.proto === 17 && (flow.isakmpMessages > 0 || IKE_PORTS.includes(flow.origPort) || IKE_PORTS.includes(flow.respPort))
-    && !(flow.sas?.some((s) => s.protocol === 'esp') ?? false);
+function endpoint(r: JudgedFlow, orig: boolean): Endpoint {
+  const f = r.flow;
+  return { ...(orig ? r.orig : r.resp), port: orig ? f.origPort : f.respPort };
 }
 
-/** ICMPv6 error types (RFC 4443 §3), as Flow.icmpTypes bits: destination unreachable, packet too big, time exceeded, parameter problem. */
-const ICMPV6_ERROR_BITS = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4);
-
-/**
- * An ICMPv6 flow of errors only, each matched to the packet it quotes in a flow of this pair (frames in
- * `errorFrames`): an answer about that flow, whose state says what it did (e.g. "unreachable"), not a session.
- */
-function isErrorAnswer(flow: Flow, errorFrames: number[]): boolean {
-  if (flow.proto !== 58 || flow.icmpTypes === 0 || (flow.icmpTypes & ~ICMPV6_ERROR_BITS) !== 0) return false;
-  return errorFrames.filter((n) => n >= flow.firstFrame && n <= flow.lastFrame).length >= flow.packets;
+/** Key of an unordered address pair; with ports for a session (so one session seen on two interfaces counts once). */
+function pairKey(a: Uint8Array, b: Uint8Array): string {
+  const x = hex(a);
+  const y = hex(b);
+  return x < y ? `${x}|${y}` : `${y}|${x}`;
 }
 
-function espSas(flow: Flow): SaStats[] {
-  return flow.sas?.filter((s) => s.protocol === 'esp') ?? [];
-}
-
-/** Carriers of a flow, outermost first, e.g. ["ipv4", "udp/3544 teredo"]. */
-function carrierPath(r: ClassifiedFlow, input: VerifyInput): string[] {
-  const out: string[] = [];
-  let parent = r.flow.parent >= 0 ? input.flowById(r.flow.parent) : undefined;
-  let child: Flow = r.flow;
-  while (parent) {
-    const p = parent.flow;
-    const via = child.carriedBy === 'teredo' ? `udp/${p.respPort === 3544 || p.origPort === 3544 ? 3544 : p.respPort} teredo`
-      : child.carriedBy === 'proto41' ? `protocol 41 ${p.tunnelKind || '6in4'}` : child.carriedBy === 'ip-https'
-        ? `tcp/${p.respPort} tls(${p.tls?.facts.serverHello?.cipherSuiteName ?? '?'}) ip-https` : child.carriedBy;
-    out.unshift(p.family === 4 ? 'ipv4' : `ipv6 ${addressClassName(p.origAddr, input.prefixes)}`, via);
-    child = p;
-    parent = p.parent >= 0 ? input.flowById(p.parent) : undefined;
-  }
-  return out;
+function sessionKey(r: JudgedFlow): string {
+  const f = r.flow;
+  const x = `${hex(f.origAddr)}.${f.origPort}`;
+  const y = `${hex(f.respAddr)}.${f.respPort}`;
+  return `${f.proto}|${x < y ? `${x}|${y}` : `${y}|${x}`}`;
 }
 
 /**
@@ -137,15 +66,14 @@ function carrierPath(r: ClassifiedFlow, input: VerifyInput): string[] {
  * the most packets; the other views are named as copies of it.
  */
 interface Views {
-  main: ClassifiedFlow;
-  copies: ClassifiedFlow[];
+  main: JudgedFlow;
+  copies: JudgedFlow[];
 }
 
-function viewsOf(flows: ClassifiedFlow[]): Views[] {
-  const groups = new Map<string, ClassifiedFlow[]>();
+function viewsOf(flows: readonly JudgedFlow[]): Views[] {
+  const groups = new Map<string, JudgedFlow[]>();
   for (const r of flows) {
-    const f = r.flow;
-    const key = sessionKey(f.proto, f.origAddr, f.origPort, f.respAddr, f.respPort);
+    const key = sessionKey(r);
     const g = groups.get(key);
     if (g) g.push(r);
     else groups.set(key, [r]);
@@ -157,7 +85,7 @@ function viewsOf(flows: ClassifiedFlow[]): Views[] {
 }
 
 /** " (also captured as flow 13, frames 37–95)" for the other views of one conversation, or "". */
-function alsoCaptured(copies: ClassifiedFlow[]): string {
+function alsoCaptured(copies: readonly JudgedFlow[]): string {
   if (copies.length === 0) return '';
   return ` (also captured as ${copies.map((r) => `flow ${r.flow.id}, ${frameSpan(r.flow.firstFrame, r.flow.lastFrame)}`).join('; ')})`;
 }
@@ -165,75 +93,122 @@ function alsoCaptured(copies: ClassifiedFlow[]): string {
 interface PairBucket {
   a: Uint8Array;
   b: Uint8Array;
-  flows: ClassifiedFlow[];
+  flows: JudgedFlow[];
 }
+
+/** Kinds that are never traffic between clients by themselves (architecture §6: infrastructure is never a session). */
+const NOT_A_CONVERSATION = new Set(['neighbour-discovery', 'bubbles', 'icmp-errors']);
 
 export function verify(input: VerifyInput): VerifyResult {
   const buckets = new Map<string, PairBucket>();
-  const servers = daServerIpv4s(input.flows, input.flowById, input.prefixes);
-  const isClient = (a: Uint8Array): boolean => isClientAddress(a, input.prefixes) && !isServerSixToFour(a, servers, input.prefixes);
   for (const r of input.flows) {
     const f = r.flow;
-    if (f.family !== 6 || f.proto === 41 || f.proto === 4) continue;
-    if (!isClient(f.origAddr) || !isClient(f.respAddr)) continue;
+    // Sessions and pairs are judged only between two DirectAccess clients, over IPv6 (protocols.md §8).
+    if (f.family !== 6 || r.kind === 'carrier' || r.orig.role !== 'da-client' || r.resp.role !== 'da-client') continue;
     const key = pairKey(f.origAddr, f.respAddr);
     let bucket = buckets.get(key);
-    if (!bucket) {
-      bucket = { a: f.origAddr, b: f.respAddr, flows: [] };
-      buckets.set(key, bucket);
-    }
+    if (!bucket) buckets.set(key, bucket = { a: f.origAddr, b: f.respAddr, flows: [] });
     bucket.flows.push(r);
   }
-  const result: VerifyResult = { sessions: [], pairs: [], isolation: [], capture: captureJudgements(input), esp: [] };
+  const result: VerifyResult = { result: 'no-client-traffic', sessions: [], pairs: [], isolation: [], coverage: [], esp: [] };
   for (const bucket of buckets.values()) {
-    // Neighbour discovery alone (e.g. with the DA server's link-local address) is not two clients talking.
-    if (bucket.flows.every((r) => isNdOnly(r.flow))) continue;
+    // Neighbour discovery, bubbles and ICMPv6 errors alone are not two clients talking.
+    if (bucket.flows.every((r) => NOT_A_CONVERSATION.has(r.kind))) continue;
     // A is the side that opened the first real conversation (not a name-resolution answer or ND).
-    const opener = bucket.flows.find((r) => !isNdOnly(r.flow) && !isInfrastructure(r.flow));
+    const opener = bucket.flows.find((r) => !NOT_A_CONVERSATION.has(r.kind) && r.kind !== 'name-resolution');
     if (opener) {
       bucket.a = opener.flow.origAddr;
       bucket.b = opener.flow.respAddr;
     }
     judgePair(bucket, input, result);
   }
-  if (result.sessions.length === 0 && result.pairs.length === 0 && result.capture.length === 0) result.capture.push(nothingJudged(input));
   result.sessions.sort((x, y) => x.firstFrame - y.firstFrame);
   result.pairs.sort((x, y) => x.firstFrame - y.firstFrame);
   result.isolation.sort((x, y) => x.frames[0]! - y.frames[0]!);
+  result.coverage = coverageOf(input, result.pairs, result.esp);
+  result.result = captureResult(result);
   return result;
 }
 
-/** IP-HTTPS with a real cipher hides the client-to-client traffic inside it (it ends at the DA server). */
-function captureJudgements(input: VerifyInput): CaptureJudgement[] {
-  const out: CaptureJudgement[] = [];
-  for (const r of input.flows) {
-    if (r.label.transition !== 'ip-https' || r.flow.family !== 4) continue;
-    const sh = r.flow.tls?.facts.serverHello;
-    if (sh && !sh.nullCipher) {
-      out.push({
-        verdict: 'inconclusive', frames: [sh.frame],
-        reason: `the IP-HTTPS connection of flow ${r.flow.id} uses ${sh.cipherSuiteName}: the IPv6 traffic inside it (and so any client-to-client session it carries) cannot be observed in this capture; capture on the IP-HTTPS tunnel interface instead`,
-      });
-    }
+/** protocols.md §8 step 5: "encrypted" only with nothing clear, nothing unjudged and nothing out of sight. */
+function captureResult(v: VerifyResult): CaptureResult {
+  const all = [...v.sessions, ...v.pairs];
+  if (all.some((r) => r.verdict === 'clear' || r.verdict === 'integrity-only')) return 'findings';
+  if (all.some((r) => r.verdict === 'inconclusive') || v.coverage.some((c) => c.blocking)) return 'incomplete';
+  if (all.some((r) => r.verdict === 'encrypted')) return 'encrypted';
+  return all.length > 0 ? 'failed' : 'no-client-traffic';
+}
+
+/** The client-authentication mode None of IP-HTTPS connections (MS-IPHTTPS §3.2.1), from their TLS handshakes. */
+function modeNoneConnections(flows: readonly JudgedFlow[]): { flow: JudgedFlow; frame: number }[] {
+  const out: { flow: JudgedFlow; frame: number }[] = [];
+  for (const r of flows) {
+    const tls = r.flow.tls?.facts;
+    if (r.label.transition !== 'ip-https' || r.flow.family !== 4 || !tls || tls.ipHttpsAuthMode !== 'none') continue;
+    out.push({ flow: r, frame: tls.serverHelloDoneFrame ?? tls.serverHello?.frame ?? r.flow.firstFrame });
   }
   return out;
 }
 
 /**
- * No traffic between clients is visible: that is not a clean result. Without --da-server an IP-HTTPS connection
- * with an encrypting suite looks like any HTTPS connection, and the sessions inside it are hidden; name the
- * TLS connections on port 443 that could be one.
+ * protocols.md §1.5, §7 row 7: in authentication mode None the IP-HTTPS server drops every link-local unicast
+ * packet from a client unless it is addressed to the server (MS-IPHTTPS §3.2.5.2.2). Named as the cause of an
+ * unanswered attempt only when the capture supports it and nothing in it contradicts it: both ends link-local; no
+ * packet at all came back from the peer over link-local (neighbour discovery aside, which the server answers
+ * itself in that mode); and an IP-HTTPS connection in mode None carried the attempt or was up when it was made.
  */
-function nothingJudged(input: VerifyInput): CaptureJudgement {
-  const candidates = input.flows.filter((r) => r.flow.family === 4 && r.flow.proto === 6 && (r.flow.respPort === 443 || r.flow.origPort === 443)
-    && r.flow.tls?.facts.serverHello?.nullCipher === false);
-  const reason = 'no traffic between DirectAccess clients is visible in this capture, so no session could be judged';
-  if (candidates.length === 0) return { verdict: 'inconclusive', reason: `${reason}; capture on both clients' IP-HTTPS tunnel interfaces, or on their network cards while IP-HTTPS uses a NULL cipher suite`, frames: [] };
-  const list = candidates.slice(0, 5).map((r) => `flow ${r.flow.id}, ${r.flow.tls!.facts.serverHello!.cipherSuiteName} in frame ${r.flow.tls!.facts.serverHello!.frame}`);
-  return {
-    verdict: 'inconclusive', frames: candidates.slice(0, 5).map((r) => r.flow.tls!.facts.serverHello!.frame),
-    reason: `${reason}. ${candidates.length} TLS connection(s) on port 443 with an encrypting cipher suite could be IP-HTTPS hiding it (${list.join('; ')}${candidates.length > 5 ? '; …' : ''}): if one of them goes to the DirectAccess server, name the server with --da-server, or capture on the IP-HTTPS tunnel interface`,
-  };
+function modeNoneCause(bucket: PairBucket, input: VerifyInput, attemptFrame: number): Reason | null {
+  const first = bucket.flows[0]!;
+  if (first.orig.cls !== 'link-local' || first.resp.cls !== 'link-local') return null;
+  const fromPeer = bucket.flows.some((r) => r.kind !== 'neighbour-discovery' && (sameBytes(r.flow.origAddr, bucket.b) ? r.flow.origPackets : r.flow.respPackets) > 0);
+  if (fromPeer) return null;
+  const carriers = new Set(bucket.flows.map((r) => r.flow.parent).filter((p) => p >= 0));
+  const none = modeNoneConnections(input.flows);
+  const carried = none.filter((m) => carriers.has(m.flow.flow.id));
+  const relevant = carried.length > 0 ? carried
+    : none.filter((m) => m.flow.flow.firstFrame <= attemptFrame && m.flow.flow.lastFrame >= attemptFrame).slice(-1);
+  if (relevant.length === 0) return null;
+  return reason('iphttps.auth_none', { connections: relevant.map((m) => ({ flow: m.flow.flow.id, frame: m.frame })) }, relevant.map((m) => m.frame));
+}
+
+/** The coded outcome of a negotiation, as a statement about the pair. */
+function negotiationReason(n: IkeNegotiation, espBothWaysAfter: boolean): Reason {
+  const facts = { protocol: n.protocol, detail: n.outcome.reason, state: n.outcome.state };
+  const frames = n.outcome.frames;
+  switch (n.outcome.state) {
+    case 'complete': return reason('ike.complete', facts, frames);
+    case 'no-response': return reason('ike.no_response', facts, frames);
+    case 'notify-error': {
+      const e = n.notifyErrors[0]!;
+      return reason(n.protocol === 'AuthIP' ? 'authip.notify' : 'ike.notify', { ...facts, notify: e.name, side: e.direction === 'i→r' ? 'initiator' : 'responder' }, frames);
+    }
+    // A negotiation whose end the capture does not show, with ESP both ways after it, did not fail: its SAs are in use.
+    default: return espBothWaysAfter ? reason('ike.end_not_seen', { ...facts, firstFrame: n.firstFrame, lastFrame: n.lastFrame }, [n.firstFrame, n.lastFrame])
+      : reason(n.outcome.state === 'in-progress' ? 'ike.in_progress' : 'ike.failed_after_auth', facts, frames);
+  }
+}
+
+function linkNegotiations(a: Uint8Array, b: Uint8Array, all: readonly IkeNegotiation[], esp: readonly PairSa[]): NegotiationLink[] {
+  const x = hex(a);
+  const y = hex(b);
+  return all.filter((n) => (n.initiator.address === x && n.responder.address === y) || (n.initiator.address === y && n.responder.address === x))
+    .map((n) => {
+      const after = esp.filter((e) => e.sa.firstFrame > n.lastFrame || e.sa.lastFrame > n.lastFrame);
+      const bothWays = new Set(after.map((e) => e.aToB)).size === 2;
+      return {
+        protocol: n.protocol, initiator: n.initiator.address === x ? a : b, outcome: n.outcome.state, reason: negotiationReason(n, bothWays),
+        authMethods: n.authMethods, frames: [n.firstFrame, ...n.outcome.frames, n.lastFrame].filter((v, i, s) => s.indexOf(v) === i),
+        firstFrame: n.firstFrame, lastFrame: n.lastFrame,
+      };
+    });
+}
+
+/** An ESP SA between the pair, judged once from its best view. */
+interface PairSa extends SaJudgement {
+  r: JudgedFlow;
+  /** The SA carries packets from A to B. */
+  aToB: boolean;
+  copies: number[];
 }
 
 function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult): void {
@@ -241,115 +216,101 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
   const flows = bucket.flows;
   // One SA seen twice (on the tunnel interface and inside IP-HTTPS, or on two interfaces) is judged from the
   // view with the most complete samples and counted once.
-  const bySa = new Map<string, { r: ClassifiedFlow; sa: SaStats; j: EspJudgement; copies: number[] }>();
+  const bySa = new Map<string, PairSa>();
   for (const r of flows) {
-    for (const sa of espSas(r.flow)) {
-      const j = judgeEsp(sa);
-      const key = `${sa.spi}|${sameBytes(sa.fromOrig ? r.flow.origAddr : r.flow.respAddr, a)}`;
+    for (const e of r.esp) {
+      const aToB = e.sa.fromOrig === sameBytes(r.flow.origAddr, a);
+      const key = `${e.sa.spi}|${aToB}`;
       const seen = bySa.get(key);
-      if (!seen) bySa.set(key, { r, sa, j, copies: [] });
-      else if (j.completeSamples > seen.j.completeSamples) bySa.set(key, { r, sa, j, copies: [...seen.copies, seen.r.flow.id] });
+      if (!seen) bySa.set(key, { ...e, r, aToB, copies: [] });
+      else if (e.judgement.completeSamples > seen.judgement.completeSamples) bySa.set(key, { ...e, r, aToB, copies: [...seen.copies, seen.r.flow.id] });
       else seen.copies.push(r.flow.id);
     }
   }
   const esp = [...bySa.values()].sort((x, y) => x.sa.firstFrame - y.sa.firstFrame);
-  for (const e of esp) result.esp.push({ flow: e.r.flow.id, spi: e.sa.spi, fromOrig: e.sa.fromOrig, judgement: e.j, copyFlows: e.copies });
-  const ah = flows.filter((r) => r.flow.ahPackets > 0);
-  const ike = flows.filter((r) => isIke(r.flow));
-  const errorFrames = flows.flatMap((r) => r.flow.icmpErrors?.map((e) => e.frame) ?? []);
-  const answers = flows.filter((r) => isErrorAnswer(r.flow, errorFrames));
-  const unprotectable = flows.filter((r) => r.flow.proto !== 50 && !isIke(r.flow) && !isNdOnly(r.flow) && espSas(r.flow).length === 0 && !answers.includes(r));
-  const others = unprotectable.filter((r) => !isInfrastructure(r.flow));
-  const clear = others.filter((r) => r.flow.packets > r.flow.ahPackets);
-  const clearInfrastructure = unprotectable.filter((r) => isInfrastructure(r.flow) && r.flow.packets > r.flow.ahPackets);
-  const negotiations = linkNegotiations(a, b, input.negotiations);
-  const base = (rs: ClassifiedFlow[]): string[] => carrierPath(rs[0]!, input);
+  for (const e of esp) result.esp.push({ flow: e.r.flow.id, spi: e.sa.spi, fromOrig: e.sa.fromOrig, judgement: e.judgement, copyFlows: e.copies });
+  const errorFrames = new Set(flows.flatMap((r) => r.flow.icmpErrors?.map((e) => e.frame) ?? []));
+  const traffic = flows.filter((r) => r.kind === 'traffic');
+  const clear = traffic.filter((r) => r.flow.packets > r.flow.ahPackets);
+  const nameResolution = flows.filter((r) => r.kind === 'name-resolution' && r.flow.packets > r.flow.ahPackets);
+  const answers = flows.filter((r) => r.kind === 'icmp-errors' && [...errorFrames].some((n) => n >= r.flow.firstFrame && n <= r.flow.lastFrame));
+  const negotiations = linkNegotiations(a, b, input.negotiations, esp);
 
   // Sessions we can see: clear or AH-protected TCP/UDP/ICMPv6, one record per 5-tuple.
-  for (const v of viewsOf(others)) result.sessions.push(sessionRecord([v.main, ...v.copies], input, negotiations, base([v.main])));
+  for (const v of viewsOf(traffic)) result.sessions.push(sessionRecord([v.main, ...v.copies], bucket, input, negotiations));
   // Sessions inside ESP-NULL: the plaintext shows their ports and first bytes.
-  const inNull = nullSessions(esp.filter((e) => e.j.verdict === 'null'), input, negotiations);
+  const inNull = nullSessions(esp.filter((e) => e.judgement.verdict === 'null'), bucket, input, negotiations);
   result.sessions.push(...inNull);
   // Isolation policy: unicast link-local traffic between clients must be IPsec-protected (ND and IKE excepted).
-  for (const { main, copies } of viewsOf([...clear, ...clearInfrastructure, ...answers])) {
+  for (const { main, copies } of viewsOf([...clear, ...nameResolution, ...answers])) {
     const f = main.flow;
-    if (addressClassName(f.origAddr, input.prefixes) !== 'link-local' && addressClassName(f.respAddr, input.prefixes) !== 'link-local') continue;
+    if (main.orig.cls !== 'link-local' && main.resp.cls !== 'link-local') continue;
     const frames = [main, ...copies].flatMap(({ flow: x }) => [x.firstFrame, x.origDataFrame, x.respDataFrame, x.lastFrame]).filter((n) => n > 0);
     result.isolation.push({
-      a: ep(f.origAddr, f.origPort), b: ep(f.respAddr, f.respPort), protocol: protoName(f.proto), flow: f.id, copyFlows: copies.map((r) => r.flow.id),
+      a: endpoint(main, true), b: endpoint(main, false), protocol: protoName(f.proto), flow: f.id, copyFlows: copies.map((r) => r.flow.id),
       what: `${protoName(f.proto)} ${f.origPort ? `${f.origPort} → ${f.respPort} ` : ''}in clear: ${f.packets - f.ahPackets} unprotected packet(s), ${frameSpan(f.firstFrame, f.lastFrame)}${alsoCaptured(copies)}`,
       frames: [...new Set(frames)].sort((x, y) => x - y),
     });
   }
-  const pair = pairRecord(a, b, flows, esp, ah, ike, clear, negotiations, input, base(flows), inNull.map((x) => x.service));
-  if (clearInfrastructure.length > 0) {
-    pair.notes.push(`name resolution or DHCPv6 went without IPsec (frames ${clearInfrastructure.map((r) => r.flow.firstFrame).join(', ')}): an isolation-policy finding, not a session`);
+  const pair = pairRecord(bucket, esp, negotiations, input, inNull.map((x) => x.service));
+  if (nameResolution.length > 0) {
+    pair.notes.push(reason('isolation.name_resolution', { frames: nameResolution.map((r) => r.flow.firstFrame) }, nameResolution.map((r) => r.flow.firstFrame)));
   }
   result.pairs.push(pair);
 }
 
-/** "frame 7" or "frames 7–12". */
-function frameSpan(first: number, last: number): string {
-  return first === last ? `frame ${first}` : `frames ${first}–${last}`;
+/** The path of a record: its carriers, then the IPv6 link between the clients. */
+function basePath(r: JudgedFlow): string[] {
+  return [...r.carriers, `ipv6 ${r.orig.cls}`];
 }
 
-function protoName(p: number): string {
-  return p === 6 ? 'tcp' : p === 17 ? 'udp' : p === 58 ? 'icmpv6' : p === 50 ? 'esp' : p === 51 ? 'ah' : `protocol ${p}`;
-}
-
-function linkNegotiations(a: Uint8Array, b: Uint8Array, all: IkeNegotiation[]): NegotiationLink[] {
-  const x = hex(a);
-  const y = hex(b);
-  return all.filter((n) => (n.initiator.address === x && n.responder.address === y) || (n.initiator.address === y && n.responder.address === x))
-    .map((n) => ({
-      protocol: n.protocol, initiator: n.initiator.address === x ? a : b, outcome: n.outcome.state, reason: n.outcome.reason,
-      authMethods: n.authMethods, frames: [n.firstFrame, ...n.outcome.frames, n.lastFrame].filter((v, i, s) => s.indexOf(v) === i),
-    }));
-}
-
-function sessionRecord(group: ClassifiedFlow[], input: VerifyInput, negotiations: NegotiationLink[], carriers: string[]): VerdictRecord {
+function sessionRecord(group: JudgedFlow[], bucket: PairBucket, input: VerifyInput, negotiations: NegotiationLink[]): VerdictRecord {
   const main = group.reduce((m, r) => (r.flow.packets > m.flow.packets ? r : m), group[0]!);
   const f = main.flow;
-  const service = identifyService(f, input.service);
-  const state = f.proto === 58 ? null : sessionState(f);
+  const state = main.state;
   const ahAll = group.every((r) => r.flow.ahPackets === r.flow.packets);
   const ahSome = group.some((r) => r.flow.ahPackets > 0);
   const firstFrame = Math.min(...group.map((r) => r.flow.firstFrame));
   const lastFrame = Math.max(...group.map((r) => r.flow.lastFrame));
   const ahSpis = [...new Set(group.flatMap((r) => r.flow.sas?.filter((s) => s.protocol === 'ah').map((s) => spiText(s.spi)) ?? []))];
-  const reasons: string[] = [];
-  const notes: string[] = [];
+  const reasons: Reason[] = [];
+  const notes: Reason[] = [];
   let verdict: Verdict;
-  const path = [...carriers, `ipv6 ${addressClassName(f.origAddr, input.prefixes)}`];
-  const failedStates = ['refused', 'unanswered', 'unreachable'];
+  const path = basePath(main);
+  const proto = protoName(f.proto);
   if (ahAll) {
-    path.push(`ah (SPI ${ahSpis.join(', ')}; integrity only)`, protoName(f.proto));
-    reasons.push(`every packet of the session is protected by AH (SPI ${ahSpis.join(', ')}, ${frameSpan(firstFrame, lastFrame)}): AH authenticates but does not encrypt, so the ${protoName(f.proto).toUpperCase()} payload is readable by anyone on the path (RFC 4302)`);
+    path.push(`ah (SPI ${ahSpis.join(', ')}; integrity only)`, proto);
+    reasons.push(reason('ah.integrity_only', { scope: 'session', proto, spis: ahSpis, packets: f.packets, span: frameSpan(firstFrame, lastFrame), also: '' }, [firstFrame, lastFrame]));
     verdict = 'integrity-only';
   } else {
-    path.push(protoName(f.proto), 'no IPsec');
+    path.push(proto, 'no IPsec');
     // One session seen twice (two interfaces, or the tunnel interface and inside IP-HTTPS) is counted once.
     const clearPackets = Math.max(...group.map((r) => r.flow.packets - r.flow.ahPackets));
-    reasons.push(`${clearPackets} packet(s) of this ${protoName(f.proto).toUpperCase()} session travel without IPsec (${frameSpan(firstFrame, lastFrame)})${ahSome ? ', although some others carry AH' : ''}`);
+    reasons.push(reason('ipsec.none', { scope: 'session', proto, ports: '', packets: clearPackets, span: frameSpan(firstFrame, lastFrame), also: '', someAh: ahSome }, [firstFrame, lastFrame]));
     verdict = 'clear';
   }
-  if (state && failedStates.includes(state.state)) {
-    reasons.unshift(`no session was established: ${state.reason}`);
-    const cause = state.state === 'unanswered' ? modeNoneCause(input, f.origAddr, f.respAddr) : null;
-    if (cause) reasons.splice(1, 0, `likely cause: ${cause.reason}`);
+  let cause: Reason | null = reasons[0]!;
+  if (state && FAILED_STATES.includes(state.state)) {
+    reasons.unshift(state.reason);
+    cause = state.reason;
+    const none = state.state === 'unanswered' ? modeNoneCause(bucket, input, f.firstFrame) : null;
+    if (none) {
+      reasons.splice(1, 0, none);
+      cause = none;
+    }
     verdict = 'failed';
-    notes.push(verdict === 'failed' && !ahAll ? 'the attempt itself travelled without IPsec' : 'the attempt was protected by AH only');
+    notes.push(reason('session.attempt_protection', { ah: ahAll }, [f.firstFrame]));
   }
   const rdp = rdpSecurityNote(f);
   if (rdp) notes.push(rdp);
-  if (negotiations.length > 0) notes.push(`IKE/AuthIP between these clients: ${negotiations.map((n) => `${n.protocol} ${n.outcome} (frames ${n.frames.join(', ')})`).join('; ')}`);
-  const deciding = [...(state?.frames ?? []), ...service.frames, firstFrame].filter((v, i, s) => v > 0 && s.indexOf(v) === i);
+  if (negotiations.length > 0) notes.push(reason('ike.between_clients', { list: negotiations.map((n) => `${n.protocol} ${n.outcome} (frames ${n.frames.join(', ')})`) }, negotiations.flatMap((n) => n.frames)));
+  const deciding = [...(state?.frames ?? []), ...main.service.frames, firstFrame].filter((v, i, s) => v > 0 && s.indexOf(v) === i);
   return {
-    kind: 'session', a: ep(f.origAddr, f.origPort), b: ep(f.respAddr, f.respPort), protocol: protoName(f.proto), service, state: state?.state ?? null,
-    path, verdict, reasons, notes, firstFrame, lastFrame, decidingFrames: deciding,
+    kind: 'session', a: endpoint(main, true), b: endpoint(main, false), protocol: proto, service: main.service, state: state?.state ?? null,
+    path, verdict, reasons, notes, cause, firstFrame, lastFrame, decidingFrames: deciding,
     evidence: [
       { frame: firstFrame, what: 'first packet of the session' },
-      ...service.frames.map((frame) => ({ frame, what: 'identifies the service' })),
+      ...main.service.frames.map((frame) => ({ frame, what: 'identifies the service' })),
       { frame: lastFrame, what: 'last packet of the session' },
     ],
     negotiations, flows: group.map((r) => r.flow.id),
@@ -357,51 +318,43 @@ function sessionRecord(group: ClassifiedFlow[], input: VerifyInput, negotiations
 }
 
 /**
- * Sessions readable inside ESP-NULL SAs: inner TCP/UDP ports and, for RDP, the Connection Request. The two SAs of
- * one connection (one per direction) show one session, oriented from the sender of the Connection Request, else
- * from the sender of its first packet.
+ * Sessions readable inside ESP-NULL SAs (classification read their inner ports and RDP Connection Request). The two
+ * SAs of one connection (one per direction) show one session, oriented from the sender of the Connection Request,
+ * else from the sender of its first packet.
  */
-function nullSessions(sas: { r: ClassifiedFlow; sa: SaStats; j: EspJudgement }[], input: VerifyInput, negotiations: NegotiationLink[]): VerdictRecord[] {
-  interface Side { r: ClassifiedFlow; src: Uint8Array; dst: Uint8Array; sport: number; dport: number; frame: number }
-  const byPorts = new Map<string, { proto: number; readings: NullReading[]; rdp: RdpRequest | null; rdpSide: Side | null; first: Side; sas: typeof sas }>();
+function nullSessions(sas: PairSa[], bucket: PairBucket, input: VerifyInput, negotiations: NegotiationLink[]): VerdictRecord[] {
+  interface Side { e: PairSa; sport: number; dport: number; frame: number }
+  const byPorts = new Map<string, { proto: number; frames: number[]; rdpSide: Side | null; first: Side; sas: PairSa[] }>();
   for (const e of sas) {
-    const f = e.r.flow;
-    for (const reading of e.j.readings) {
-      const sample = e.sa.samples.find((x) => x.frame === reading.frame);
-      if (!sample || (reading.nextHeader !== 6 && reading.nextHeader !== 17)) continue;
-      const b = sample.bytes;
-      const side: Side = {
-        r: e.r, src: e.sa.fromOrig ? f.origAddr : f.respAddr, dst: e.sa.fromOrig ? f.respAddr : f.origAddr,
-        sport: u16be(b, reading.payloadStart), dport: u16be(b, reading.payloadStart + 2), frame: reading.frame,
-      };
-      const key = `${reading.nextHeader}|${Math.min(side.sport, side.dport)}|${Math.max(side.sport, side.dport)}`;
-      const entry = byPorts.get(key) ?? { proto: reading.nextHeader, readings: [], rdp: null, rdpSide: null, first: side, sas: [] };
-      entry.readings.push(reading);
+    for (const s of e.judgement.sessions) {
+      const side: Side = { e, sport: s.sport, dport: s.dport, frame: s.frames[0]! };
+      const key = `${s.proto}|${Math.min(s.sport, s.dport)}|${Math.max(s.sport, s.dport)}`;
+      const entry = byPorts.get(key) ?? { proto: s.proto, frames: [], rdpSide: null, first: side, sas: [] };
+      entry.frames.push(...s.frames);
       if (!entry.sas.includes(e)) entry.sas.push(e);
       if (side.frame < entry.first.frame) entry.first = side;
-      if (reading.nextHeader === 6 && entry.rdp === null) {
-        const hl = (b[reading.payloadStart + 12]! >> 4) * 4;
-        entry.rdp = parseRdpRequest(b, reading.payloadStart + hl, reading.payloadEnd, reading.frame);
-        if (entry.rdp !== null) entry.rdpSide = side;
-      }
+      if (s.rdp !== null && entry.rdpSide === null) entry.rdpSide = side;
       byPorts.set(key, entry);
     }
   }
   const out: VerdictRecord[] = [];
   for (const s of byPorts.values()) {
-    const frames = s.readings.map((x) => x.frame);
     const from = s.rdpSide ?? s.first;
-    const f = from.r.flow;
-    const service: Service = s.rdp
-      ? { name: 'remote-assistance', basis: `the plaintext inside the ESP-NULL packet of frame ${s.rdp.frame} is an RDP X.224 Connection Request${s.rdp.cookie ? ` (Cookie: mstshash=${s.rdp.cookie})` : ''}`, frames: [s.rdp.frame] }
-      : identifyService({ ...f, proto: s.proto, origPort: from.sport, respPort: from.dport, rdp: null, rpcBinds: null } as Flow, input.service);
-    const spis = s.sas.map((e) => `SPI ${spiText(e.sa.spi)}, NULL encryption, ${e.j.reading?.icvLength ?? '?'}-byte ICV`);
+    const request = from === s.rdpSide ? from.e.judgement.sessions.find((x) => x.rdp !== null)!.rdp! : null;
+    const service: Service = request
+      ? { name: 'remote-assistance', basis: `the plaintext inside the ESP-NULL packet of frame ${request.frame} is an RDP X.224 Connection Request${request.cookie ? ` (Cookie: mstshash=${request.cookie})` : ''}`, frames: [request.frame] }
+      : identifyService({ proto: s.proto, origPort: from.sport, respPort: from.dport, firstFrame: from.frame, rdp: null, rpcBinds: null }, input.service);
+    const src = from.e.aToB ? bucket.a : bucket.b;
+    const r = from.e.r;
+    const facts = (sameBytes(r.flow.origAddr, src) ? [r.orig, r.resp] : [r.resp, r.orig]) as [Endpoint, Endpoint];
+    const spis = s.sas.map((e) => `SPI ${spiText(e.sa.spi)}, NULL encryption, ${e.judgement.reading?.icvLength ?? '?'}-byte ICV`);
+    const reasons = s.sas.map((e) => reason('esp.null_session', { spi: spiText(e.sa.spi), detail: e.judgement.reasons[0]!.text }, e.judgement.decidingFrames));
+    const frames = s.frames;
     out.push({
-      kind: 'session', a: ep(from.src, from.sport), b: ep(from.dst, from.dport), protocol: protoName(s.proto), service, state: null,
-      path: [...carrierPath(from.r, input), `ipv6 ${addressClassName(f.origAddr, input.prefixes)}`, `esp (${spis.join('; ')})`, protoName(s.proto)],
-      verdict: 'integrity-only',
-      reasons: s.sas.map((e) => `the session travels in ESP with NULL encryption (SPI ${spiText(e.sa.spi)}): ${e.j.reasons[0]}`),
-      notes: [], firstFrame: Math.min(...frames), lastFrame: Math.max(...frames), decidingFrames: [...new Set(s.sas.flatMap((e) => e.j.decidingFrames))],
+      kind: 'session', a: { ...facts[0], port: from.sport }, b: { ...facts[1], port: from.dport }, protocol: protoName(s.proto), service, state: null,
+      path: [...basePath(r), `esp (${spis.join('; ')})`, protoName(s.proto)],
+      verdict: 'integrity-only', reasons, notes: [], cause: reasons[0]!, firstFrame: Math.min(...frames), lastFrame: Math.max(...frames),
+      decidingFrames: [...new Set(s.sas.flatMap((e) => e.judgement.decidingFrames))],
       evidence: frames.map((frame) => ({ frame, what: 'ESP-NULL packet whose plaintext shows this session' })),
       negotiations, flows: [...new Set(s.sas.map((e) => e.r.flow.id))],
     });
@@ -409,128 +362,142 @@ function nullSessions(sas: { r: ClassifiedFlow; sa: SaStats; j: EspJudgement }[]
   return out;
 }
 
-/** How a negotiation that did not complete ended, as words (IkeOutcomeState). */
-const OUTCOME_TEXT: Record<string, string> = {
-  'no-response': 'got no response', 'failed-after-authentication': 'failed after authentication', 'notify-error': 'was refused with an error notify',
-  'in-progress': 'was still under way when the capture ended',
-};
+/** The statement of one SA's judgement about the pair, with its SPI, packets and frames. */
+function saReason(e: PairSa): Reason {
+  const j = e.judgement;
+  return reason('esp.sa', { spi: spiText(e.sa.spi), direction: e.aToB ? 'A→B' : 'B→A', packets: e.sa.packets, span: frameSpan(e.sa.firstFrame, e.sa.lastFrame), judgement: j.verdict, detail: j.reasons[0]!.text, code: j.reasons[0]!.code },
+    j.decidingFrames.slice(0, 3));
+}
 
-function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: { r: ClassifiedFlow; sa: SaStats; j: EspJudgement }[],
-  ah: ClassifiedFlow[], ike: ClassifiedFlow[], clear: ClassifiedFlow[], negotiations: NegotiationLink[], input: VerifyInput, carriers: string[],
-  sessionServices: Service[]): VerdictRecord {
-  const reasons: string[] = [];
-  const notes: string[] = [];
-  const deciding: number[] = [];
+function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: NegotiationLink[], input: VerifyInput, sessionServices: Service[]): VerdictRecord {
+  const { a, b, flows } = bucket;
+  const reasons: Reason[] = [];
+  const notes: Reason[] = [];
+  let cause: Reason | null = null;
   const firstFrame = Math.min(...flows.map((r) => r.flow.firstFrame));
   const lastFrame = Math.max(...flows.map((r) => r.flow.lastFrame));
-  const path = [...carriers, `ipv6 ${addressClassName(a, input.prefixes)}`];
-  const states = clear.filter((r) => r.flow.proto === 6 || r.flow.proto === 17).map((r) => ({ r, s: sessionState(r.flow) }));
-  const failedStates = ['refused', 'unanswered', 'unreachable'];
-  const clearData = clear.filter((r) => r.flow.origPayload + r.flow.respPayload > 0 || r.flow.proto === 58
-    || states.some((x) => x.r === r && !failedStates.includes(x.s.state)));
+  const opener = flows.find((r) => sameBytes(r.flow.origAddr, a)) ?? flows[0]!;
+  const path = basePath(opener);
+  const traffic = flows.filter((r) => r.kind === 'traffic');
+  const clear = traffic.filter((r) => r.flow.packets > r.flow.ahPackets);
+  const ah = flows.filter((r) => r.flow.ahPackets > 0);
+  const clearData = clear.filter((r) => r.flow.origPayload + r.flow.respPayload > 0 || r.flow.proto === 58 || (r.state !== null && !FAILED_STATES.includes(r.state.state)));
   // One attempt captured on two paths is one attempt.
   const clearAttempts = viewsOf(clear.filter((r) => !clearData.includes(r))).map((v) => v.main);
   const firstEsp = esp.length > 0 ? Math.min(...esp.map((e) => e.sa.firstFrame)) : 0;
-  let verdict: Verdict;
   if (esp.length > 0) {
-    const parts = esp.map((e) => `SPI ${spiText(e.sa.spi)} ${e.sa.fromOrig === sameBytes(e.r.flow.origAddr, a) ? 'A→B' : 'B→A'}: ${e.j.verdict === 'null' ? 'NULL encryption' : e.j.verdict === 'encrypted' ? 'ciphertext' : 'undetermined'}`);
-    path.push(`esp (${parts.join('; ')})`);
-  } else if (ah.length > 0) path.push(`ah (integrity only)`);
+    path.push(`esp (${esp.map((e) => `SPI ${spiText(e.sa.spi)} ${e.aToB ? 'A→B' : 'B→A'}: ${e.judgement.verdict === 'null' ? 'NULL encryption' : e.judgement.verdict === 'encrypted' ? 'ciphertext' : 'undetermined'}`).join('; ')})`);
+  } else if (ah.length > 0) path.push('ah (integrity only)');
   else path.push('no IPsec');
-  const service = pairService(flows, input, esp.length > 0, sessionServices);
-  const nullSas = esp.filter((e) => e.j.verdict === 'null');
-  const undetermined = esp.filter((e) => e.j.verdict === 'inconclusive');
-  const encrypted = esp.filter((e) => e.j.verdict === 'encrypted');
-  const directions = new Set(esp.map((e) => sameBytes(e.r.flow.origAddr, a) === e.sa.fromOrig));
+  const service = pairService(flows, esp.length > 0, sessionServices);
+  const nullSas = esp.filter((e) => e.judgement.verdict === 'null');
+  const undetermined = esp.filter((e) => e.judgement.verdict === 'inconclusive');
+  const encrypted = esp.filter((e) => e.judgement.verdict === 'encrypted');
+  const directions = new Set(esp.map((e) => e.aToB));
   const answered = flows.some((r) => r.flow.proto !== 58 && r.flow.respPackets > 0);
   // AH that carried something: data, an established session, or ICMPv6; a failed AH attempt is only a note.
-  const ahData = ah.filter((r) => {
-    const f = r.flow;
-    if (f.proto === 58 || f.origPayload + f.respPayload > 0) return true;
-    return (f.proto === 6 || f.proto === 17) && !failedStates.includes(sessionState(f).state);
-  });
+  const ahData = ah.filter((r) => r.flow.proto === 58 || r.flow.origPayload + r.flow.respPayload > 0 || (r.state !== null && !FAILED_STATES.includes(r.state.state)));
+  const unjudged = flows.filter((r) => r.flow.sasNotTracked > 0);
+  const deciding: number[] = [];
+  const spis = (list: PairSa[]): string[] => list.map((e) => spiText(e.sa.spi));
+  let verdict: Verdict;
   if (clearData.length > 0) {
     verdict = 'clear';
     for (const { main, copies } of viewsOf(clearData)) {
       const f = main.flow;
-      reasons.push(`${protoName(f.proto).toUpperCase()} ${f.origPort ? `${f.origPort} → ${f.respPort} ` : ''}travels without IPsec (${f.packets - f.ahPackets} packet(s), ${frameSpan(f.firstFrame, f.lastFrame)})${alsoCaptured(copies)}`);
+      reasons.push(reason('ipsec.none', {
+        scope: 'pair', proto: protoName(f.proto), ports: f.origPort ? `${f.origPort} → ${f.respPort}` : '', packets: f.packets - f.ahPackets,
+        span: frameSpan(f.firstFrame, f.lastFrame), also: alsoCaptured(copies), someAh: false,
+      }, [f.origDataFrame || f.firstFrame]));
       deciding.push(f.origDataFrame || f.firstFrame);
     }
-    if (encrypted.length > 0) notes.push(`other traffic between them is ESP ciphertext (${encrypted.map((e) => spiText(e.sa.spi)).join(', ')}): the clear traffic is what decides`);
+    if (encrypted.length > 0) notes.push(reason('esp.other_ciphertext', { spis: spis(encrypted), decides: 'clear' }, encrypted.map((e) => e.sa.firstFrame)));
   } else if (nullSas.length > 0 || ahData.length > 0) {
     verdict = 'integrity-only';
     for (const e of nullSas) {
-      reasons.push(e.j.reasons[0]!);
-      deciding.push(...e.j.decidingFrames.slice(0, 3));
+      reasons.push(saReason(e));
+      deciding.push(...e.judgement.decidingFrames.slice(0, 3));
     }
     for (const { main: r, copies } of viewsOf(ahData)) {
-      reasons.push(`AH protects ${r.flow.ahPackets} ${protoName(r.flow.proto).toUpperCase()} packet(s) (${frameSpan(r.flow.firstFrame, r.flow.lastFrame)}${alsoCaptured(copies)}): integrity only, the payload is readable`);
+      reasons.push(reason('ah.integrity_only', { scope: 'pair', proto: protoName(r.flow.proto), spis: [], packets: r.flow.ahPackets, span: frameSpan(r.flow.firstFrame, r.flow.lastFrame), also: alsoCaptured(copies) }, [r.flow.firstFrame]));
       deciding.push(r.flow.firstFrame);
     }
-    if (encrypted.length > 0) notes.push(`other traffic between them is ESP ciphertext (${encrypted.map((e) => spiText(e.sa.spi)).join(', ')})`);
-  } else if (undetermined.length > 0) {
+    if (encrypted.length > 0) notes.push(reason('esp.other_ciphertext', { spis: spis(encrypted), decides: 'integrity-only' }, encrypted.map((e) => e.sa.firstFrame)));
+  } else if (undetermined.length > 0 || unjudged.length > 0) {
     verdict = 'inconclusive';
     for (const e of undetermined) {
-      reasons.push(`SPI ${spiText(e.sa.spi)}: ${e.j.reasons[0]}`);
-      deciding.push(...e.j.decidingFrames.slice(0, 3));
+      reasons.push(saReason(e));
+      deciding.push(...e.judgement.decidingFrames.slice(0, 3));
     }
-    for (const e of encrypted) notes.push(`SPI ${spiText(e.sa.spi)} is ciphertext (${e.j.reasons[0]})`);
+    for (const r of unjudged) {
+      const frames = r.flow.sasNotTrackedFrames ?? [];
+      reasons.push(reason('esp.sa_bound', { flow: r.flow.id, notTracked: r.flow.sasNotTracked, tracked: r.flow.sas?.length ?? 0 }, frames));
+      deciding.push(...frames);
+    }
+    for (const e of encrypted) notes.push(saReason(e));
   } else if (encrypted.length > 0) {
     if (directions.size === 1 && !answered) {
       verdict = 'failed';
-      reasons.push(`ESP travels in one direction only (${encrypted.map((e) => `SPI ${spiText(e.sa.spi)}, ${e.sa.packets} packet(s) from frame ${e.sa.firstFrame}`).join('; ')}) and nothing comes back: the SA is not installed on the other client, or the return path is filtered`);
+      reasons.push(reason('esp.one_direction', { sas: encrypted.map((e) => `SPI ${spiText(e.sa.spi)}, ${e.sa.packets} packet(s) from frame ${e.sa.firstFrame}`) }, encrypted.map((e) => e.sa.firstFrame)));
       deciding.push(...encrypted.map((e) => e.sa.firstFrame));
     } else {
       verdict = 'encrypted';
       for (const e of encrypted) {
-        reasons.push(`SPI ${spiText(e.sa.spi)} (${e.sa.packets} packet(s), ${frameSpan(e.sa.firstFrame, e.sa.lastFrame)}): ${e.j.reasons[0]}`);
-        deciding.push(...e.j.decidingFrames.slice(0, 3));
+        reasons.push(saReason(e));
+        deciding.push(...e.judgement.decidingFrames.slice(0, 3));
       }
-      if (directions.size === 1) notes.push('ESP was seen in one direction only; the other direction answered outside ESP (see the sessions)');
+      if (directions.size === 1) notes.push(reason('esp.one_way_answered', {}, encrypted.map((e) => e.sa.firstFrame)));
     }
   } else {
     const failedNeg = negotiations.find((n) => n.outcome !== 'complete');
     if (clearAttempts.length > 0 || failedNeg) {
       verdict = 'failed';
       for (const r of clearAttempts) {
-        const s = states.find((x) => x.r === r);
-        reasons.push(`no session was established: ${s ? s.s.reason : 'no answer'}`);
-        deciding.push(...(s?.s.frames ?? [r.flow.firstFrame]));
+        const s = r.state;
+        reasons.push(s ? s.reason : reason('tcp.unknown', { history: r.flow.history }, [r.flow.firstFrame]));
+        deciding.push(...(s?.frames ?? [r.flow.firstFrame]));
       }
       if (failedNeg) {
-        reasons.push(`the ${failedNeg.protocol} negotiation between them ${OUTCOME_TEXT[failedNeg.outcome] ?? `ended ${failedNeg.outcome}`} (${failedNeg.outcome}): ${failedNeg.reason}`);
+        reasons.push(failedNeg.reason);
         deciding.push(...failedNeg.frames);
       }
-      const unanswered = states.some((x) => x.s.state === 'unanswered') || (failedNeg?.outcome === 'no-response');
-      const cause = unanswered ? modeNoneCause(input, a, b) : null;
-      if (cause) {
-        reasons.push(`likely cause: ${cause.reason}`);
-        deciding.push(...cause.frames);
+      // The cause: a readable refusal (a Notify, Kerberos) first, then what the attempt met, then mode None when the capture supports it.
+      const refusal = failedNeg && (failedNeg.outcome === 'notify-error' || failedNeg.outcome === 'failed-after-authentication') ? failedNeg.reason : null;
+      const unanswered = clearAttempts.some((r) => r.state?.state === 'unanswered') || failedNeg?.outcome === 'no-response';
+      const none = !refusal && unanswered ? modeNoneCause(bucket, input, clearAttempts[0]?.flow.firstFrame ?? failedNeg?.firstFrame ?? firstFrame) : null;
+      if (none) {
+        reasons.push(none);
+        deciding.push(...none.frames);
       }
+      cause = refusal ?? none ?? reasons[0]!;
     } else {
       verdict = 'inconclusive';
-      reasons.push(ike.length > 0 ? 'the clients negotiated IPsec but no data packet between them is in the capture' : 'no data packet between these clients is in the capture (neighbour discovery only)');
+      const negotiated = flows.some((r) => r.kind === 'ike');
+      reasons.push(reason('pair.no_data', { negotiated }, [firstFrame]));
       deciding.push(firstFrame);
     }
   }
+  if (cause === null && verdict !== 'encrypted') cause = reasons[0] ?? null;
   const ahAttempts = ah.filter((r) => !ahData.includes(r));
-  if (ahAttempts.length > 0) notes.push(`${ahAttempts.length} connection attempt(s) under AH failed (frames ${ahAttempts.map((r) => r.flow.firstFrame).join(', ')})`);
-  if (clearAttempts.length > 0 && verdict !== 'failed') {
-    notes.push(`${clearAttempts.length} connection attempt(s) went out without IPsec and failed (frames ${clearAttempts.map((r) => r.flow.firstFrame).join(', ')}): negotiation discovery or a missing rule`);
-  }
+  if (ahAttempts.length > 0) notes.push(reason('attempts.failed_ah', { frames: ahAttempts.map((r) => r.flow.firstFrame) }, ahAttempts.map((r) => r.flow.firstFrame)));
+  if (clearAttempts.length > 0 && verdict !== 'failed') notes.push(reason('attempts.failed_clear', { frames: clearAttempts.map((r) => r.flow.firstFrame) }, clearAttempts.map((r) => r.flow.firstFrame)));
   if (esp.length > 0) {
     const before = negotiations.filter((n) => n.frames[0]! <= firstEsp);
     if (before.length > 0) {
-      notes.push(`keyed by ${before.map((n) => `${n.protocol} (${n.outcome}${n.authMethods.length ? `, ${n.authMethods.join('/')}` : ''}; frames ${n.frames.join(', ')})`).join('; ')} before the first ESP packet (frame ${firstEsp})`);
+      notes.push(reason('ike.keyed_by', { list: before.map((n) => `${n.protocol} (${n.outcome}${n.authMethods.length ? `, ${n.authMethods.join('/')}` : ''}; frames ${n.frames.join(', ')})`), firstEsp }, [...before.flatMap((n) => n.frames), firstEsp]));
     } else {
-      notes.push(`no IKE/AuthIP between these clients precedes the first ESP packet (frame ${firstEsp}): the SA was established before the capture started`);
+      notes.push(reason('ike.sa_before_capture', { firstEsp }, [firstEsp]));
     }
   }
-  const services = viewsOf(flows).map(({ main: r }) => r.flow.rdp ? rdpSecurityNote(r.flow) : null).filter((x): x is string => x !== null);
-  notes.push(...services);
+  for (const { main: r } of viewsOf(flows)) {
+    const rdp = r.flow.rdp ? rdpSecurityNote(r.flow) : null;
+    if (rdp) notes.push(rdp);
+  }
+  const facts = (x: Uint8Array): Endpoint => ({ ...(sameBytes(opener.flow.origAddr, x) ? opener.orig : opener.resp), port: 0 });
+  const frames = [...new Set(deciding.filter((x) => x > 0))];
   return {
-    kind: 'pair', a: ep(a, 0), b: ep(b, 0), protocol: '', service, state: null, path, verdict, reasons, notes, firstFrame, lastFrame,
-    decidingFrames: [...new Set(deciding.filter((x) => x > 0))],
+    kind: 'pair', a: facts(a), b: facts(b), protocol: '', service, state: null, path, verdict, reasons, notes, cause, firstFrame, lastFrame,
+    decidingFrames: frames,
     evidence: [{ frame: firstFrame, what: 'first packet between the clients' }, ...deciding.slice(0, 6).map((frame) => ({ frame, what: 'decides the verdict' })), { frame: lastFrame, what: 'last packet between the clients' }],
     negotiations, flows: flows.map((r) => r.flow.id),
   };
@@ -540,11 +507,12 @@ function pairRecord(a: Uint8Array, b: Uint8Array, flows: ClassifiedFlow[], esp: 
  * What the pair's traffic is: Remote Assistance when any visible session says so (in clear, or read inside
  * ESP-NULL: `sessionServices`); never from nothing, nor from the IKE/AuthIP negotiation.
  */
-function pairService(flows: ClassifiedFlow[], input: VerifyInput, hasEsp: boolean, sessionServices: Service[]): Service {
-  const services = [...flows.filter((r) => (r.flow.proto === 6 || r.flow.proto === 17) && !isIke(r.flow)).map((r) => identifyService(r.flow, input.service)), ...sessionServices];
+function pairService(flows: readonly JudgedFlow[], hasEsp: boolean, sessionServices: Service[]): Service {
+  const services = [...flows.filter((r) => (r.flow.proto === 6 || r.flow.proto === 17) && r.kind !== 'ike' && r.kind !== 'esp').map((r) => r.service), ...sessionServices];
   const ra = services.find((s) => s.name === 'remote-assistance') ?? services.find((s) => s.name === 'remote-assistance-helper');
   if (ra) return ra;
   if (hasEsp) return { name: 'unknown', basis: 'the application cannot be observed: ESP hides the ports and payload; the verdict is for all traffic between the two clients', frames: [] };
   const known = services.find((s) => s.name !== 'unknown');
   return known ?? { name: 'unknown', basis: 'no signature or known port', frames: [] };
 }
+

@@ -69,3 +69,10 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** Bytes of a 32-hex-digit address key (as the flow stage writes addresses it hands to app parsers). */
+export function addressFromHex(key: string): Uint8Array {
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) out[i] = parseInt(key.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}

@@ -232,6 +232,9 @@ describe('summary: IP-HTTPS on the NIC', () => {
     expect(r.transitions[0]!.reasons).toEqual([
       { text: expect.stringMatching(/^POST \/IPHTTPS with Content-Length 18446744073709551615/), frames: [first('http-request')] },
       { text: expect.stringMatching(/^ServerHello chose TLS_RSA_WITH_NULL_SHA256/), frames: [first('tls-2')] },
+      // A NULL suite alone is not IP-HTTPS: the IPv6 framing in its records and the port are named with it.
+      { text: expect.stringMatching(/^the plaintext records carry IPv6 packets, framed as IP-HTTPS frames them \(\d+ packet\(s\)/), frames: expect.any(Array) },
+      { text: 'TCP port 443, where IP-HTTPS listens by default', frames: [first('ip-https')] },
       { text: expect.stringMatching(/^the server answered 200 OK with Server: Microsoft-HTTPAPI\/2\.0/), frames: [first('http-response')] },
       { text: expect.stringMatching(/^the ClientHello offered only NULL-encryption suites/), frames: [first('tls-1')] },
     ]);

@@ -1,6 +1,9 @@
 /** Hand-built flows for rule tests: a Flow with the facts the rules read, without a capture. */
 
-import type { ClassifiedFlow } from '../../src/classify/classified-flow.js';
+import { NameMap } from '../../src/app/names.js';
+import type { ClassifiedFlow, JudgedFlow } from '../../src/classify/classified-flow.js';
+import { judgeFlows } from '../../src/classify/judge-flows.js';
+import { NO_PREFIXES, type DaPrefixes } from '../../src/classify/prefixes.js';
 import { Flow } from '../../src/flow/flow.js';
 import { SaStats } from '../../src/flow/sa.js';
 import { concat, esp, espNullBody, ip6, Prng, Proto, tcp, TcpFlag } from './build.js';
@@ -80,3 +83,13 @@ export function nullTcp(n: number, src: string, dst: string, icv: number, firstD
 }
 
 export { concat };
+
+/** Runs the real classification (roles, kind, service, state, ESP judgements) over hand-built flows, as analyze() does. */
+export function judged(flows: ClassifiedFlow[], o: { prefixes?: DaPrefixes; raPorts?: number[]; snaplen?: number } = {}): JudgedFlow[] {
+  const byId = new Map(flows.map((r) => [r.flow.id, r]));
+  const prefixes = o.prefixes ?? NO_PREFIXES;
+  return judgeFlows({
+    flows, byId: (id) => byId.get(id), names: new NameMap(), advertisedPrefixes: [], interfaces: [], given: prefixes,
+    service: { raPorts: o.raPorts ?? [] }, snaplen: o.snaplen ?? 0,
+  }, { prefixes, assumptions: [] }).flows;
+}

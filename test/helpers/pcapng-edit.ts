@@ -115,7 +115,8 @@ export function editPcapng(bytes: Bytes, e: PcapngEdit): Bytes {
   const { shb, idbs, packets } = parse(bytes);
   const dropped = new Set(e.dropInterfaces ?? []);
   const head = [shb, ...idbs.filter((_, i) => !dropped.has(i)).map((idb) => {
-    const copy = idb.slice();
+    // A copy of its own (Buffer.slice would share the input's memory, and its ArrayBuffer starts at the SHB).
+    const copy = Uint8Array.from(idb);
     if (e.snaplen !== undefined) new DataView(copy.buffer).setUint32(12, e.snaplen, true);
     return copy;
   })];

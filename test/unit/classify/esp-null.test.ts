@@ -90,7 +90,7 @@ describe('judging an SA', () => {
     expect(j.confidence).toBe('high');
     expect(j.reading).toMatchObject({ icvLength: 12, nextHeader: 6 });
     expect(j.decidingFrames).toEqual([100, 101, 102]);
-    expect(j.reasons[0]).toMatch(/12-byte ICV.*TCP checksum inside verifies/);
+    expect(j.reasons[0]!.text).toMatch(/12-byte ICV.*TCP checksum inside verifies/);
   });
 
   it('NULL with a 16-byte ICV', () => {
@@ -108,7 +108,7 @@ describe('judging an SA', () => {
     };
     const j = judgeEsp(saWith([zeroSum(nullTcp(1, 12)), zeroSum(nullTcp(2, 12, new Uint8Array(40))), zeroSum(nullTcp(3, 12, new Uint8Array(9)))]));
     expect(j).toMatchObject({ verdict: 'null', confidence: 'medium' });
-    expect(j.reasons[0]).toMatch(/by structure: 3 of 3/);
+    expect(j.reasons[0]!.text).toMatch(/by structure: 3 of 3/);
   });
 
   it('ciphertext: encrypted, with the randomness of many packets behind it', () => {
@@ -132,7 +132,7 @@ describe('judging an SA', () => {
     const j = judgeEsp(saWith(packets));
     expect(j.readings.length).toBeGreaterThanOrEqual(1);
     expect(j.verdict).toBe('encrypted');
-    expect(j.reasons[0]).toMatch(new RegExp(`^ciphertext: ${j.completeSamples - j.readings.length} of ${j.completeSamples} complete packet\\(s\\) .* read as ESP-NULL for no ICV length 0–32 and IV 0 or 8; the other ${j.readings.length} \\(frames? [\\d, ]+\\) ends? in what looks like a valid ESP-NULL trailer, by chance`));
+    expect(j.reasons[0]!.text).toMatch(new RegExp(`^ciphertext: ${j.completeSamples - j.readings.length} of ${j.completeSamples} complete packet\\(s\\) .* read as ESP-NULL for no ICV length 0–32, IV 0 or 8 and next header; the other ${j.readings.length} \\(frames? [\\d, ]+\\) ends? in what looks like a valid ESP-NULL trailer, by chance`));
   });
 
   it('one complete packet that reads as ESP-NULL by structure only is inconclusive, not encrypted', () => {
@@ -145,7 +145,8 @@ describe('judging an SA', () => {
   it('snaplen cut every packet: inconclusive, and says why', () => {
     const j = judgeEsp(saWith([cipher(1, 300, 1), cipher(2, 300, 2)], { complete: false }));
     expect(j.verdict).toBe('inconclusive');
-    expect(j.reasons[0]).toMatch(/^cannot tell NULL from real encryption: the snaplen cut every one of its 2 packet\(s\) \(frames 100–101\), so the trailer and ICV are not in the capture$/);
+    expect(j.reasons[0]!.text).toMatch(/^cannot tell NULL from real encryption: the snaplen cut every one of its 2 packets \(frames 100, 101\), so the trailer and ICV are not in the capture, and too little of the payload is visible \(at least 16 bytes in 8 packets are needed\)$/);
+    expect(j.reasons[0]!.code).toBe('esp.undetermined');
     expect(j.cutSamples).toBe(2);
   });
 
@@ -154,7 +155,8 @@ describe('judging an SA', () => {
     expect(sa.samples.length).toBe(16);
     expect(sa.histogramPackets).toBe(256);
     const cut = saWith(Array.from({ length: 50 }, (_, i) => cipher(i, 200, i + 5)), { complete: false });
-    expect(cut.samples.length).toBe(4);
+    // The snaplen test reads the start of 8 cut packets (MAX_CUT_SAMPLES).
+    expect(cut.samples.length).toBe(8);
   });
 
   it('an IPv4 UDP-encapsulated ESP-NULL whose checksum a NAT broke is still NULL by structure', () => {
@@ -162,6 +164,6 @@ describe('judging an SA', () => {
     const seg = (seq: number): Uint8Array => esp(7, seq, espNullBody(tcp(inner, { sport: 1, dport: 3389, seq, flags: TcpFlag.SYN }), Proto.TCP, 12));
     const j = judgeEsp(saWith([seg(1), seg(2)], { family: 4, src: '192.0.2.1', dst: '203.0.113.5', udpEncap: true }));
     expect(j).toMatchObject({ verdict: 'null', confidence: 'medium' });
-    expect(j.reasons[0]).toMatch(/UDP-encapsulated/);
+    expect(j.reasons[0]!.text).toMatch(/UDP-encapsulated/);
   });
 });

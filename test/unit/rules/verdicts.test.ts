@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { ClassifiedFlow } from '../../../src/classify/classified-flow.js';
-import { NO_PREFIXES } from '../../../src/classify/prefixes.js';
+import { NO_COVERAGE_GAPS } from '../../../src/rules/coverage.js';
 import { verify } from '../../../src/rules/verdicts.js';
 import type { IkeNegotiation } from '../../../src/app/ike-negotiations.js';
 import { hex } from '../../../src/util/bytes.js';
 import { ascii, concat, esp, espNullBody, ip6, Proto, tcp, TcpFlag, tpkt, x224ConnectionRequest } from '../../helpers/build.js';
-import { CLIENT_A, CLIENT_B, ciphertext, flow, nullTcp, withSa } from '../../helpers/flows.js';
+import { CLIENT_A, CLIENT_B, ciphertext, flow, judged, nullTcp, withSa } from '../../helpers/flows.js';
 
 function run(flows: ClassifiedFlow[], negotiations: IkeNegotiation[] = []) {
-  const byId = new Map(flows.map((r) => [r.flow.id, r]));
-  return verify({ flows, negotiations, prefixes: NO_PREFIXES, service: { raPorts: [] }, flowById: (id) => byId.get(id) });
+  const all = judged(flows);
+  const byId = new Map(all.map((r) => [r.flow.id, r]));
+  return verify({ flows: all, negotiations, service: { raPorts: [] }, flowById: (id) => byId.get(id), coverage: NO_COVERAGE_GAPS });
 }
+
 
 /** An RA session's first client bytes: TPKT + X.224 CR with a cookie and RDP_NEG_REQ. */
 function rdpFacts(r: ClassifiedFlow, frame: number): void {
@@ -25,7 +27,7 @@ describe('verdicts on hand-built flows', () => {
     expect(v.sessions).toHaveLength(1);
     expect(v.sessions[0]).toMatchObject({ verdict: 'clear', state: 'established', service: { name: 'remote-assistance' } });
     expect(v.sessions[0]!.service.basis).toMatch(/dynamic port 49750.*mstshash=novice.*TLS/);
-    expect(v.sessions[0]!.notes.join(' ')).toMatch(/RDP itself negotiated TLS.*never instead of it/);
+    expect(v.sessions[0]!.notes.map((n) => n.text).join(' ')).toMatch(/RDP itself negotiated TLS.*never instead of it/);
     expect(v.pairs[0]).toMatchObject({ verdict: 'clear' });
     expect(v.isolation).toHaveLength(1);
     expect(v.isolation[0]!.frames).toContain(10);
@@ -45,9 +47,9 @@ describe('verdicts on hand-built flows', () => {
     expect(v.pairs).toHaveLength(1);
     const p = v.pairs[0]!;
     expect(p.verdict).toBe('clear');
-    expect(p.reasons).toEqual([`TCP 49500 → 49750 travels without IPsec (31 packet(s), frames 10–40) (also captured as flow ${inside.flow.id}, frames 11–41)`]);
-    expect(p.notes.filter((n) => n.startsWith('RDP itself'))).toHaveLength(1);
-    expect(p.notes).toContain('1 connection attempt(s) went out without IPsec and failed (frames 50): negotiation discovery or a missing rule');
+    expect(p.reasons.map((r) => [r.code, r.text])).toEqual([['ipsec.none', `TCP 49500 → 49750 travels without IPsec (31 packet(s), frames 10–40) (also captured as flow ${inside.flow.id}, frames 11–41)`]]);
+    expect(p.notes.filter((n) => n.code === 'rdp.own_security')).toHaveLength(1);
+    expect(p.notes.map((n) => n.text)).toContain('1 connection attempt(s) went out without IPsec and failed (frames 50): negotiation discovery or a missing rule');
     expect(v.isolation.map((i) => [i.flow, i.copyFlows])).toEqual([[onTunnel.flow.id, [inside.flow.id]], [tryTunnel.flow.id, [tryInside.flow.id]]]);
   });
 
@@ -68,7 +70,7 @@ describe('verdicts on hand-built flows', () => {
     expect(v.pairs[0]).toMatchObject({ verdict: 'encrypted', service: { name: 'unknown' } });
     expect(v.pairs[0]!.service.basis).toMatch(/cannot be observed/);
     expect(v.pairs[0]!.path.join(' ')).toMatch(/SPI 0x00001111 A→B: ciphertext; SPI 0x00002222 B→A: ciphertext/);
-    expect(v.pairs[0]!.notes.join(' ')).toMatch(/established before the capture started/);
+    expect(v.pairs[0]!.notes.map((n) => n.text).join(' ')).toMatch(/established before the capture started/);
     expect(v.pairs[0]!.decidingFrames.length).toBeGreaterThan(0);
   });
 
@@ -91,7 +93,7 @@ describe('verdicts on hand-built flows', () => {
     const v = run([e, back]);
     expect(v.pairs).toHaveLength(1);
     expect(v.pairs[0]!.verdict).toBe('clear');
-    expect(v.pairs[0]!.notes.join(' ')).toMatch(/ESP ciphertext/);
+    expect(v.pairs[0]!.notes.map((n) => n.text).join(' ')).toMatch(/ESP ciphertext/);
   });
 
   it('ESP in one direction only, never answered: failed, and says so', () => {
@@ -99,7 +101,7 @@ describe('verdicts on hand-built flows', () => {
     withSa(e, 0x1111, true, ciphertext(5, 3), 1);
     const v = run([e]);
     expect(v.pairs[0]!.verdict).toBe('failed');
-    expect(v.pairs[0]!.reasons[0]).toMatch(/one direction only/);
+    expect(v.pairs[0]!.reasons[0]!.text).toMatch(/one direction only/);
   });
 
   it('ESP-NULL carrying Remote Assistance: integrity-only, and the session is read from the plaintext', () => {
@@ -126,10 +128,10 @@ describe('verdicts on hand-built flows', () => {
 
   it('ICMPv6 administratively prohibited: failed, code named', () => {
     const syn = flow({ proto: 6, aPort: 49500, bPort: 49750, first: 3, last: 4, syn: 3, origPackets: 1 });
-    syn.flow.icmpErrors = [{ frame: 4, version: 6, type: 1, code: 1, towardsOrig: true }];
+    syn.flow.icmpErrors = [{ frame: 4, version: 6, type: 1, code: 1, towardsOrig: true, sender: ip6(CLIENT_B) }];
     const v = run([syn]);
     expect(v.sessions[0]).toMatchObject({ verdict: 'failed', state: 'unreachable' });
-    expect(v.sessions[0]!.reasons[0]).toMatch(/administratively prohibited.*frame 4/);
+    expect(v.sessions[0]!.reasons[0]!.text).toMatch(/administratively prohibited.*frame 4/);
   });
 
   it('a failed AuthIP negotiation and nothing else: failed, with the negotiation as the cause', () => {
@@ -143,16 +145,27 @@ describe('verdicts on hand-built flows', () => {
     const v = run([ike], [neg]);
     expect(v.sessions).toEqual([]);
     expect(v.pairs[0]!.verdict).toBe('failed');
-    expect(v.pairs[0]!.reasons.join(' ')).toMatch(/AuthIP negotiation between them got no response \(no-response\): /);
+    expect(v.pairs[0]!.reasons.map((n) => n.text).join(' ')).toMatch(/AuthIP negotiation between them got no response \(no-response\): /);
   });
 
-  it('ESP cut by the snaplen: inconclusive, and why', () => {
+  it('ESP cut by the snaplen with the start of random payloads visible: encrypted, with lower confidence, naming the snaplen', () => {
     const e = flow({ proto: 50, first: 1, last: 20, origPackets: 10, respPackets: 10 });
-    withSa(e, 0x1111, true, ciphertext(10, 1), 1, true);
-    withSa(e, 0x2222, false, ciphertext(10, 2), 2, true);
+    withSa(e, 0x1111, true, ciphertext(10, 1).map((p) => p.slice(0, 64)), 1, true);
+    withSa(e, 0x2222, false, ciphertext(10, 2).map((p) => p.slice(0, 64)), 2, true);
+    const v = run([e]);
+    expect(v.pairs[0]!.verdict).toBe('encrypted');
+    expect(v.esp.map((x) => x.judgement.confidence)).toEqual(['medium', 'medium']);
+    expect(v.pairs[0]!.reasons[0]!.text).toMatch(/snaplen/);
+  });
+
+  it('ESP cut by the snaplen so short that fewer than 16 payload bytes show: inconclusive, and why', () => {
+    const e = flow({ proto: 50, first: 1, last: 20, origPackets: 10, respPackets: 10 });
+    withSa(e, 0x1111, true, ciphertext(10, 1).map((p) => p.slice(0, 20)), 1, true);
+    withSa(e, 0x2222, false, ciphertext(10, 2).map((p) => p.slice(0, 20)), 2, true);
     const v = run([e]);
     expect(v.pairs[0]!.verdict).toBe('inconclusive');
-    expect(v.pairs[0]!.reasons[0]).toMatch(/snaplen/);
+    expect(v.pairs[0]!.reasons[0]!.text).toMatch(/snaplen/);
+    expect(v.esp.map((x) => x.judgement.reasons[0]!.code)).toEqual(['esp.undetermined', 'esp.undetermined']);
   });
 
   it('the same session seen twice (two interfaces, or tunnel and NIC) counts once', () => {
@@ -197,7 +210,7 @@ describe('no false assurance', () => {
           flows.push(e);
         }
         const v = run(flows);
-        for (const r of [...v.sessions, ...v.pairs]) expect(r.verdict, `${r.kind}: ${r.reasons.join(' ')}`).not.toBe('encrypted');
+        for (const r of [...v.sessions, ...v.pairs]) expect(r.verdict, `${r.kind}: ${r.reasons.map((n) => n.text).join(' ')}`).not.toBe('encrypted');
         expect(v.pairs.some((p) => p.verdict === 'clear' || p.verdict === 'integrity-only')).toBe(true);
       });
     }
@@ -216,21 +229,22 @@ describe('verdicts found wrong on the verify fixtures (fixed in src/rules)', () 
 
   it('verify-failed.pcapng: the ICMPv6 error that answered a SYN is not a clear session, and the pair failed', () => {
     const syn = flow({ proto: 6, aPort: 49500, bPort: 49750, first: 3, last: 3, syn: 3, origPackets: 1 });
-    syn.flow.icmpErrors = [{ frame: 4, version: 6, type: 1, code: 1, towardsOrig: true }];
+    syn.flow.icmpErrors = [{ frame: 4, version: 6, type: 1, code: 1, towardsOrig: true, sender: ip6(CLIENT_B) }];
     // The error itself is a flow from B to A with only ICMPv6 type 1 in it.
     const error = flow({ proto: 58, a: CLIENT_B, b: CLIENT_A, first: 4, last: 4, origPackets: 1, icmpTypes: 1 << 1 });
     const v = run([syn, error]);
     expect(v.sessions.map((s) => [s.protocol, s.verdict, s.state])).toEqual([['tcp', 'failed', 'unreachable']]);
     expect(v.pairs.map((p) => p.verdict)).toEqual(['failed']);
-    expect(v.pairs[0]!.reasons[0]).toMatch(/code 1 \(communication administratively prohibited\) in frame 4/);
+    expect(v.pairs[0]!.reasons[0]!.text).toMatch(/code 1 \(communication administratively prohibited\) in frame 4/);
     // Still unprotected traffic between the clients: the isolation audit keeps it.
     expect(v.isolation.map((i) => [i.protocol, i.frames[0]])).toEqual([['tcp', 3], ['icmpv6', 4]]);
   });
 
-  it('an ICMPv6 error that quotes nothing between these clients stays a clear session', () => {
+  it('an ICMPv6 error is evidence, never a session or a pair of its own, even when it quotes nothing of this capture', () => {
     const error = flow({ proto: 58, a: CLIENT_B, b: CLIENT_A, first: 4, last: 4, origPackets: 1, icmpTypes: 1 << 1 });
     const v = run([error]);
-    expect(v.pairs.map((p) => p.verdict)).toEqual(['clear']);
+    expect(v.sessions).toEqual([]);
+    expect(v.pairs).toEqual([]);
   });
 
   it('verify-esp-null.pcapng: one ESP-NULL connection is one session (both SAs), Remote Assistance, and so is its pair', () => {

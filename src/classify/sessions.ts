@@ -1,8 +1,30 @@
-/** Session state and service identification of a client-to-client flow (RFC 9293 §3.5; MS-RA §1.4, §3.1.5; MS-RAI §1.9; protocols.md §5.5). */
+/** Session state and service of a flow, decided once after the pass (RFC 9293 §3.5; RFC 4443 §3.1; MS-RA §1.4, §3.1.5; MS-RAI §1.9; protocols.md §5.5). */
 
-import { rdpProtocolNames, type RdpConfirm } from '../app/rdp.js';
-import type { Flow } from '../flow/flow.js';
-import type { Service, SessionState } from './types.js';
+import type { RpcBind } from '../app/dcerpc.js';
+import { rdpProtocolNames, type RdpConfirm, type RdpFacts } from '../app/rdp.js';
+import type { Flow, IcmpErrorFact } from '../flow/flow.js';
+import { reason, type Reason } from './reasons.js';
+
+/** What the traffic is, and why we think so. */
+export interface Service {
+  /** 'remote-assistance', 'remote-assistance-helper', or a port-derived name ('smb', 'http', …), or 'unknown'. */
+  name: string;
+  /** How it was identified: a plain sentence with frames, or why it cannot be. */
+  basis: string;
+  frames: number[];
+}
+
+export type SessionState = 'established' | 'established-before-capture' | 'refused' | 'reset' | 'unanswered' | 'unreachable' | 'one-way' | 'answered' | 'unknown';
+
+/** States in which no session came about. */
+export const FAILED_STATES: readonly SessionState[] = ['refused', 'unanswered', 'unreachable'];
+
+export interface StateFacts {
+  state: SessionState;
+  /** The coded statement of how it went (tcp.established, tcp.syn_unanswered, icmpv6.admin_prohibited, …). */
+  reason: Reason;
+  frames: number[];
+}
 
 /** Ports that name a service well enough for a report; Remote Assistance and its helpers are handled apart. */
 const PORT_NAMES: Record<number, string> = {
@@ -10,50 +32,64 @@ const PORT_NAMES: Record<number, string> = {
   500: 'ike', 1900: 'ssdp', 2869: 'upnp', 3389: 'rdp', 3540: 'pnrp', 4500: 'ike-nat-t', 5355: 'llmnr', 5353: 'mdns', 5985: 'winrm',
 };
 
-/** ICMPv6 errors that mean "not delivered" (RFC 4443 §3.1 destination unreachable codes). */
-const UNREACHABLE: Record<number, string> = {
+/** ICMPv6 destination unreachable codes (RFC 4443 §3.1). */
+export const UNREACHABLE: Record<number, string> = {
   0: 'no route to destination', 1: 'communication administratively prohibited', 2: 'beyond scope of source address',
   3: 'address unreachable', 4: 'port unreachable', 5: 'source address failed ingress/egress policy', 6: 'reject route to destination',
 };
 
-export interface StateFacts {
-  state: SessionState;
-  reason: string;
-  frames: number[];
+/** The first "not delivered" error (ICMPv6 type 1, ICMPv4 type 3) that quoted a packet of the flow. */
+function unreachable(flow: Flow): IcmpErrorFact | undefined {
+  return flow.icmpErrors?.find((e) => e.version === 6 ? e.type === 1 : e.type === 3);
+}
+
+function unreachableReason(err: IcmpErrorFact, what: string, first: number): StateFacts {
+  const facts = { what, code: err.code, codeName: UNREACHABLE[err.code] ?? 'other', frame: err.frame, version: err.version };
+  const frames = [first, err.frame];
+  return { state: 'unreachable', frames, reason: err.version === 6 && err.code === 1 ? reason('icmpv6.admin_prohibited', facts, frames) : reason('icmpv6.unreachable', facts, frames) };
 }
 
 /** How a TCP or UDP session went, from the flow's history and the ICMP errors that quoted it. */
 export function sessionState(flow: Flow): StateFacts {
-  const err = flow.icmpErrors?.find((e) => e.version === 6 ? e.type === 1 : e.type === 3);
+  const err = unreachable(flow);
   if (flow.proto === 6) {
     if (flow.synAckFrame !== 0 && (flow.origDataFrame !== 0 || flow.respDataFrame !== 0 || flow.history.includes('A'))) {
-      return { state: 'established', reason: `the TCP handshake completed (SYN frame ${flow.synFrame || '—'}, SYN-ACK frame ${flow.synAckFrame})`, frames: [flow.synFrame, flow.synAckFrame].filter((x) => x > 0) };
+      const frames = [flow.synFrame, flow.synAckFrame];
+      return { state: 'established', frames, reason: reason('tcp.established', { syn: flow.synFrame, synAck: flow.synAckFrame }, frames) };
     }
     if (flow.synFrame === 0 && flow.synAckFrame === 0 && flow.origDataFrame !== 0 && flow.respDataFrame !== 0) {
-      return { state: 'established-before-capture', reason: `data flows both ways (frames ${flow.origDataFrame}, ${flow.respDataFrame}) but no handshake is in the capture: the session started before it`, frames: [flow.origDataFrame, flow.respDataFrame] };
+      const frames = [flow.origDataFrame, flow.respDataFrame];
+      return { state: 'established-before-capture', frames, reason: reason('tcp.before_capture', { orig: flow.origDataFrame, resp: flow.respDataFrame }, frames) };
     }
-    if (err) {
-      return { state: 'unreachable', reason: `the SYN was answered by ICMPv6 destination unreachable, code ${err.code} (${UNREACHABLE[err.code] ?? 'other'}) in frame ${err.frame}`, frames: [flow.synFrame, err.frame].filter((x) => x > 0) };
-    }
+    if (err) return unreachableReason(err, 'the SYN', flow.synFrame);
     if (flow.rstFrame !== 0 && flow.synAckFrame === 0) {
-      return { state: 'refused', reason: `the SYN (frame ${flow.synFrame}) was refused with a RST (frame ${flow.rstFrame})`, frames: [flow.synFrame, flow.rstFrame].filter((x) => x > 0) };
+      const frames = [flow.synFrame, flow.rstFrame];
+      return { state: 'refused', frames, reason: reason('tcp.refused', { syn: flow.synFrame, rst: flow.rstFrame }, frames) };
     }
-    if (flow.rstFrame !== 0) {
-      return { state: 'reset', reason: `the connection was reset (RST in frame ${flow.rstFrame})`, frames: [flow.rstFrame] };
-    }
+    if (flow.rstFrame !== 0) return { state: 'reset', frames: [flow.rstFrame], reason: reason('tcp.reset', { rst: flow.rstFrame }, [flow.rstFrame]) };
     if (flow.synFrame !== 0 && flow.respPackets === 0) {
-      return { state: 'unanswered', reason: `${flow.origPackets} SYN(s) from frame ${flow.synFrame} on, never answered`, frames: [flow.synFrame] };
+      return { state: 'unanswered', frames: [flow.synFrame], reason: reason('tcp.syn_unanswered', { syns: flow.origPackets, first: flow.synFrame, last: flow.lastFrame }, [flow.synFrame, flow.lastFrame]) };
     }
-    return { state: 'unknown', reason: `TCP history ${flow.history || '(none)'}`, frames: [flow.firstFrame] };
+    return { state: 'unknown', frames: [flow.firstFrame], reason: reason('tcp.unknown', { history: flow.history }, [flow.firstFrame]) };
   }
-  if (err) return { state: 'unreachable', reason: `answered by ICMPv6 destination unreachable, code ${err.code} (${UNREACHABLE[err.code] ?? 'other'}) in frame ${err.frame}`, frames: [flow.firstFrame, err.frame] };
-  if (flow.respPackets > 0) return { state: 'answered', reason: 'datagrams both ways', frames: [flow.firstFrame] };
-  return { state: 'one-way', reason: `${flow.origPackets} datagram(s) one way only`, frames: [flow.firstFrame] };
+  if (err) return unreachableReason(err, 'it', flow.firstFrame);
+  if (flow.respPackets > 0) return { state: 'answered', frames: [flow.firstFrame], reason: reason('udp.answered', {}, [flow.firstFrame]) };
+  return { state: 'one-way', frames: [flow.firstFrame], reason: reason('udp.one_way', { datagrams: flow.origPackets }, [flow.firstFrame]) };
 }
 
 /** The Remote Assistance ports the user gave (--ra-port) besides 3389. */
 export interface ServiceOptions {
   raPorts: number[];
+}
+
+/** What service identification reads: a flow, or a session seen in the plaintext of ESP-NULL. */
+export interface ServiceFacts {
+  proto: number;
+  origPort: number;
+  respPort: number;
+  firstFrame: number;
+  rdp: RdpFacts | null;
+  rpcBinds: RpcBind[] | null;
 }
 
 /**
@@ -63,7 +99,7 @@ export interface ServiceOptions {
  * or the port is 3389 / --ra-port. Helper traffic: a DCE/RPC bind to IRASrv (Offer RA), PNRP UDP 3540,
  * SSDP UDP 1900 / TCP 2869. Never claim Remote Assistance from nothing.
  */
-export function identifyService(flow: Flow, opts: ServiceOptions): Service {
+export function identifyService(flow: ServiceFacts, opts: ServiceOptions): Service {
   const req = flow.rdp?.request ?? null;
   const conf = flow.rdp?.confirm ?? null;
   if (req) {
@@ -109,12 +145,9 @@ function rdpWhere(port: number): string {
 }
 
 /** RDP's own security, reported beside the IPsec verdict (never instead of it). */
-export function rdpSecurityNote(flow: Flow): string | null {
+export function rdpSecurityNote(flow: { rdp: RdpFacts | null }): Reason | null {
   const conf = flow.rdp?.confirm ?? null;
   if (!conf || conf.failureCode !== null) return null;
   const sel = conf.selectedProtocol;
-  if (sel === null) return `RDP's own security is unknown: the Connection Confirm (frame ${conf.frame}) carries negotiation data that is not an RDP_NEG_RSP`;
-  return sel === 0
-    ? `RDP itself negotiated Standard RDP Security (RC4 inside RDP, frame ${conf.frame}): that is not IPsec, and does not change the verdict`
-    : `RDP itself negotiated ${rdpProtocolNames(sel).join(' + ')} (frame ${conf.frame}): application-layer encryption, reported beside the IPsec verdict, never instead of it`;
+  return reason('rdp.own_security', { frame: conf.frame, selected: sel === null ? null : rdpProtocolNames(sel).join(' + '), standard: sel === 0 }, [conf.frame]);
 }

@@ -1,0 +1,103 @@
+/**
+ * Classification after the pass (architecture §6 "Roles, once", "Rules are pure functions"): the DirectAccess
+ * context, every endpoint's role, and per flow its kind, service, session state, carrier path and ESP judgements,
+ * decided here once so that rules and reports only read them.
+ */
+
+import type { NameMap } from '../app/names.js';
+import type { CaptureInterface } from '../capture/frame.js';
+import type { RouterAdvertisement } from '../flow/app-dispatch.js';
+import { tunnelKindOf, type Flow } from '../flow/flow.js';
+import type { ClassifiedFlow, FlowKind, JudgedFlow } from './classified-flow.js';
+import { inferContext, type DaContext } from './context.js';
+import { judgeEsp } from './esp-null.js';
+import { classifyAddress, type DaPrefixes } from './prefixes.js';
+import { decideRoles, type Roles } from './roles.js';
+import { identifyService, sessionState, type ServiceOptions } from './sessions.js';
+
+/** ICMPv6 neighbour discovery types (RFC 4861 §4): RS, RA, NS, NA, redirect, as Flow.icmpTypes bits. */
+const ND_BITS = [133, 134, 135, 136, 137].reduce((m, t) => (m | (1 << (t - 115))) >>> 0, 0);
+/** ICMPv6 error types (RFC 4443 §3), as Flow.icmpTypes bits: destination unreachable, packet too big, time exceeded, parameter problem. */
+const ICMPV6_ERROR_BITS = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4);
+const IKE_PORTS = [500, 4500];
+/** Link-local name resolution (LLMNR, mDNS) and DHCPv6: infrastructure, not a session between clients. */
+const NAME_RESOLUTION_PORTS = [5355, 5353, 546, 547];
+/** IPv6 "no next header" (RFC 8200 §4.7): a Teredo bubble is a header with nothing after it (RFC 4380 §2.8). */
+const NO_NEXT_HEADER = 59;
+
+function hasEsp(flow: Flow): boolean {
+  return flow.sas?.some((s) => s.protocol === 'esp') ?? false;
+}
+
+/** What the flow is to the verdicts, first match wins. */
+export function flowKind(flow: Flow): FlowKind {
+  if (flow.proto === 41 || flow.proto === 4) return 'carrier';
+  if (flow.proto === 50 || hasEsp(flow)) return 'esp';
+  if (flow.proto === 17 && (flow.isakmpMessages > 0 || IKE_PORTS.includes(flow.origPort) || IKE_PORTS.includes(flow.respPort))) return 'ike';
+  if (flow.proto === NO_NEXT_HEADER && flow.origPayload + flow.respPayload === 0) return 'bubbles';
+  if (flow.proto === 58 && flow.icmpTypes !== 0 && (flow.icmpTypes & ~ND_BITS) === 0) return 'neighbour-discovery';
+  if (flow.proto === 58 && flow.icmpTypes !== 0 && (flow.icmpTypes & ~ICMPV6_ERROR_BITS) === 0) return 'icmp-errors';
+  if (flow.proto === 17 && (NAME_RESOLUTION_PORTS.includes(flow.origPort) || NAME_RESOLUTION_PORTS.includes(flow.respPort))) return 'name-resolution';
+  return 'traffic';
+}
+
+/** Carriers of a flow, outermost first, e.g. ["ipv4", "udp/3544 teredo"]. */
+function carrierPath(flow: Flow, byId: (id: number) => ClassifiedFlow | undefined, prefixes: DaPrefixes): string[] {
+  const out: string[] = [];
+  let parent = flow.parent >= 0 ? byId(flow.parent) : undefined;
+  let child: Flow = flow;
+  while (parent) {
+    const p = parent.flow;
+    const via = child.carriedBy === 'teredo' ? `udp/${p.respPort === 3544 || p.origPort === 3544 ? 3544 : p.respPort} teredo`
+      : child.carriedBy === 'proto41' ? `protocol 41 ${tunnelKindOf(p) || '6in4'}` : child.carriedBy === 'ip-https'
+        ? `tcp/${p.respPort} tls(${p.tls?.facts.serverHello?.cipherSuiteName ?? 'handshake not in the capture'}) ip-https` : child.carriedBy;
+    out.unshift(p.family === 4 ? 'ipv4' : `ipv6 ${classifyAddress(p.origAddr, 0, prefixes)}`, via);
+    child = p;
+    parent = p.parent >= 0 ? byId(p.parent) : undefined;
+  }
+  return out;
+}
+
+export interface CaptureFacts {
+  flows: readonly ClassifiedFlow[];
+  byId: (id: number) => ClassifiedFlow | undefined;
+  names: NameMap;
+  advertisedPrefixes: readonly RouterAdvertisement[];
+  interfaces: readonly CaptureInterface[];
+  /** The prefixes the user gave. */
+  given: DaPrefixes;
+  service: ServiceOptions;
+  /** The capture's snaplen (0 when unknown), named when it cut ESP packets. */
+  snaplen: number;
+}
+
+export interface Classification {
+  context: DaContext;
+  roles: Roles;
+  flows: JudgedFlow[];
+}
+
+/** The context (prefixes, assumptions) only: the transition labels of IPv6 flows depend on the prefixes it yields. */
+export function captureContext(c: Omit<CaptureFacts, 'service' | 'snaplen'>): DaContext {
+  return inferContext(c.flows, c.names, c.advertisedPrefixes, c.byId, c.interfaces, c.given);
+}
+
+/** Judges every retained flow once, under the context's prefixes (labels already made with them). */
+export function judgeFlows(c: CaptureFacts, context: DaContext): Classification {
+  const prefixes = context.prefixes;
+  const roles = decideRoles(c.flows, c.byId, prefixes, c.advertisedPrefixes);
+  const flows = c.flows.map((r): JudgedFlow => {
+    const f = r.flow;
+    return {
+      ...r,
+      kind: flowKind(f),
+      orig: roles.endpoint(f.origAddr),
+      resp: roles.endpoint(f.respAddr),
+      service: identifyService(f, c.service),
+      state: f.proto === 6 || f.proto === 17 ? sessionState(f) : null,
+      carriers: carrierPath(f, c.byId, prefixes),
+      esp: f.sas?.filter((s) => s.protocol === 'esp').map((sa) => ({ sa, judgement: judgeEsp(sa, c.snaplen) })) ?? [],
+    };
+  });
+  return { context, roles, flows };
+}

@@ -1,0 +1,67 @@
+/**
+ * Coverage: what the analysis could not see, and whether it could have carried traffic between clients (issue
+ * "Coverage"; architecture §6 "Absence of evidence is not evidence of absence"). A blocking item keeps the capture's
+ * result from being "encrypted": no verdict may rest on what the tool could not see.
+ */
+
+import type { JudgedFlow } from '../classify/classified-flow.js';
+import { frameSpan, reason, type Reason } from '../classify/reasons.js';
+import type { BoundHit, VerdictRecord } from './types.js';
+import type { VerifyInput, VerifyResult } from './verdicts.js';
+
+/** What the pass could not see, as the analysis counted it. */
+export interface CoverageInput {
+  /** Every bound of the analysis with what it dropped. */
+  bounds: BoundHit[];
+  /** IP-HTTPS connections recognised from their records, their handshake not in the capture. */
+  midstreamTunnels: { flow: number; frames: number[] }[];
+  /** Tunnels to the IP-HTTPS server whose content could not be read. */
+  opaqueTunnels: { flow: number; frames: number[]; why: string }[];
+}
+
+export const NO_COVERAGE_GAPS: CoverageInput = { bounds: [], midstreamTunnels: [], opaqueTunnels: [] };
+
+/** Encrypting TLS on port 443 that could be IP-HTTPS, when no client traffic is visible (named at most five). */
+function possibleIpHttps(flows: readonly JudgedFlow[]): JudgedFlow[] {
+  return flows.filter((r) => r.flow.family === 4 && r.flow.proto === 6 && (r.flow.respPort === 443 || r.flow.origPort === 443)
+    && r.label.transition !== 'ip-https' && r.flow.tls?.facts.serverHello?.nullCipher === false);
+}
+
+export function coverageOf(input: VerifyInput, pairs: readonly VerdictRecord[], esp: VerifyResult['esp']): { reason: Reason; blocking: boolean }[] {
+  const out: { reason: Reason; blocking: boolean }[] = [];
+  const add = (r: Reason, blocking: boolean): void => {
+    out.push({ reason: r, blocking });
+  };
+  for (const r of input.flows) {
+    const f = r.flow;
+    // IP-HTTPS with a real cipher ends at the DA server: the client-to-client traffic inside it cannot be observed.
+    const sh = f.tls?.facts.serverHello;
+    if (r.label.transition === 'ip-https' && f.family === 4 && f.parent < 0 && sh && !sh.nullCipher) {
+      add(reason('coverage.opaque_iphttps', { flow: f.id, suite: sh.cipherSuiteName }, [sh.frame]), true);
+    }
+    // ESP between a client and the DA server (IPsec tunnel mode over Teredo, 6to4 or IP-HTTPS) may carry traffic
+    // the server relays to another client: it cannot be judged from here (protocols.md §1.7, §8).
+    if (r.kind === 'esp' && f.family === 6 && [r.orig.role, r.resp.role].includes('da-client') && [r.orig.role, r.resp.role].includes('da-server')) {
+      add(reason('coverage.ipsec_to_server', { flow: f.id, span: frameSpan(f.firstFrame, f.lastFrame), packets: f.packets }, [f.firstFrame]), true);
+    }
+  }
+  for (const t of input.coverage.opaqueTunnels) add(reason('coverage.opaque_tunnel', { flow: t.flow, why: t.why }, t.frames), true);
+  for (const t of input.coverage.midstreamTunnels) add(reason('coverage.midstream_tunnel', { flow: t.flow }, t.frames), false);
+  for (const b of input.coverage.bounds) {
+    if (b.dropped === 0) continue;
+    add(reason('coverage.bound', { id: b.id, limit: b.limit, dropped: b.dropped, clientCapable: b.clientCapable, what: b.what }, b.frames), b.clientCapable > 0);
+  }
+  const cut = esp.filter((e) => e.judgement.cutSamples > 0);
+  if (cut.length > 0) {
+    add(reason('coverage.snaplen', { spis: cut.map((e) => `0x${(e.spi >>> 0).toString(16).padStart(8, '0')}`), undecided: cut.filter((e) => e.judgement.verdict === 'inconclusive').length },
+      cut.flatMap((e) => e.judgement.decidingFrames.slice(0, 1))), false);
+  }
+  if (pairs.length === 0) {
+    const candidates = possibleIpHttps(input.flows);
+    const frames = candidates.slice(0, 5).map((r) => r.flow.tls!.facts.serverHello!.frame);
+    add(reason('coverage.no_client_traffic', {
+      candidates: candidates.length, list: candidates.slice(0, 5).map((r) => `flow ${r.flow.id}, ${r.flow.tls!.facts.serverHello!.cipherSuiteName} in frame ${r.flow.tls!.facts.serverHello!.frame}`),
+    }, frames), false);
+  }
+  return out;
+}
