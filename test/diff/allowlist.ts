@@ -118,6 +118,8 @@ export const ALLOWED: Allowance[] = [
     ['fixtures/captures/verify-two-interfaces.pcapng', [9, 10, 11, 12, 13, 14]],
     ['fixtures/captures/verify-chance-trailer.pcapng', [5, 6, 7]],
     ['fixtures/captures/iphttps-inside.pcapng', [7, 8, 9]],
+    ['fixtures/captures/trust-esp-null-ospf.pcapng', [5, 6, 7]],
+    ['fixtures/captures/trust-esp-empty.pcapng', [5, 6, 7]],
   ] as const).map(([input, frames]) => ({
     input, check: 'tshark-isakmp' as const, frames: [...frames],
     why: 'AuthIP Main Mode #5–#7 have the E flag set. MS-AIPS §2.2.3.2.1 keeps the Crypto payload\'s generic header (next payload 0, length) in clear before seqNUM, IV and ciphertext, and we list that payload (133); tshark shows everything after an E=1 header as encrypted data and lists no payload.',
@@ -127,6 +129,12 @@ export const ALLOWED: Allowance[] = [
     check: 'tshark-isakmp',
     frames: [5, 6, 7, 20, 21, 22],
     why: 'AuthIP Main Mode #5–#7 (frames 5–7) and a later Quick Mode (0xF4, frames 20–22) have the E flag set. MS-AIPS §2.2.3.2.1 keeps the Crypto payload\'s generic header in clear before seqNUM, IV and ciphertext, and we list that payload (133); tshark shows everything after an E=1 header as encrypted data and lists no payload.',
+  },
+  {
+    input: 'fixtures/captures/trust-authip-qm-244.pcapng',
+    check: 'tshark-isakmp',
+    frames: [5, 6, 7],
+    why: 'After Main Mode #1–#4 in clear, Quick Mode runs as exchange 0xF4 with the E flag set (frames 5–7). MS-AIPS §2.2.3.2.1 keeps the Crypto payload\'s generic header in clear before seqNUM, IV and ciphertext, and we list that payload (133); tshark shows everything after an E=1 header as encrypted data and lists no payload.',
   },
   {
     input: 'fixtures/captures/verify-snaplen-96.pcapng',

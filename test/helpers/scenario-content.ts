@@ -348,7 +348,7 @@ export function rdpFastPath(rng: Prng, length: number): Bytes {
 // --- AuthIP (MS-AIPS) and IKEv2 (RFC 7296) ------------------------------------------------------------------
 
 /** How an AuthIP negotiation ends (protocols.md §4.4, §7 rows 9–11). */
-export type AuthipOutcome = 'complete' | 'no-response' | 'kerberos-error' | 'notify' | 'no-quick-mode';
+export type AuthipOutcome = 'complete' | 'no-response' | 'kerberos-error' | 'notify' | 'no-quick-mode' | 'authenticated';
 
 export interface AuthipOptions {
   ispi: Bytes;
@@ -357,6 +357,8 @@ export interface AuthipOptions {
   /** The responder's service principal, e.g. host/client2.corp.contoso.example. */
   spn: string;
   outcome: AuthipOutcome;
+  /** The Windows error code in the 'notify' outcome's NOTIFY_STATUS; default ERROR_IPSEC_IKE_NO_POLICY (0x3601). */
+  notifyStatus?: number;
   rng: Prng;
 }
 
@@ -402,10 +404,12 @@ export function authipMainMode(o: AuthipOptions): IkeStep[] {
   steps.push({ fromInitiator: false, bytes: message({ ispi, rspi, exchange: 0xf3 }, [crypto(2, rng.bytes(8)), gss(0, 0x10, gssKerberos(0x0200, apRep()))]) });
   const enc = (seq: number, plain: number): Bytes => message({ ispi, rspi, exchange: 0xf3, flags: 1 }, [encryptedCrypto(seq, plain, rng)]);
   if (o.outcome === 'notify') {
-    // NOTIFY_STATUS (0x9C54) carrying ERROR_IPSEC_IKE_NO_POLICY (0x3601), reliable (MS-AIPS §2.2.3.5).
-    steps.push({ fromInitiator: false, bytes: message({ ispi, rspi, exchange: 0xf6 }, [crypto(3), notifyAuthip({ type: 0x9c54, flags: 1, data: u32(0x3601) })]) });
+    // NOTIFY_STATUS (0x9C54) carrying the error (default ERROR_IPSEC_IKE_NO_POLICY, 0x3601), reliable (MS-AIPS §2.2.3.5).
+    steps.push({ fromInitiator: false, bytes: message({ ispi, rspi, exchange: 0xf6 }, [crypto(3), notifyAuthip({ type: 0x9c54, flags: 1, data: u32(o.notifyStatus ?? 0x3601) })]) });
     return steps;
   }
+  // Main Mode #1–#4 only: Quick Mode follows as exchange 0xF4 (MS-AIPS §2.2.1 allows it), told by the caller.
+  if (o.outcome === 'authenticated') return steps;
   steps.push({ fromInitiator: true, bytes: enc(3, 220) });
   if (o.outcome === 'no-quick-mode') return steps;
   steps.push({ fromInitiator: false, bytes: enc(3, 200) }, { fromInitiator: true, bytes: enc(4, 24) });

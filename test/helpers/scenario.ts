@@ -898,11 +898,11 @@ export class Scenario {
    * AuthIP Main Mode with Kerberos between two hosts on UDP 500 (MS-AIPS §4.1), optionally with the parallel IKEv1
    * offer (§3.2.4). Returns the cookies, for a later Quick Mode under the same Main Mode SA.
    */
-  authip(o: { initiator: string; responder: string; via: Link; realm: string; spn: string; outcome?: AuthipOutcome; ikev1Offer?: boolean }): AuthipCookies {
+  authip(o: { initiator: string; responder: string; via: Link; realm: string; spn: string; outcome?: AuthipOutcome; notifyStatus?: number; ikev1Offer?: boolean }): AuthipCookies {
     const ispi = this.rng.bytes(8);
     const rspi = this.rng.bytes(8);
     if (o.ikev1Offer) this.udp({ from: o.initiator, to: o.responder, sport: 500, dport: 500, via: o.via, payloads: [{ c: ikev1MamieOffer(this.rng.bytes(8)) }] });
-    const steps = authipMainMode({ ispi, rspi, realm: o.realm, spn: o.spn, outcome: o.outcome ?? 'complete', rng: new Prng(this.seed(0xa17)) });
+    const steps = authipMainMode({ ispi, rspi, realm: o.realm, spn: o.spn, outcome: o.outcome ?? 'complete', notifyStatus: o.notifyStatus, rng: new Prng(this.seed(0xa17)) });
     this.ike(o.initiator, o.responder, o.via, steps);
     return { ispi, rspi };
   }
