@@ -248,15 +248,16 @@ export function judgeEsp(sa: SaStats, snaplen = 0): EspJudgement {
   const readings = complete.map(readAsNull).filter((r): r is NullReading => r !== null);
   const rnd = randomness(sa);
   const spi = spiText(sa.spi);
+  const head = { spi, packets: sa.packets, span: frameSpan(sa.firstFrame, sa.lastFrame) };
   const base = { spi: sa.spi, readings, sessions: [] as NullSession[], completeSamples: complete.length, cutSamples: cutSamples.length, chiSquare: rnd.chiSquare, randomness: rnd.verdict };
   const nullFacts = (r: NullReading, proof: Proof | 'snaplen', frames: number[], pool: number): FactsOf<'esp.null'> => ({
-    spi, frames: framesText(frames), icv: r.icvLength, iv: r.ivLength, pad: r.padLength, nextHeader: r.nextHeader, inner: protocolName(r.nextHeader), proof,
+    ...head, frames: framesText(frames), icv: r.icvLength, iv: r.ivLength, pad: r.padLength, nextHeader: r.nextHeader, inner: protocolName(r.nextHeader), proof,
     matching: frames.length, complete: pool, chiSquare: rnd.verdict === 'skewed' ? rnd.chiSquare : null, udpEncapsulated: complete.some((s) => s.udpEncapsulated), snaplen,
   });
   const undetermined = (why: FactsOf<'esp.undetermined'>['why'], frames: number[], reading: NullReading | null = null): EspJudgement => ({
     ...base, verdict: 'inconclusive', confidence: 'low', reading, decidingFrames: frames.slice(0, 8),
     reasons: [reason('esp.undetermined', {
-      spi, why, frames: frames.length > 0 ? framesText(frames) : frameSpan(sa.firstFrame, sa.lastFrame), packets: sa.packets, cut: sa.cutPackets,
+      ...head, why, frames: frames.length > 0 ? framesText(frames) : frameSpan(sa.firstFrame, sa.lastFrame), cut: sa.cutPackets,
       complete: complete.length, bytes: sa.histogramBytes, chiSquare: rnd.chiSquare, snaplen,
     }, frames.slice(0, 8))],
   });
@@ -298,7 +299,7 @@ export function judgeEsp(sa: SaStats, snaplen = 0): EspJudgement {
     if (rnd.verdict !== 'uniform') return undetermined('too_little_visible', frames);
     return {
       ...base, verdict: 'encrypted', confidence: 'medium', reading: null, decidingFrames: frames.slice(0, 8),
-      reasons: [reason('esp.ciphertext', { spi, frames: framesText(frames), complete: 0, chance: 0, chanceFrames: '', chiSquare: rnd.chiSquare, bytes: sa.histogramBytes, snaplen, cut: cutSamples.length }, frames.slice(0, 8))],
+      reasons: [reason('esp.ciphertext', { ...head, frames: framesText(frames), complete: 0, chance: 0, chanceFrames: '', chiSquare: rnd.chiSquare, bytes: sa.histogramBytes, snaplen, cut: cutSamples.length }, frames.slice(0, 8))],
     };
   }
   const frames = complete.map((s) => s.frame);
@@ -309,7 +310,7 @@ export function judgeEsp(sa: SaStats, snaplen = 0): EspJudgement {
   return {
     ...base, verdict: 'encrypted', confidence, reading: null, decidingFrames: frames.slice(0, 8),
     reasons: [reason('esp.ciphertext', {
-      spi, frames: framesText(frames), complete: complete.length, chance: readings.length, chanceFrames: framesText(readings.map((r) => r.frame)),
+      ...head, frames: framesText(frames), complete: complete.length, chance: readings.length, chanceFrames: framesText(readings.map((r) => r.frame)),
       chiSquare: rnd.chiSquare, bytes: sa.histogramBytes, snaplen, cut: 0,
     }, frames.slice(0, 8))],
   };

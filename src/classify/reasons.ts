@@ -31,46 +31,60 @@ export function framesText(frames: readonly number[]): string {
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
+
+/** "SPI 0x… (13 packet(s), frames 8–33): " — how every ESP SA statement begins. */
+function saHead(f: { spi: string; packets: number; span: string }): string {
+  return `SPI ${f.spi} (${f.packets} packet(s), ${f.span}): `;
+}
+
+interface NullFacts { frames: string; icv: number; iv: number; pad: number; nextHeader: number; inner: string; proof: 'checksum' | 'structure' | 'trailer' | 'snaplen';
+  matching: number; complete: number; chiSquare: number | null; udpEncapsulated: boolean; snaplen: number }
+
+function nullText(f: NullFacts): string {
+  const layout = `${f.icv}-byte ICV${f.iv ? ` and an ${f.iv}-byte IV (AES-GMAC)` : ''}`;
+  switch (f.proof) {
+    case 'checksum': return `ESP with NULL encryption (RFC 2410): in ${f.frames} the trailer is valid with a ${layout}, pad length ${f.pad}, next header ${f.nextHeader} (${f.inner}), and the ${f.inner} checksum inside verifies over the IP pseudo-header: the payload is plaintext`;
+    case 'structure': return `ESP with NULL encryption (RFC 2410), by structure: ${f.matching} of ${f.complete} complete packets (${f.frames}) have a valid trailer with a ${layout} and a well-formed ${f.inner} header inside${f.chiSquare !== null && f.chiSquare > 0 ? `, and the payload bytes are not random (χ² ${f.chiSquare})` : ''}; no checksum could be verified${f.udpEncapsulated ? ' (UDP-encapsulated: a NAT changes the addresses the checksum covers)' : ' (checksum offload on the sender leaves it unset)'}`;
+    case 'trailer': return `ESP with NULL encryption (RFC 2410), by its trailer: ${f.matching} of ${f.complete} complete packets (${f.frames}) end in the same valid trailer with a ${layout}, pad length ${f.pad} and next header ${f.nextHeader} (${f.inner}); random bytes end in such a trailer by chance about once in 65,536 packets`;
+    case 'snaplen': return `ESP with NULL encryption (RFC 2410), read from the start of the payload although the snaplen (${f.snaplen} bytes) cut the trailers: in ${f.matching} of the ${f.complete} cut packets (${f.frames}) the payload${f.iv ? ` after an ${f.iv}-byte IV` : ''} begins with a ${f.inner} header whose ports and sequence numbers continue from packet to packet, which ciphertext cannot do`;
+  }
+}
+
+interface UndeterminedFacts { why: 'snaplen' | 'too_little_visible' | 'no_payload' | 'not_random' | 'too_few' | 'ambiguous' | 'not_sampled';
+  frames: string; packets: number; cut: number; complete: number; bytes: number; chiSquare: number | null; snaplen: number }
+
+function undeterminedText(f: UndeterminedFacts): string {
+  const snap = f.snaplen ? ` (${f.snaplen} bytes)` : '';
+  switch (f.why) {
+    case 'snaplen': return `cannot tell NULL from real encryption: the snaplen${snap} cut ${f.cut === f.packets ? 'every one' : f.cut} of its ${plural(f.packets, 'packet')} (${f.frames}), so the trailer and ICV are not in the capture, and too little of the payload is visible (at least 16 bytes in 8 packets are needed)`;
+    case 'too_little_visible': return `cannot tell NULL from real encryption: the snaplen${snap} cut the trailers (${f.frames}) and the visible starts of the payload neither show a consistent inner header nor look random (χ² ${f.chiSquare ?? '—'} over ${f.bytes} bytes)`;
+    case 'no_payload': return `cannot tell NULL from real encryption: its ${plural(f.packets, 'packet')} (${f.frames}) carry no payload after the SPI and sequence number, so there is nothing to judge`;
+    case 'not_random': return `no ESP-NULL reading repeats in its ${plural(f.complete, 'complete packet')} (${f.frames}), but the payload bytes are not uniformly random (χ² ${f.chiSquare} over ${f.bytes} bytes; a counter IV, or a NULL layout this test does not know), so encryption is not proven`;
+    case 'too_few': return `no ESP-NULL reading in its ${plural(f.complete, 'complete packet')} (${f.frames}), but ${f.bytes} payload bytes are too few to show that they are random (128 are needed), so encryption is not proven`;
+    case 'ambiguous': return `${f.frames} read(s) as ESP-NULL by structure but no checksum inside verifies, and there are too few complete packets (${f.complete}) to rule NULL encryption in or out`;
+    case 'not_sampled': return `cannot tell NULL from real encryption: no packet of this SA was sampled (${f.frames})`;
+  }
+}
+
 export const REASONS = {
   // --- ESP security associations (classify/esp-null.ts; RFC 4303, RFC 2410, RFC 5879, protocols.md §3.5) ---
-  'esp.null': spec<{ spi: string; frames: string; icv: number; iv: number; pad: number; nextHeader: number; inner: string; proof: 'checksum' | 'structure' | 'trailer' | 'snaplen';
-    matching: number; complete: number; chiSquare: number | null; udpEncapsulated: boolean; snaplen: number }>({
+  'esp.null': spec<NullFacts & { spi: string; packets: number; span: string }>({
     kind: 'reason', meaning: 'An ESP SA uses NULL encryption (RFC 2410): integrity only, the payload is plaintext.',
     evidence: 'A valid ESP trailer (padding 1, 2, …, pad length, next header) with an inner header whose checksum verifies over the pseudo-header; or the same trailer layout and a well-formed inner header in most sampled packets; or, when the snaplen cut the trailers, inner transport ports and sequence numbers consistent from packet to packet.',
-    text: (f) => {
-      const layout = `${f.icv}-byte ICV${f.iv ? ` and an ${f.iv}-byte IV (AES-GMAC)` : ''}`;
-      switch (f.proof) {
-        case 'checksum': return `ESP with NULL encryption (RFC 2410): in ${f.frames} the trailer is valid with a ${layout}, pad length ${f.pad}, next header ${f.nextHeader} (${f.inner}), and the ${f.inner} checksum inside verifies over the IP pseudo-header: the payload is plaintext`;
-        case 'structure': return `ESP with NULL encryption (RFC 2410), by structure: ${f.matching} of ${f.complete} complete packets (${f.frames}) have a valid trailer with a ${layout} and a well-formed ${f.inner} header inside${f.chiSquare !== null && f.chiSquare > 0 ? `, and the payload bytes are not random (χ² ${f.chiSquare})` : ''}; no checksum could be verified${f.udpEncapsulated ? ' (UDP-encapsulated: a NAT changes the addresses the checksum covers)' : ' (checksum offload on the sender leaves it unset)'}`;
-        case 'trailer': return `ESP with NULL encryption (RFC 2410), by its trailer: ${f.matching} of ${f.complete} complete packets (${f.frames}) end in the same valid trailer with a ${layout}, pad length ${f.pad} and next header ${f.nextHeader} (${f.inner}); random ciphertext repeats such a trailer by chance about once in 65,536 packets`;
-        case 'snaplen': return `ESP with NULL encryption (RFC 2410), read from the start of the payload although the snaplen (${f.snaplen} bytes) cut the trailers: in ${f.matching} of the ${f.complete} cut packets (${f.frames}) the payload${f.iv ? ` after an ${f.iv}-byte IV` : ''} begins with a ${f.inner} header whose ports and sequence numbers continue from packet to packet, which ciphertext cannot do`;
-      }
-    },
+    text: (f) => `${saHead(f)}${nullText(f)}`,
   }),
-  'esp.ciphertext': spec<{ spi: string; frames: string; complete: number; chance: number; chanceFrames: string; chiSquare: number | null; bytes: number; snaplen: number; cut: number }>({
+  'esp.ciphertext': spec<{ spi: string; packets: number; span: string; frames: string; complete: number; chance: number; chanceFrames: string; chiSquare: number | null; bytes: number; snaplen: number; cut: number }>({
     kind: 'reason', meaning: 'An ESP SA carries ciphertext: the encryption the connection security rule demands.',
     evidence: 'No sampled packet reads as ESP-NULL in a repeatable way for any ICV length (0–32), IV length (0, 8) and next header, and the payload bytes are uniformly random over enough samples (χ² test); with a cut snaplen, the visible payload starts are random and show no inner header.',
-    text: (f) => f.cut > 0
+    text: (f) => saHead(f) + (f.cut > 0
       ? `ciphertext, judged from the start of the payload only (the snaplen of ${f.snaplen} bytes cut the trailers of ${plural(f.cut, 'sampled packet')}, ${f.frames}): no inner transport header repeats at its start, and the visible bytes are uniformly random (χ² ${f.chiSquare} over ${f.bytes} bytes); lower confidence than with whole packets`
-      : `ciphertext: ${f.chance === 0 ? `none of ${f.complete} complete packet(s) (${f.frames}) reads as ESP-NULL for any ICV length 0–32, IV 0 or 8 and next header` : `${f.complete - f.chance} of ${f.complete} complete packet(s) (${f.frames}) read as ESP-NULL for no ICV length 0–32, IV 0 or 8 and next header`}${f.chance > 0 ? `; the other ${f.chance} (${f.chanceFrames}) ${f.chance === 1 ? 'ends' : 'end'} in what looks like a valid ESP-NULL trailer, by chance: no checksum inside verifies and no layout repeats` : ''}, and its payload bytes are uniformly random (χ² ${f.chiSquare} over ${f.bytes} bytes)`,
+      : `ciphertext: ${f.chance === 0 ? `none of ${f.complete} complete packet(s) (${f.frames}) reads as ESP-NULL for any ICV length 0–32, IV 0 or 8 and next header` : `${f.complete - f.chance} of ${f.complete} complete packet(s) (${f.frames}) read as ESP-NULL for no ICV length 0–32, IV 0 or 8 and next header`}${f.chance > 0 ? `; the other ${f.chance} (${f.chanceFrames}) ${f.chance === 1 ? 'ends' : 'end'} in what looks like a valid ESP-NULL trailer, by chance: no checksum inside verifies and no layout repeats` : ''}, and its payload bytes are uniformly random (χ² ${f.chiSquare} over ${f.bytes} bytes)`),
   }),
-  'esp.undetermined': spec<{ spi: string; why: 'snaplen' | 'too_little_visible' | 'no_payload' | 'not_random' | 'too_few' | 'ambiguous' | 'not_sampled';
-    frames: string; packets: number; cut: number; complete: number; bytes: number; chiSquare: number | null; snaplen: number }>({
+  'esp.undetermined': spec<UndeterminedFacts & { spi: string; span: string }>({
     kind: 'reason', meaning: 'An ESP SA cannot be judged NULL or encrypted from this capture: without positive evidence it is never called encrypted.',
     evidence: 'Too few or too short sampled packets, packets without payload, payload bytes that are not uniformly random although no ESP-NULL layout repeats, or structure-only ESP-NULL readings in too few packets.',
-    text: (f) => {
-      switch (f.why) {
-        case 'snaplen': return `cannot tell NULL from real encryption: the snaplen${f.snaplen ? ` (${f.snaplen} bytes)` : ''} cut ${f.cut === f.packets ? 'every one' : f.cut} of its ${plural(f.packets, 'packet')} (${f.frames}), so the trailer and ICV are not in the capture, and too little of the payload is visible (at least 16 bytes in 8 packets are needed)`;
-        case 'too_little_visible': return `cannot tell NULL from real encryption: the snaplen${f.snaplen ? ` (${f.snaplen} bytes)` : ''} cut the trailers (${f.frames}) and the visible starts of the payload neither show a consistent inner header nor look random (χ² ${f.chiSquare ?? '—'} over ${f.bytes} bytes)`;
-        case 'no_payload': return `cannot tell NULL from real encryption: its ${plural(f.packets, 'packet')} (${f.frames}) carry no payload after the SPI and sequence number, so there is nothing to judge`;
-        case 'not_random': return `no ESP-NULL reading repeats in its ${plural(f.complete, 'complete packet')} (${f.frames}), but the payload bytes are not uniformly random (χ² ${f.chiSquare} over ${f.bytes} bytes; a counter IV, or a NULL layout this test does not know), so encryption is not proven`;
-        case 'too_few': return `no ESP-NULL reading in its ${plural(f.complete, 'complete packet')} (${f.frames}), but ${f.bytes} payload bytes are too few to show that they are random (128 are needed), so encryption is not proven`;
-        case 'ambiguous': return `${f.frames} read(s) as ESP-NULL by structure but no checksum inside verifies, and there are too few complete packets (${f.complete}) to rule NULL encryption in or out`;
-        case 'not_sampled': return `cannot tell NULL from real encryption: no packet of this SA was sampled (${f.frames})`;
-      }
-    },
+    text: (f) => saHead(f) + undeterminedText(f),
   }),
-
   // --- session state (classify/sessions.ts; RFC 9293 §3.5, RFC 4443 §3.1) ---
   'tcp.established': spec<{ syn: number; synAck: number }>({
     kind: 'reason', meaning: 'The TCP handshake completed: a session came about.', evidence: 'A SYN-ACK and then an ACK or data.',
@@ -145,15 +159,6 @@ export const REASONS = {
       ? `every packet of the session is protected by AH (SPI ${f.spis.join(', ')}, ${f.span}): AH authenticates but does not encrypt, so the ${f.proto.toUpperCase()} payload is readable by anyone on the path (RFC 4302)`
       : `AH protects ${f.packets} ${f.proto.toUpperCase()} packet(s) (${f.span}${f.also}): integrity only, the payload is readable`,
   }),
-  'esp.sa': spec<{ spi: string; direction: string; packets: number; span: string; judgement: string; detail: string; code: string }>({
-    kind: 'reason', meaning: "One ESP SA between the clients and its judgement (esp.ciphertext, esp.null or esp.undetermined, in the facts' code).",
-    evidence: 'The SA judgement of the ESP SA table.',
-    text: (f) => `SPI ${f.spi} (${f.packets} packet(s), ${f.span}): ${f.detail}`,
-  }),
-  'esp.null_session': spec<{ spi: string; detail: string }>({
-    kind: 'reason', meaning: 'A session read inside ESP with NULL encryption: integrity only.', evidence: 'An ESP-NULL SA whose plaintext shows the inner TCP or UDP ports.',
-    text: (f) => `the session travels in ESP with NULL encryption (SPI ${f.spi}): ${f.detail}`,
-  }),
   'esp.other_ciphertext': spec<{ spis: string[]; decides: 'clear' | 'integrity-only' }>({
     kind: 'note', meaning: 'Some traffic between the clients is ESP ciphertext, but other traffic decides the verdict.', evidence: 'Ciphertext SAs beside clear or integrity-only traffic.',
     text: (f) => `other traffic between them is ESP ciphertext (${f.spis.join(', ')})${f.decides === 'clear' ? ': the clear traffic is what decides' : ''}`,
@@ -216,19 +221,19 @@ export const REASONS = {
     kind: 'reason', meaning: 'The capture ends in the middle of the negotiation.', evidence: 'Messages from both sides and no end.',
     text: (f) => `the ${f.protocol} negotiation between them was still under way when the capture ended (in-progress): ${f.detail}`,
   }),
-  'ike.end_not_seen': spec<{ protocol: string; detail: string; state: string; firstFrame: number; lastFrame: number }>({
+  'keying.end_not_seen': spec<{ protocol: string; detail: string; state: string; firstFrame: number; lastFrame: number }>({
     kind: 'note', meaning: 'The capture does not show how the negotiation ended, but ESP flows both ways after it: it did not fail.', evidence: 'An incomplete negotiation followed by ESP in both directions.',
     text: (f) => `the capture does not show the ${f.protocol} negotiation of frames ${f.firstFrame}–${f.lastFrame} complete, but ESP flows both ways after it, so it did not fail (${f.detail})`,
   }),
-  'ike.between_clients': spec<{ list: string[] }>({
+  'keying.negotiations': spec<{ list: string[] }>({
     kind: 'note', meaning: 'The IKE/AuthIP negotiations between the two clients.', evidence: 'ISAKMP messages between them.',
     text: (f) => `IKE/AuthIP between these clients: ${f.list.join('; ')}`,
   }),
-  'ike.keyed_by': spec<{ list: string[]; firstEsp: number }>({
+  'keying.negotiated': spec<{ list: string[]; firstEsp: number }>({
     kind: 'note', meaning: 'The negotiation that keyed the ESP SAs is in the capture.', evidence: 'IKE/AuthIP between the clients before the first ESP packet.',
     text: (f) => `keyed by ${f.list.join('; ')} before the first ESP packet (frame ${f.firstEsp})`,
   }),
-  'ike.sa_before_capture': spec<{ firstEsp: number }>({
+  'keying.before_capture': spec<{ firstEsp: number }>({
     kind: 'note', meaning: 'The SAs were negotiated before the capture started; the ESP itself still decides.', evidence: 'ESP between the clients and no IKE/AuthIP before it.',
     text: (f) => `no IKE/AuthIP between these clients precedes the first ESP packet (frame ${f.firstEsp}): the SA was established before the capture started`,
   }),

@@ -8,7 +8,7 @@ import type { RouterAdvertisement } from '../flow/app-dispatch.js';
 import { tunnelKindOf } from '../flow/flow.js';
 import { addressFromHex, hex, u32be } from '../util/bytes.js';
 import type { ClassifiedFlow } from './classified-flow.js';
-import { AddressClass, classifyAddress, type DaPrefixes } from './prefixes.js';
+import { AddressClass, classifyAddress, hasIsatapId, type DaPrefixes } from './prefixes.js';
 
 export const ROLES = ['da-client', 'da-server', 'iphttps-router', 'teredo-server', 'teredo-relay', '6to4-relay', 'isatap-router', 'intranet-host', 'other'] as const;
 export type Role = (typeof ROLES)[number];
@@ -30,6 +30,9 @@ export interface EndpointFacts {
 /** 6to4 relay anycast address 192.88.99.1 (RFC 3068, deprecated by RFC 7526), as a number. */
 const SIX_TO_FOUR_ANYCAST = 0xc0586301;
 
+/** Addresses whose role is listed at most (a hostile capture cannot grow the list without limit). */
+const MAX_LISTED = 100_000;
+
 /** Roles that are facts about a host, strongest first: a later, weaker claim never overwrites a stronger one. */
 const PRECEDENCE: Role[] = ['da-server', 'iphttps-router', 'isatap-router', 'teredo-server', '6to4-relay', 'teredo-relay', 'intranet-host', 'da-client', 'other'];
 
@@ -45,12 +48,25 @@ export class Roles {
     this.prefixes = prefixes;
   }
 
+  /** Addresses seen but not listed, past MAX_LISTED. */
+  notListed = 0;
+
   /** Records a role shown by the capture; the stronger of two claims on one address wins. */
   claim(address: Uint8Array, role: Role, basis: string, frames: number[]): void {
     const key = hex(address);
     const had = this.byAddress.get(key);
     if (had && PRECEDENCE.indexOf(had.role) <= PRECEDENCE.indexOf(role)) return;
+    if (!had && this.byAddress.size >= MAX_LISTED) {
+      this.notListed++;
+      return;
+    }
     this.byAddress.set(key, { role, basis, frames: frames.filter((x) => x > 0) });
+  }
+
+  /** Lists an endpoint seen in the capture with the role its address class gives, unless something stronger is known. */
+  see(address: Uint8Array, frame: number): void {
+    const fact = this.byClass(address);
+    this.claim(address, fact.role, fact.basis, [frame]);
   }
 
   /** The role of an address: a claim from the capture, else what its address class says (protocols.md §2.4). */
@@ -75,7 +91,9 @@ export class Roles {
   private byClass(address: Uint8Array): RoleFact {
     const cls = classifyAddress(address, 0, this.prefixes);
     switch (cls) {
-      case AddressClass.LinkLocal: return { role: 'da-client', basis: 'a link-local address on the tunnel link', frames: [] };
+      case AddressClass.LinkLocal: return hasIsatapId(address, 0)
+        ? { role: 'intranet-host', basis: 'an ISATAP link-local address: an intranet host', frames: [] }
+        : { role: 'da-client', basis: 'a link-local address on the tunnel link', frames: [] };
       case AddressClass.IpHttps: return { role: 'da-client', basis: 'an address in the IP-HTTPS client prefix', frames: [] };
       case AddressClass.Teredo: return { role: 'da-client', basis: 'a Teredo address (2001::/32)', frames: [] };
       case AddressClass.SixToFour: return { role: 'da-client', basis: 'a 6to4 address (2002::/16)', frames: [] };
@@ -142,9 +160,31 @@ export function decideRoles(flows: readonly ClassifiedFlow[], byId: (id: number)
     const parent = carrier && carrier.flow.parent >= 0 ? byId(carrier.flow.parent) : undefined;
     const kind = parent ? (parent.flow.family === 4 && parent.flow.proto === 41 ? tunnelKindOf(parent.flow) : parent.label.transition) : '';
     const role: Role = kind === 'isatap' ? 'isatap-router' : kind === 'teredo' ? 'teredo-server' : 'iphttps-router';
-    roles.claim(addressFromHex(ra.router), role, `sent the Router Advertisement of frame ${ra.frame}`, [ra.frame]);
+    const router = addressFromHex(ra.router);
+    roles.claim(router, role, `sent the Router Advertisement of frame ${ra.frame}`, [ra.frame]);
+    // An ISATAP router's link-local address embeds its IPv4 (RFC 5214 §6.1): that end of the tunnel is the router too.
+    if (role === 'isatap-router' && hasIsatapId(router, 0)) roles.claim(ipv4Mapped(u32be(router, 12)), role, `the IPv4 address of the ISATAP router that sent the Router Advertisement of frame ${ra.frame}`, [ra.frame]);
+  }
+  for (const r of flows) {
+    const f = r.flow;
+    if (f.proto !== 41 || f.family !== 4 || f.parent >= 0) continue;
+    const kind = tunnelKindOf(f);
+    // ISATAP is intranet manage-out (protocols.md §2.3): its hosts are intranet hosts. A 6to4 host is a client.
+    for (const a of [f.origAddr, f.respAddr]) {
+      if (kind === 'isatap') roles.claim(a, 'intranet-host', `an ISATAP host (protocol 41 flow ${f.id})`, [f.firstFrame]);
+      else if (kind === '6to4') roles.claim(a, 'da-client', `a 6to4 host (protocol 41 flow ${f.id})`, [f.firstFrame]);
+    }
   }
   routersFromErrors(flows, prefixes, roles);
+  // Every other endpoint that could matter to DirectAccess, with the role of its address class.
+  for (const r of flows) {
+    const f = r.flow;
+    if (f.family === 4 && r.label.transition === 'ipv4' && f.tls === null && f.sas === null && f.isakmpMessages === 0) continue;
+    for (const a of [f.origAddr, f.respAddr]) {
+      const cls = classifyAddress(a, 0, prefixes);
+      if (cls !== AddressClass.Multicast && cls !== AddressClass.Unspecified && cls !== AddressClass.Loopback) roles.see(a, f.firstFrame);
+    }
+  }
   return roles;
 }
 
@@ -160,10 +200,14 @@ function relayRoles(r: ClassifiedFlow, byId: (id: number) => ClassifiedFlow | un
   if (!carrier || carrier.family !== 4) return;
   const cls = [f.origAddr, f.respAddr].map((a) => classifyAddress(a, 0, prefixes));
   if (f.carriedBy === 'proto41') {
+    if (tunnelKindOf(carrier) !== '6to4') return;
     const sixToFour = [f.origAddr, f.respAddr].filter((_, i) => cls[i] === AddressClass.SixToFour);
-    if (sixToFour.length !== 1 || cls.some((c) => c === AddressClass.LinkLocal || c === AddressClass.Multicast)) return;
+    if (sixToFour.length !== 1 || cls.some((c) => c === AddressClass.LinkLocal || c === AddressClass.Multicast || c === AddressClass.Isatap)) return;
+    // The 6to4 host is the end whose IPv4 its address embeds (RFC 3056 §2); the other end relays.
     const client = u32be(sixToFour[0]!, 2);
-    for (const v4 of [u32be(carrier.origAddr, 12), u32be(carrier.respAddr, 12)]) {
+    const ends = [u32be(carrier.origAddr, 12), u32be(carrier.respAddr, 12)];
+    if (!ends.includes(client)) return;
+    for (const v4 of ends) {
       if (v4 !== client) addServer(v4, `relays 6to4 for a native IPv6 address (flow ${f.id}, frame ${f.firstFrame})`, [f.firstFrame]);
     }
     return;

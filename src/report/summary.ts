@@ -2,7 +2,8 @@
 
 import type { Analysis, FlowResult } from '../analyze.js';
 import { MAX_NEGOTIATIONS, type IkeNegotiation } from '../app/ike-negotiations.js';
-import { classifyAddress, AddressClass, teredoFacts, embeddedIpv4 } from '../classify/prefixes.js';
+import { AddressClass, teredoFacts, embeddedIpv4 } from '../classify/prefixes.js';
+import type { Role, Roles } from '../classify/roles.js';
 import { TRAFFIC_CLASSES } from '../classify/traffic-class.js';
 import type { Flow } from '../flow/flow.js';
 import { VERSION } from '../version.js';
@@ -16,6 +17,8 @@ export interface AddressRef {
   address: string;
   names: string[];
   class: string;
+  /** The endpoint's role (classify/roles.ts), decided once for every report. */
+  role: Role;
 }
 
 export interface ServerEndpoint {
@@ -34,7 +37,7 @@ export interface ServerEndpoint {
 
 export interface ClientEndpoint {
   endpoint: AddressRef;
-  /** 'DirectAccess client' (opens a tunnel, or holds a Teredo/6to4/ISATAP/IP-HTTPS address), 'link-local peer', or 'remote host'. */
+  /** The role in words: 'DirectAccess client', 'intranet host' or 'remote host' (infrastructure is listed with the servers). */
   role: string;
   /** How this address reaches the others: teredo, 6to4, isatap, ip-https, link-local, native-ipv6, ipv4. */
   transitions: string[];
@@ -117,9 +120,10 @@ export interface SummaryReport {
 const PROTOCOLS: Record<number, string> = { 1: 'icmp', 4: 'ipip', 6: 'tcp', 17: 'udp', 41: 'ipv6-in-ipv4', 50: 'esp', 51: 'ah', 58: 'icmpv6' };
 
 export function buildSummary(a: Analysis, topN = 10): SummaryReport {
-  const ref = (addr: Uint8Array): AddressRef => ({
-    address: addressText(addr), names: a.names.names(addr).map((n) => n.name), class: classifyAddress(addr, 0, a.prefixes),
-  });
+  const ref = (addr: Uint8Array): AddressRef => {
+    const e = a.roles.endpoint(addr);
+    return { address: addressText(addr), names: a.names.names(addr).map((n) => n.name), class: e.cls, role: e.role };
+  };
   const withPort = (addr: Uint8Array, port: number): AddressRef & { port: number } => ({ ...ref(addr), port });
   const flows = a.flows;
   return {
@@ -132,7 +136,7 @@ export function buildSummary(a: Analysis, topN = 10): SummaryReport {
     },
     flowStats: a.flowStats,
     trafficClasses: TRAFFIC_CLASSES.map((c) => ({ class: c, ...a.classes[c] })),
-    servers: servers(flows, ref),
+    servers: servers(flows, ref, a.roles),
     clients: clients(flows, ref, a),
     transitions: flows.filter((r) => r.flow.parent < 0 && r.label.byAddress !== true && ['ip-https', 'teredo', '6to4', 'isatap', '6in4', 'ip-in-ip'].includes(r.label.transition))
       .map((r) => ({
@@ -151,14 +155,20 @@ export function buildSummary(a: Analysis, topN = 10): SummaryReport {
   };
 }
 
-function servers(flows: FlowResult[], ref: (a: Uint8Array) => AddressRef): ServerEndpoint[] {
+/** The infrastructure end of a protocol-41 tunnel: the end whose role says relay, router or server; none for host-to-host. */
+function tunnelServer(f: Flow, roles: Roles): Uint8Array | null {
+  const infra: Role[] = ['da-server', '6to4-relay', 'isatap-router'];
+  return [f.respAddr, f.origAddr].find((x) => infra.includes(roles.of(x).role)) ?? null;
+}
+
+function servers(flows: FlowResult[], ref: (a: Uint8Array) => AddressRef, roles: Roles): ServerEndpoint[] {
   const out = new Map<string, ServerEndpoint>();
   for (const r of flows) {
     const f = r.flow;
     // Only a tunnel's outer flow leads to a server; IPv6 labelled by its addresses is what a tunnel carries.
     if (f.parent >= 0 || r.label.byAddress === true) continue;
     let role: ServerEndpoint['role'] | null = null;
-    let addr = f.respAddr;
+    let addr: Uint8Array | null = f.respAddr;
     let port: number | null = f.respPort;
     if (r.label.transition === 'ip-https') role = 'IP-HTTPS server';
     else if (r.label.transition === 'teredo') {
@@ -167,9 +177,12 @@ function servers(flows: FlowResult[], ref: (a: Uint8Array) => AddressRef): Serve
         addr = f.origAddr;
         port = 3544;
       } else if (f.respPort !== 3544) continue; // a peer or relay, not the server
-    } else if (r.label.transition === '6to4') role = '6to4 relay';
-    else if (r.label.transition === 'isatap') role = 'ISATAP router';
-    else if (r.label.transition === '6in4') role = 'IPv6-in-IPv4 peer';
+    } else if (r.label.transition === '6to4' || r.label.transition === 'isatap') {
+      // Host-to-host 6to4 or ISATAP has no server: only an end whose role is relay or router is one (classify/roles.ts).
+      addr = tunnelServer(f, roles);
+      role = r.label.transition === '6to4' ? '6to4 relay' : 'ISATAP router';
+    } else if (r.label.transition === '6in4') role = 'IPv6-in-IPv4 peer';
+    if (addr === null) continue;
     if (role === null) continue;
     if (f.proto === 41) port = null;
     const key = `${role}|${addressText(addr)}|${port}`;
@@ -196,13 +209,19 @@ function servers(flows: FlowResult[], ref: (a: Uint8Array) => AddressRef): Serve
   return [...out.values()];
 }
 
+/** How the clients table names the roles of the endpoints it lists (infrastructure roles are listed with the servers). */
+const CLIENT_ROLES: Partial<Record<Role, string>> = { 'da-client': 'DirectAccess client', 'intranet-host': 'intranet host', 'other': 'remote host' };
+
 function clients(flows: FlowResult[], ref: (a: Uint8Array) => AddressRef, a: Analysis): ClientEndpoint[] {
   const out = new Map<string, ClientEndpoint>();
   const touch = (addr: Uint8Array, transition: string, r: FlowResult): void => {
     const key = addressText(addr);
     let c = out.get(key);
     if (!c) {
-      const cls = classifyAddress(addr, 0, a.prefixes);
+      const e = a.roles.endpoint(addr);
+      const role = CLIENT_ROLES[e.role];
+      if (role === undefined) return;
+      const cls = e.cls;
       let embedded: string | null = null;
       if (cls === AddressClass.Teredo) {
         const t = teredoFacts(addr, 0);
@@ -211,8 +230,6 @@ function clients(flows: FlowResult[], ref: (a: Uint8Array) => AddressRef, a: Ana
         const v4 = embeddedIpv4(addr, 0, cls);
         if (v4) embedded = `${cls === AddressClass.SixToFour ? '6to4' : 'ISATAP'} IPv4 ${v4}`;
       }
-      const role = transition.endsWith('(carrier)') || cls === AddressClass.Teredo || cls === AddressClass.SixToFour || cls === AddressClass.Isatap
-        || cls === AddressClass.IpHttps ? 'DirectAccess client' : cls === AddressClass.LinkLocal ? 'link-local peer' : 'remote host';
       c = { endpoint: ref(addr), role, transitions: [], embedded, flows: 0, packets: 0, firstFrame: r.flow.firstFrame };
       out.set(key, c);
     }
@@ -231,7 +248,7 @@ function clients(flows: FlowResult[], ref: (a: Uint8Array) => AddressRef, a: Ana
     // Inner side: IPv6 endpoints reached through a tunnel, or link-local on the tunnel interface.
     if (f.family === 6 && f.proto !== 41 && (f.parent >= 0 || r.label.transition !== 'native-ipv6')) {
       for (const addr of [f.origAddr, f.respAddr]) {
-        const cls = classifyAddress(addr, 0, a.prefixes);
+        const cls = a.roles.endpoint(addr).cls;
         if (cls === AddressClass.Multicast || cls === AddressClass.Unspecified) continue;
         touch(addr, r.label.transition, r);
       }

@@ -183,7 +183,7 @@ function negotiationReason(n: IkeNegotiation, espBothWaysAfter: boolean): Reason
       return reason(n.protocol === 'AuthIP' ? 'authip.notify' : 'ike.notify', { ...facts, notify: e.name, side: e.direction === 'i→r' ? 'initiator' : 'responder' }, frames);
     }
     // A negotiation whose end the capture does not show, with ESP both ways after it, did not fail: its SAs are in use.
-    default: return espBothWaysAfter ? reason('ike.end_not_seen', { ...facts, firstFrame: n.firstFrame, lastFrame: n.lastFrame }, [n.firstFrame, n.lastFrame])
+    default: return espBothWaysAfter ? reason('keying.end_not_seen', { ...facts, firstFrame: n.firstFrame, lastFrame: n.lastFrame }, [n.firstFrame, n.lastFrame])
       : reason(n.outcome.state === 'in-progress' ? 'ike.in_progress' : 'ike.failed_after_auth', facts, frames);
   }
 }
@@ -303,7 +303,7 @@ function sessionRecord(group: JudgedFlow[], bucket: PairBucket, input: VerifyInp
   }
   const rdp = rdpSecurityNote(f);
   if (rdp) notes.push(rdp);
-  if (negotiations.length > 0) notes.push(reason('ike.between_clients', { list: negotiations.map((n) => `${n.protocol} ${n.outcome} (frames ${n.frames.join(', ')})`) }, negotiations.flatMap((n) => n.frames)));
+  if (negotiations.length > 0) notes.push(reason('keying.negotiations', { list: negotiations.map((n) => `${n.protocol} ${n.outcome} (frames ${n.frames.join(', ')})`) }, negotiations.flatMap((n) => n.frames)));
   const deciding = [...(state?.frames ?? []), ...main.service.frames, firstFrame].filter((v, i, s) => v > 0 && s.indexOf(v) === i);
   return {
     kind: 'session', a: endpoint(main, true), b: endpoint(main, false), protocol: proto, service: main.service, state: state?.state ?? null,
@@ -348,7 +348,8 @@ function nullSessions(sas: PairSa[], bucket: PairBucket, input: VerifyInput, neg
     const r = from.e.r;
     const facts = (sameBytes(r.flow.origAddr, src) ? [r.orig, r.resp] : [r.resp, r.orig]) as [Endpoint, Endpoint];
     const spis = s.sas.map((e) => `SPI ${spiText(e.sa.spi)}, NULL encryption, ${e.judgement.reading?.icvLength ?? '?'}-byte ICV`);
-    const reasons = s.sas.map((e) => reason('esp.null_session', { spi: spiText(e.sa.spi), detail: e.judgement.reasons[0]!.text }, e.judgement.decidingFrames));
+    // The session's evidence is the ESP-NULL judgement of each SA it travels in.
+    const reasons = s.sas.map((e) => e.judgement.reasons[0]!);
     const frames = s.frames;
     out.push({
       kind: 'session', a: { ...facts[0], port: from.sport }, b: { ...facts[1], port: from.dport }, protocol: protoName(s.proto), service, state: null,
@@ -362,12 +363,6 @@ function nullSessions(sas: PairSa[], bucket: PairBucket, input: VerifyInput, neg
   return out;
 }
 
-/** The statement of one SA's judgement about the pair, with its SPI, packets and frames. */
-function saReason(e: PairSa): Reason {
-  const j = e.judgement;
-  return reason('esp.sa', { spi: spiText(e.sa.spi), direction: e.aToB ? 'A→B' : 'B→A', packets: e.sa.packets, span: frameSpan(e.sa.firstFrame, e.sa.lastFrame), judgement: j.verdict, detail: j.reasons[0]!.text, code: j.reasons[0]!.code },
-    j.decidingFrames.slice(0, 3));
-}
 
 function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: NegotiationLink[], input: VerifyInput, sessionServices: Service[]): VerdictRecord {
   const { a, b, flows } = bucket;
@@ -415,7 +410,7 @@ function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: Negotiation
   } else if (nullSas.length > 0 || ahData.length > 0) {
     verdict = 'integrity-only';
     for (const e of nullSas) {
-      reasons.push(saReason(e));
+      reasons.push(e.judgement.reasons[0]!);
       deciding.push(...e.judgement.decidingFrames.slice(0, 3));
     }
     for (const { main: r, copies } of viewsOf(ahData)) {
@@ -426,7 +421,7 @@ function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: Negotiation
   } else if (undetermined.length > 0 || unjudged.length > 0) {
     verdict = 'inconclusive';
     for (const e of undetermined) {
-      reasons.push(saReason(e));
+      reasons.push(e.judgement.reasons[0]!);
       deciding.push(...e.judgement.decidingFrames.slice(0, 3));
     }
     for (const r of unjudged) {
@@ -434,7 +429,7 @@ function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: Negotiation
       reasons.push(reason('esp.sa_bound', { flow: r.flow.id, notTracked: r.flow.sasNotTracked, tracked: r.flow.sas?.length ?? 0 }, frames));
       deciding.push(...frames);
     }
-    for (const e of encrypted) notes.push(saReason(e));
+    for (const e of encrypted) notes.push(e.judgement.reasons[0]!);
   } else if (encrypted.length > 0) {
     if (directions.size === 1 && !answered) {
       verdict = 'failed';
@@ -443,7 +438,7 @@ function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: Negotiation
     } else {
       verdict = 'encrypted';
       for (const e of encrypted) {
-        reasons.push(saReason(e));
+        reasons.push(e.judgement.reasons[0]!);
         deciding.push(...e.judgement.decidingFrames.slice(0, 3));
       }
       if (directions.size === 1) notes.push(reason('esp.one_way_answered', {}, encrypted.map((e) => e.sa.firstFrame)));
@@ -484,9 +479,9 @@ function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: Negotiation
   if (esp.length > 0) {
     const before = negotiations.filter((n) => n.frames[0]! <= firstEsp);
     if (before.length > 0) {
-      notes.push(reason('ike.keyed_by', { list: before.map((n) => `${n.protocol} (${n.outcome}${n.authMethods.length ? `, ${n.authMethods.join('/')}` : ''}; frames ${n.frames.join(', ')})`), firstEsp }, [...before.flatMap((n) => n.frames), firstEsp]));
+      notes.push(reason('keying.negotiated', { list: before.map((n) => `${n.protocol} (${n.outcome}${n.authMethods.length ? `, ${n.authMethods.join('/')}` : ''}; frames ${n.frames.join(', ')})`), firstEsp }, [...before.flatMap((n) => n.frames), firstEsp]));
     } else {
-      notes.push(reason('ike.sa_before_capture', { firstEsp }, [firstEsp]));
+      notes.push(reason('keying.before_capture', { firstEsp }, [firstEsp]));
     }
   }
   for (const { main: r } of viewsOf(flows)) {

@@ -59,7 +59,8 @@ interface FileReport {
   totals: Record<string, number>;
   sessions: RecordJson[];
   pairs: RecordJson[];
-  capture: { verdict: string; reason: unknown; frames: number[] }[];
+  result: string;
+  coverage: (Reason & { blocking: boolean })[];
   esp: { spi: string; verdict: string; confidence: string }[];
   roles: { address: string; role: string; frames: number[]; basis: unknown }[];
   assumptions: Reason[];
@@ -385,12 +386,12 @@ describe('ESP without payload (trust-esp-empty.pcapng)', () => {
   const path = `${CAPTURES}/trust-esp-empty.pcapng`;
   const { code, r } = verify(path);
 
-  it('the pair is inconclusive, with the reason, never encrypted; exit 0, 1 with --strict', () => {
+  it('the pair is inconclusive, with the reason, never encrypted; incomplete (exit 5), 1 with --strict', () => {
     expect(r.pairs.map((p) => p.verdict)).toEqual(['inconclusive']);
     expect(withCode(r.pairs[0]!.reasons, 'esp.undetermined').length).toBeGreaterThan(0);
     expect(codes(r.pairs[0]!.reasons)).not.toContain('esp.ciphertext');
     expect(r.esp.filter((e) => e.verdict === 'encrypted').map((e) => e.spi)).toEqual([]);
-    expect(code).toBe(0);
+    expect(code).toBe(5);
     expect(verify(path, '--strict').code).toBe(1);
   });
 
@@ -439,14 +440,14 @@ describe('ESP cut by the snaplen, 8 payload bytes visible (trust-esp-snaplen-56.
   const s = espSnaplenShortScenario();
   const { code, r } = verify(`${CAPTURES}/trust-esp-snaplen-56.pcapng`);
 
-  it('too little is visible: both pairs inconclusive with the reason; exit 0', () => {
+  it('too little is visible: both pairs inconclusive with the reason; incomplete, exit 5', () => {
     expect(readPackets(s.bytes()).every((p) => p.data.length <= TRUST.snaplen.short)).toBe(true);
     expect(r.pairs.map((p) => [p.b.address, p.verdict])).toEqual([[C2.ll, 'inconclusive'], [C3.ll, 'inconclusive']]);
     for (const p of r.pairs) {
       expect(withCode(p.reasons, 'esp.undetermined').length).toBeGreaterThan(0);
       expect(codes(p.reasons)).not.toContain('esp.ciphertext');
     }
-    expect(code).toBe(0);
+    expect(code).toBe(5);
   });
 });
 
@@ -462,7 +463,8 @@ describe('DirectAccess context inferred on a tunnel capture without RA (trust-co
   const v = TRUST.inferred;
 
   it('does not say "no traffic between DirectAccess clients"', () => {
-    expect(JSON.stringify(r.capture)).not.toMatch(/no traffic between DirectAccess clients/);
+    expect(JSON.stringify(r.coverage)).not.toMatch(/no traffic between DirectAccess clients/);
+    expect(r.result).toBe('failed');
     expect(r.totals['failed']).toBeGreaterThan(0);
   });
 
@@ -609,7 +611,7 @@ describe('the contradiction check itself', () => {
     path: 'ipv6 fe80:: → esp (SPI 0x1 A→B: ciphertext; SPI 0x2 B→A: ciphertext)', reasons: [reason('esp.ciphertext'), reason('esp.ciphertext')],
     notes: [], frames: { first: 1, last: 2, deciding: [1] }, negotiations: [], ...o,
   });
-  const report = (pairs: RecordJson[]): FileReport => ({ file: 'x', totals: {}, sessions: [], pairs, capture: [], esp: [], roles: [], assumptions: [] });
+  const report = (pairs: RecordJson[]): FileReport => ({ file: 'x', totals: {}, sessions: [], pairs, result: 'encrypted', coverage: [], esp: [], roles: [], assumptions: [] });
 
   // So that the precision tests below cannot pass by checking nothing.
   it('flags each contradiction of issue 12 and passes a consistent record', () => {
