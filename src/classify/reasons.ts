@@ -87,11 +87,11 @@ export const REASONS = {
   }),
   // --- session state (classify/sessions.ts; RFC 9293 §3.5, RFC 4443 §3.1) ---
   'tcp.established': spec<{ syn: number; synAck: number }>({
-    kind: 'reason', meaning: 'The TCP handshake completed: a session came about.', evidence: 'A SYN-ACK and then an ACK or data.',
+    kind: 'note', meaning: 'The TCP handshake completed: a session came about.', evidence: 'A SYN-ACK and then an ACK or data.',
     text: (f) => `the TCP handshake completed (SYN frame ${f.syn || '—'}, SYN-ACK frame ${f.synAck})`,
   }),
   'tcp.before_capture': spec<{ orig: number; resp: number }>({
-    kind: 'reason', meaning: 'A TCP session was already established when the capture started.', evidence: 'Data in both directions and no handshake in the capture.',
+    kind: 'note', meaning: 'A TCP session was already established when the capture started.', evidence: 'Data in both directions and no handshake in the capture.',
     text: (f) => `data flows both ways (frames ${f.orig}, ${f.resp}) but no handshake is in the capture: the session started before it`,
   }),
   'tcp.refused': spec<{ syn: number; rst: number }>({
@@ -99,7 +99,7 @@ export const REASONS = {
     text: (f) => `no session was established: the SYN (frame ${f.syn}) was refused with a RST (frame ${f.rst})`,
   }),
   'tcp.reset': spec<{ rst: number }>({
-    kind: 'reason', meaning: 'An established connection was reset.', evidence: 'A RST after the handshake.',
+    kind: 'note', meaning: 'An established connection was reset.', evidence: 'A RST after the handshake.',
     text: (f) => `the connection was reset (RST in frame ${f.rst})`,
   }),
   'tcp.syn_unanswered': spec<{ syns: number; first: number; last: number }>({
@@ -108,7 +108,7 @@ export const REASONS = {
     text: (f) => `no session was established: ${f.syns} SYN(s) from frame ${f.first} on, never answered`,
   }),
   'tcp.unknown': spec<{ history: string }>({
-    kind: 'reason', meaning: 'The TCP history does not show how the session went.', evidence: 'A history without a handshake, a RST or data both ways.',
+    kind: 'note', meaning: 'The TCP history does not show how the session went.', evidence: 'A history without a handshake, a RST or data both ways.',
     text: (f) => `TCP history ${f.history || '(none)'}`,
   }),
   'icmpv6.admin_prohibited': spec<{ what: string; code: number; codeName: string; frame: number; version: number }>({
@@ -121,10 +121,10 @@ export const REASONS = {
     text: (f) => `no session was established: ${f.what === 'the SYN' ? 'the SYN was answered' : 'answered'} by ${f.version === 6 ? 'ICMPv6' : 'ICMP'} destination unreachable, code ${f.code} (${f.codeName}) in frame ${f.frame}`,
   }),
   'udp.answered': spec<Record<string, never>>({
-    kind: 'reason', meaning: 'Datagrams went both ways.', evidence: 'UDP packets from both ends.', text: () => 'datagrams both ways',
+    kind: 'note', meaning: 'Datagrams went both ways.', evidence: 'UDP packets from both ends.', text: () => 'datagrams both ways',
   }),
   'udp.one_way': spec<{ datagrams: number }>({
-    kind: 'reason', meaning: 'Datagrams went one way only.', evidence: 'UDP packets from one end only.', text: (f) => `${f.datagrams} datagram(s) one way only`,
+    kind: 'note', meaning: 'Datagrams went one way only.', evidence: 'UDP packets from one end only.', text: (f) => `${f.datagrams} datagram(s) one way only`,
   }),
   'rdp.own_security': spec<{ frame: number; selected: string | null; standard: boolean }>({
     kind: 'note', meaning: "RDP's own security, reported beside the IPsec verdict: it never replaces IPsec.", evidence: 'The RDP Connection Confirm (MS-RDPBCGR §2.2.1.2).',

@@ -300,7 +300,7 @@ function sessionRecord(group: JudgedFlow[], bucket: PairBucket, input: VerifyInp
     }
     verdict = 'failed';
     notes.push(reason('session.attempt_protection', { ah: ahAll }, [f.firstFrame]));
-  }
+  } else if (state) notes.unshift(state.reason); // how the session went, with its frames (tcp.established, udp.answered, …)
   const rdp = rdpSecurityNote(f);
   if (rdp) notes.push(rdp);
   if (negotiations.length > 0) notes.push(reason('keying.negotiations', { list: negotiations.map((n) => `${n.protocol} ${n.outcome} (frames ${n.frames.join(', ')})`) }, negotiations.flatMap((n) => n.frames)));

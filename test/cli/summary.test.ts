@@ -126,7 +126,7 @@ describe('summary: the README sample', () => {
 
   it('names the DA server: address, DNS name, certificate, SNI, NULL suite, client certificates', () => {
     expect(r.servers).toEqual([{
-      role: 'IP-HTTPS server', endpoint: { address: DA.serverV4, names: [DA.name], class: 'ipv4' }, port: 443, sni: DA.name,
+      role: 'IP-HTTPS server', endpoint: { address: DA.serverV4, names: [DA.name], class: 'ipv4', role: 'da-server' }, port: 443, sni: DA.name,
       certificate: { ...SERVER_CERTIFICATE, frame: s.framesWith('tls-2')[0]!.number },
       cipherSuite: 'TLS_RSA_WITH_NULL_SHA256', nullCipher: true, ipHttpsAuthMode: 'certificates', flows: 1, firstFrame: s.framesWith('ip-https')[0]!.number,
     }]);
@@ -139,7 +139,8 @@ describe('summary: the README sample', () => {
     expect(client(C1.v4)).toMatchObject({ role: 'DirectAccess client', transitions: ['ip-https (carrier)'], packets: s.framesWith('ip-https').length });
     expect(client(C1.ipHttps)).toMatchObject({ role: 'DirectAccess client', endpoint: { class: 'ip-https' }, transitions: ['ip-https'] });
     expect(client(C3.ipHttps)).toMatchObject({ role: 'DirectAccess client', endpoint: { class: 'ip-https', names: [C3.name] }, packets: twice('ra-clear').length });
-    expect(client(C2.ll)).toMatchObject({ role: 'link-local peer', endpoint: { class: 'link-local', names: ['client2'] } });
+    // A link-local address on the tunnel link is a DA client's (classify/roles.ts), as verify judges it.
+    expect(client(C2.ll)).toMatchObject({ role: 'DirectAccess client', endpoint: { class: 'link-local', names: ['client2'], role: 'da-client' } });
   });
 
   it('lists the ESP SAs of the Remote Assistance session, on the tunnel interface and inside IP-HTTPS', () => {
@@ -223,7 +224,7 @@ describe('summary: IP-HTTPS on the NIC', () => {
       'tunnelled IPv6': { ...total([...s.innerWith('echo'), ...s.innerWith('web')]), flows: 2 },
     }));
     expect(r.servers).toEqual([{
-      role: 'IP-HTTPS server', endpoint: { address: DA.serverV4, names: [DA.name], class: 'ipv4' }, port: 443, sni: DA.name,
+      role: 'IP-HTTPS server', endpoint: { address: DA.serverV4, names: [DA.name], class: 'ipv4', role: 'da-server' }, port: 443, sni: DA.name,
       certificate: { ...SERVER_CERTIFICATE, frame: first('tls-2') },
       cipherSuite: 'TLS_RSA_WITH_NULL_SHA256', nullCipher: true, ipHttpsAuthMode: 'certificates', flows: 1, firstFrame: first('ip-https'),
     }]);
@@ -287,7 +288,7 @@ describe('summary: Teredo', () => {
   });
 
   it('finds the Teredo server and decodes the clients\' Teredo addresses', () => {
-    expect(r.servers).toEqual([expect.objectContaining({ role: 'Teredo server', endpoint: { address: DA.serverV4, names: [], class: 'ipv4' }, port: 3544, flows: 1, firstFrame: 1 })]);
+    expect(r.servers).toEqual([expect.objectContaining({ role: 'Teredo server', endpoint: { address: DA.serverV4, names: [], class: 'ipv4', role: 'da-server' }, port: 3544, flows: 1, firstFrame: 1 })]);
     const client = (address: string): SummaryReport['clients'][number] | undefined => r.clients.find((c) => c.endpoint.address === address);
     expect(client(C1.v4)).toMatchObject({ role: 'DirectAccess client', transitions: ['teredo (carrier)'], flows: 2, packets: s.frames.length });
     expect(client(TEREDO.client)).toMatchObject({
@@ -324,7 +325,8 @@ describe('summary: 6to4 and ISATAP', () => {
     expect(r.servers.map((x) => [x.role, x.endpoint.address, x.port])).toEqual([['6to4 relay', DA.serverV4, null], ['ISATAP router', PROTO41.isatapRouter, null]]);
     const client = (address: string): SummaryReport['clients'][number] | undefined => r.clients.find((c) => c.endpoint.address === address);
     expect(client(PROTO41.sixToFour)).toMatchObject({ role: 'DirectAccess client', endpoint: { class: '6to4' }, embedded: `6to4 IPv4 ${PROTO41.public.address}` });
-    expect(client(PROTO41.isatap)).toMatchObject({ role: 'DirectAccess client', endpoint: { class: 'isatap' }, embedded: `ISATAP IPv4 ${PROTO41.corp.address}` });
+    // ISATAP is intranet manage-out: its hosts are intranet hosts, never DirectAccess clients on the Internet.
+    expect(client(PROTO41.isatap)).toMatchObject({ role: 'intranet host', endpoint: { class: 'isatap', role: 'intranet-host' }, embedded: `ISATAP IPv4 ${PROTO41.corp.address}` });
     expect(client(PROTO41.public.address)).toMatchObject({ transitions: ['6to4 (carrier)'], packets: s.framesWith('6to4').length });
     expect(client(PROTO41.corp.address)).toMatchObject({ transitions: ['isatap (carrier)'], packets: s.framesWith('isatap').length });
     expect(r.transitions.map((t) => [t.transition, t.confidence])).toEqual([['6to4', 'certain'], ['isatap', 'certain']]);

@@ -10,14 +10,16 @@
  *   three levels to sit under the example) and its exit code;
  * - `<!-- json: verify --format json <capture> | <filter> -->`: an excerpt of the JSON report, shown as the jq
  *   command that gives it; `<filter>` is `.path[0].to.value` optionally followed by `| {key, key}`;
- * - `<!-- exit: verify [options] <capture> -->`: the command and its exit code only.
+ * - `<!-- exit: verify [options] <capture> -->`: the command and its exit code only;
+ * - `<!-- codes -->`: every reason code of src/classify/reasons.ts, with what it means, the evidence that raises it
+ *   and an example: the first statement with that code that verify prints for the fixtures of CODE_EXAMPLE_FIXTURES.
  *
  * Fenced blocks ```tshark (one command), then ```shows (lines its output contains, in order) and optionally
  * ```lacks (text no line of its output contains) become a shell block and text blocks; the docs test runs each
  * command and checks both (tsharkChecks).
  */
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -51,6 +53,7 @@ const EXIT_MEANING: Record<number, string> = {
   2: 'usage error',
   3: 'input problem',
   4: 'internal error',
+  5: 'incomplete: something that could carry client traffic was not seen or not judged',
 };
 
 function exitLine(code: number): string {
@@ -186,6 +189,46 @@ export function checkOutput(c: TsharkCheck, output: string): string {
   return '';
 }
 
+/** The fixtures whose verify reports give the examples of the reason codes, in this order. */
+const CODE_EXAMPLE_FIXTURES = /^(sample|verify|trust|iphttps|da)-.*\.pcapng$/;
+
+interface Statement {
+  code: string;
+  text: string;
+  frames: number[];
+}
+
+/** Every coded statement of a verify JSON report: reasons, notes, causes, negotiations, SA judgements, coverage, assumptions. */
+function statementsOf(file: Record<string, unknown>): Statement[] {
+  const records = [...(file['sessions'] as Record<string, unknown>[]), ...(file['pairs'] as Record<string, unknown>[])];
+  return [
+    ...(file['assumptions'] as Statement[]),
+    ...records.flatMap((r) => [...(r['reasons'] as Statement[]), ...(r['notes'] as Statement[]),
+      ...(r['negotiations'] as { reason: Statement }[]).map((n) => n.reason)]),
+    ...(file['esp'] as { reasons: Statement[] }[]).flatMap((e) => e.reasons),
+    ...(file['coverage'] as Statement[]),
+  ];
+}
+
+/** The `<!-- codes -->` directive: one entry per reason code, from the registry, with an example from the fixtures. */
+async function codes(): Promise<string[]> {
+  const { REASONS } = await import(pathToFileURL(resolve('dist/classify/reasons.js')).href) as typeof import('../../../src/classify/reasons.js');
+  const examples = new Map<string, { fixture: string; s: Statement }>();
+  for (const name of readdirSync('fixtures/captures').filter((n) => CODE_EXAMPLE_FIXTURES.test(n)).sort()) {
+    const run = await runCli(['verify', '--format', 'json', `fixtures/captures/${name}`]);
+    const doc = JSON.parse(run.out) as { files: Record<string, unknown>[] };
+    for (const s of statementsOf(doc.files[0]!)) if (!examples.has(s.code)) examples.set(s.code, { fixture: name, s });
+  }
+  const out: string[] = [];
+  for (const [code, spec] of Object.entries(REASONS)) {
+    out.push(`### \`${code}\``, '', `*${spec.kind}* — ${spec.meaning}`, '', `**Raised by:** ${spec.evidence}`, '');
+    const ex = examples.get(code);
+    out.push(ex ? `**Example** (\`${ex.fixture}\`, frames ${ex.s.frames.join(', ') || '—'}):` : '**Example:** no fixture shows it; the unit tests of src/rules and src/classify raise it.', '');
+    if (ex) out.push(`> ${ex.s.text.replace(/\n/g, ' ')}`, '');
+  }
+  return out;
+}
+
 export async function verdictsMarkdown(): Promise<string> {
   const lines = template();
   const out: string[] = [];
@@ -201,6 +244,10 @@ export async function verdictsMarkdown(): Promise<string> {
       continue;
     }
     const line = lines[i]!;
+    if (line === '<!-- codes -->') {
+      out.push(...await codes());
+      continue;
+    }
     const d = /^<!-- (report|json|exit): (.+) -->$/.exec(line);
     if (!d) {
       out.push(line);

@@ -132,7 +132,7 @@ describe('judging an SA', () => {
     const j = judgeEsp(saWith(packets));
     expect(j.readings.length).toBeGreaterThanOrEqual(1);
     expect(j.verdict).toBe('encrypted');
-    expect(j.reasons[0]!.text).toMatch(new RegExp(`^ciphertext: ${j.completeSamples - j.readings.length} of ${j.completeSamples} complete packet\\(s\\) .* read as ESP-NULL for no ICV length 0–32, IV 0 or 8 and next header; the other ${j.readings.length} \\(frames? [\\d, ]+\\) ends? in what looks like a valid ESP-NULL trailer, by chance`));
+    expect(j.reasons[0]!.text).toMatch(new RegExp(`^SPI 0x[0-9a-f]{8} \\(\\d+ packet\\(s\\), frames \\d+–\\d+\\): ciphertext: ${j.completeSamples - j.readings.length} of ${j.completeSamples} complete packet\\(s\\) .* read as ESP-NULL for no ICV length 0–32, IV 0 or 8 and next header; the other ${j.readings.length} \\(frames? [\\d, ]+\\) ends? in what looks like a valid ESP-NULL trailer, by chance`));
   });
 
   it('one complete packet that reads as ESP-NULL by structure only is inconclusive, not encrypted', () => {
@@ -145,7 +145,7 @@ describe('judging an SA', () => {
   it('snaplen cut every packet: inconclusive, and says why', () => {
     const j = judgeEsp(saWith([cipher(1, 300, 1), cipher(2, 300, 2)], { complete: false }));
     expect(j.verdict).toBe('inconclusive');
-    expect(j.reasons[0]!.text).toMatch(/^cannot tell NULL from real encryption: the snaplen cut every one of its 2 packets \(frames 100, 101\), so the trailer and ICV are not in the capture, and too little of the payload is visible \(at least 16 bytes in 8 packets are needed\)$/);
+    expect(j.reasons[0]!.text).toMatch(/^SPI 0x[0-9a-f]{8} \(2 packet\(s\), frames 100–101\): cannot tell NULL from real encryption: the snaplen cut every one of its 2 packets \(frames 100, 101\), so the trailer and ICV are not in the capture, and too little of the payload is visible \(at least 16 bytes in 8 packets are needed\)$/);
     expect(j.reasons[0]!.code).toBe('esp.undetermined');
     expect(j.cutSamples).toBe(2);
   });
