@@ -5,7 +5,7 @@ import type { IkeNegotiation } from './app/ike-negotiations.js';
 import type { NameMap } from './app/names.js';
 import { Direction, Frame, RecordKind } from './capture/frame.js';
 import { readCapture, type CaptureResult, type ReadOptions } from './capture/open.js';
-import { parsePrefix, classifyAddress, AddressClass, type BytePrefix, type DaPrefixes } from './classify/prefixes.js';
+import { parsePrefix, classifyAddress, inPrefix, AddressClass, type BytePrefix, type DaPrefixes } from './classify/prefixes.js';
 import type { ClassifiedFlow } from './classify/classified-flow.js';
 import { classifyTransition } from './classify/transition.js';
 import { trafficClass, TRAFFIC_CLASSES, type TrafficClass } from './classify/traffic-class.js';
@@ -15,7 +15,7 @@ import { AppDispatch, type RouterAdvertisement } from './flow/app-dispatch.js';
 import type { Flow } from './flow/flow.js';
 import { DEFAULT_FLOW_OPTIONS, FlowTracker } from './flow/flow-tracker.js';
 import type { QueuedInnerPacket } from './flow/inner-packet-queue.js';
-import { hex, u16be } from './util/bytes.js';
+import { hex, sameBytes, u16be } from './util/bytes.js';
 
 export interface AnalyzeOptions {
   /** Live flows at most (default 1,000,000); more evict the least recently active. */
@@ -117,6 +117,7 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
   );
   // The IPv6 inside IP-HTTPS goes through the same decoder and flows as a child of its carrier flow,
   // numbered by the outer frame that delivered its last byte. Each is decoded in place, where the queue holds it.
+  const sourcePrefixes: SourcePrefix[] = [];
   const innerView = new PacketView(anomalies);
   const innerFrame = new Frame();
   innerFrame.kind = RecordKind.Packet;
@@ -132,6 +133,7 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     innerFrame.direction = q.fromClient === (q.carrier.origPort !== 443) ? Direction.Outbound : Direction.Inbound;
     dissectSafely(innerView, innerFrame, q.buf);
     tracker.onPacket(innerView, innerFrame, q.carrier.id, 'ip-https');
+    if (q.carrier.ipHttpsInferred !== null && innerFrame.direction === Direction.Outbound) learnSourcePrefix(sourcePrefixes, q);
     options.onInnerPacket?.(q);
   };
   const drainInner = (): void => app.inner.drain(onInner);
@@ -154,7 +156,8 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
   app.finishTunnels(lastFrame, drainInner);
   tracker.finishAll();
 
-  const prefixes: DaPrefixes = { ...userPrefixes, ipHttps: [...userPrefixes.ipHttps, ...learntIpHttpsPrefixes(app.advertisedPrefixes, parents, capture)] };
+  const learnt = learntIpHttpsPrefixes(app.advertisedPrefixes, parents, capture);
+  const prefixes: DaPrefixes = { ...userPrefixes, ipHttps: [...userPrefixes.ipHttps, ...learnt, ...sourcePrefixTexts(sourcePrefixes, learnt)] };
   const flows: FlowResult[] = [];
   const byId = new Map<number, FlowResult>();
   retained.sort((a, b) => a.firstFrame - b.firstFrame || a.id - b.id);
@@ -222,6 +225,44 @@ function learntIpHttpsPrefixes(ras: RouterAdvertisement[], flows: Map<number, Fl
     seen.add(key);
     const p = parsePrefix(`${ipv6Groups(ra.prefix)}/${ra.length}`, `router advertisement, frame ${ra.frame}`);
     out.push(p);
+  }
+  return out;
+}
+
+/** A /64 that the client side of a tunnel recognised mid-stream sent from, with where it was first seen. */
+interface SourcePrefix {
+  bytes: Uint8Array;
+  frame: number;
+  flowId: number;
+}
+
+/** Source prefixes learnt at most (a client has one IP-HTTPS prefix; a few tunnels in one capture have a few). */
+const MAX_SOURCE_PREFIXES = 16;
+
+/**
+ * An IP-HTTPS client sends from its address on the IP-HTTPS link (MS-IPHTTPS §3.1.5.3), which is in the prefix the
+ * server advertised. When the tunnel's start, and with it the Router Advertisement, is not in the capture, the global
+ * source /64 of what the client sent into the tunnel stands in for that prefix.
+ */
+function learnSourcePrefix(list: SourcePrefix[], q: QueuedInnerPacket): void {
+  const b = q.buf;
+  const src = q.start + 8;
+  if (q.end - q.start < 40 || b[q.start]! >> 4 !== 6) return;
+  const cls = classifyAddress(b, src);
+  if (cls !== AddressClass.Global && cls !== AddressClass.UniqueLocal && cls !== AddressClass.Documentation) return;
+  for (const p of list) if (sameBytes(p.bytes, b.subarray(src, src + 8))) return;
+  if (list.length < MAX_SOURCE_PREFIXES) list.push({ bytes: b.slice(src, src + 8), frame: q.lastFrame, flowId: q.carrier.id });
+}
+
+/** The learnt source prefixes that no Router Advertisement gave already, as prefixes with their origin. */
+function sourcePrefixTexts(list: SourcePrefix[], fromRas: BytePrefix[]): BytePrefix[] {
+  const out: BytePrefix[] = [];
+  for (const p of list) {
+    const a = new Uint8Array(16);
+    a.set(p.bytes);
+    if (fromRas.some((r) => inPrefix(a, 0, r))) continue;
+    out.push(parsePrefix(`${ipv6Groups(a)}/64`,
+      `source of the IPv6 the client sent into IP-HTTPS flow ${p.flowId} (its start, and a Router Advertisement, not in the capture), frame ${p.frame}`));
   }
   return out;
 }

@@ -96,7 +96,7 @@ export interface IpHttpsStats {
  * A bounded byte queue that remembers which frame delivered each byte (as runs), for the bytes a direction
  * must hold: a record header or IPv6 header split across deliveries, or a window being scanned.
  */
-class FramedBytes {
+export class FramedBytes {
   readonly limit: number;
   /** The held bytes are data[head, head + length). */
   data: Uint8Array = EMPTY;
@@ -309,12 +309,22 @@ export class IpHttpsTunnel {
   /** The frames of a packet that came in one delivery: one frame, reused. */
   private readonly oneFrame = [0];
 
-  constructor(macLength: number, sink: InnerPacketSink, budget: ReassemblyBudget) {
+  /**
+   * `midstream`: the handshake is not in the capture (iphttps-probe.ts recognised the tunnel): both directions are past
+   * ChangeCipherSpec and their HTTP heads, so application data is read as IPv6 packets from the first record on.
+   */
+  constructor(macLength: number, sink: InnerPacketSink, budget: ReassemblyBudget, midstream = false) {
     this.macLength = macLength;
     this.sink = sink;
     this.client = this.direction(true, budget);
     this.server = this.direction(false, budget);
     this.stats = { client: this.client.stats, server: this.server.stats };
+    if (midstream) {
+      for (const d of [this.client, this.server]) {
+        d.ccs = true;
+        d.plain = Plain.Packets;
+      }
+    }
   }
 
   /** TCP payload buf[start, end) of one direction; `seq` is the sequence number of buf[start]. */

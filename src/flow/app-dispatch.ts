@@ -10,6 +10,7 @@ import { parseDnsMessage, type DnsMessageFacts, type NameProtocol } from '../app
 import { parseRdpConfirm, parseRdpRequest } from '../app/rdp.js';
 import { HttpSession } from '../app/http.js';
 import { IpHttpsTunnel } from '../app/iphttps.js';
+import { IpHttpsProbe } from '../app/iphttps-probe.js';
 import { ReassemblyBudget } from '../app/tcp-reassembly.js';
 import { IkeNegotiationTracker, type IkeMessageContext } from '../app/ike-negotiations.js';
 import { IsakmpHeader, parseIsakmp } from '../app/isakmp.js';
@@ -125,13 +126,40 @@ export class AppDispatch {
     // IP-HTTPS with a NULL suite: from the ServerHello on, every segment also feeds the tunnel reader,
     // which finds the records itself and hands out the IPv6 packets inside (MS-IPHTTPS §3.1.5.3).
     const sh = flow.tls?.facts.serverHello ?? null;
-    if (flow.ipHttps === null && sh !== null && sh.nullCipher && sh.macLength !== null) this.openTunnel(flow, sh.macLength);
+    if (flow.ipHttps === null && sh !== null && sh.nullCipher && sh.macLength !== null) this.openTunnel(flow, sh.macLength, false);
+    if (flow.ipHttps === null && sh === null && flow.tls !== null && flow.tls.facts.clientHello === null) {
+      this.probe(flow, fromOrig, seq, v, start, end, f);
+      return;
+    }
     if (flow.ipHttps !== null) {
       this.feedTunnel(flow, flow.ipHttps, fromOrig, seq, v, start, end, f);
     } else if (flow.tls === null && flow.http !== null && !flow.http.done) {
       flow.http.feed(fromOrig, seq, v.buf, start, end, f.number);
       flow.httpAnomaliesCounted = this.fold(flow.http.facts.anomalies, flow.httpAnomaliesCounted);
     }
+  }
+
+  /**
+   * A TLS connection joined after its handshake: its records are looked at until they prove a NULL-cipher IP-HTTPS
+   * tunnel (app/iphttps-probe.ts); then the tunnel is opened and reads the held records and this segment.
+   */
+  private probe(flow: Flow, fromOrig: boolean, seq: number, v: PacketView, start: number, end: number, f: Frame): void {
+    const probe = flow.ipHttpsProbe ??= new IpHttpsProbe();
+    // Held bytes may become inner packets later: their frames' times must be known then.
+    this.rememberFrame(f);
+    const accepted = probe.feed(fromOrig, seq, v.buf, start, end, f.number);
+    if (probe.opaqueRecords !== flow.tlsMidstreamRecords) {
+      flow.tlsMidstreamRecords = probe.opaqueRecords;
+      flow.tlsMidstreamFrame = probe.opaqueFrame;
+    }
+    if (!accepted) return;
+    const tunnel = this.openTunnel(flow, probe.macLength, true);
+    flow.ipHttpsInferred = { macLength: probe.macLength, frames: probe.proof.slice() };
+    flow.ipHttpsProbe = null;
+    // Everything on the connection is tunnel bytes from here on: the fast path in tcp().
+    flow.tlsDone = true;
+    probe.replay((o, s, b, from, to, frame) => tunnel.feed(o, s, b, from, to, frame), fromOrig, seq, v.buf, start, end, f.number);
+    if (tunnel.anomalies.length !== flow.ipHttpsAnomaliesCounted) flow.ipHttpsAnomaliesCounted = this.fold(tunnel.anomalies, flow.ipHttpsAnomaliesCounted);
   }
 
   private feedTunnel(flow: Flow, tunnel: IpHttpsTunnel, fromOrig: boolean, seq: number, v: PacketView, start: number, end: number, f: Frame): void {
@@ -144,11 +172,12 @@ export class AppDispatch {
    * A method of its own, not inline in tcp(): a function that creates a closure allocates its context on every
    * call, even on the paths that create none, which made every TCP segment cost 40 bytes of garbage.
    */
-  private openTunnel(carrier: Flow, macLength: number): void {
-    carrier.ipHttps = new IpHttpsTunnel(macLength, {
+  private openTunnel(carrier: Flow, macLength: number, midstream: boolean): IpHttpsTunnel {
+    const tunnel = carrier.ipHttps = new IpHttpsTunnel(macLength, {
       packet: (b, start, end, fromClient, frames, lastFrame, stable) => this.queueInner(carrier, b, start, end, fromClient, frames, lastFrame, stable),
-    }, this.budget);
+    }, this.budget, midstream);
     this.tunnels.push(carrier);
+    return tunnel;
   }
 
   /**

@@ -3,6 +3,7 @@
 import type { RpcBind } from '../app/dcerpc.js';
 import type { HttpSession } from '../app/http.js';
 import type { IpHttpsTunnel } from '../app/iphttps.js';
+import type { IpHttpsProbe } from '../app/iphttps-probe.js';
 import type { RdpFacts } from '../app/rdp.js';
 import type { TlsSession } from '../app/tls.js';
 import type { SaStats } from './sa.js';
@@ -59,6 +60,19 @@ export class Flow {
   /** The IPv6 packets inside an IP-HTTPS connection with a NULL cipher suite (MS-IPHTTPS §3.1.5.3). */
   ipHttps: IpHttpsTunnel | null = null;
   ipHttpsAnomaliesCounted = 0;
+  /** A TLS connection joined without its handshake, being looked at for IP-HTTPS records (app/iphttps-probe.ts); null once decided or not needed. */
+  ipHttpsProbe: IpHttpsProbe | null = null;
+  /**
+   * The handshake is not in the capture and `ipHttps` was opened because the records carry IPv6 packets and a MAC
+   * of `macLength` bytes (a NULL suite); `frames`: the record headers that proved it.
+   */
+  ipHttpsInferred: { macLength: number; frames: number[] } | null = null;
+  /**
+   * Application-data records on a TLS connection joined without its handshake whose content is not plaintext IPv6
+   * (encrypted, or not IP-HTTPS), and the frame of the first; 0 when none.
+   */
+  tlsMidstreamRecords = 0;
+  tlsMidstreamFrame = 0;
   /** Id of the flow whose tunnel carries this one, or −1. */
   readonly parent: number;
   readonly family: 4 | 6;
@@ -85,6 +99,9 @@ export class Flow {
   copyBytes = 0;
   /** Packets protected by AH (the payload is in clear). */
   ahPackets = 0;
+  /** ESP and AH packets of SAs beyond the bound per flow (not tracked, not judged), and the first frames (at most 5). */
+  saPacketsNotTracked = 0;
+  saNotTrackedFrames: number[] | null = null;
   icmpErrors: IcmpErrorFact[] | null = null;
   /** ICMP(v6) message types seen in this flow, as bits (see icmpTypeBit). */
   icmpTypes = 0;
