@@ -41,7 +41,8 @@ class ProbeDirection {
   started = false;
   /** Sequence number (int32) of the next byte expected in order. */
   nextSeq = 0;
-  state: WalkState = Walk.Scan;
+  /** A capture usually starts at a segment boundary, and a segment usually at a record: the first bytes are read as a record header. */
+  state: WalkState = Walk.Record;
   /** Bytes before the next record or packet header. */
   toPoint = 0;
   /** A header split across segments: its first bytes. */
@@ -63,6 +64,13 @@ class ProbeDirection {
   heldSeq = 0;
   /** Offset in the segment being walked of the record header the held bytes start at (−1: none there). */
   holdFrom = -1;
+  /**
+   * When that header was split across segments: its first bytes, which came before this segment (kept in
+   * `header`), and the frame that brought them.
+   */
+  headerBefore = 0;
+  readonly header = new Uint8Array(RECORD_HEADER);
+  lastFrame = 0;
 }
 
 /** A direction's held bytes in frame order: the next run to replay. */
@@ -125,9 +133,11 @@ export class IpHttpsProbe {
     }
     d.nextSeq = (seq + (end - start)) | 0;
     d.holdFrom = -1;
+    d.headerBefore = 0;
     this.walk(d, seq, buf, start, end, frame);
     if (this.accepted) return true;
     if (d.held !== null || d.holdFrom >= 0) this.hold(d, buf, d.holdFrom >= 0 ? d.holdFrom : start, end, frame);
+    d.lastFrame = frame;
     return false;
   }
 
@@ -153,6 +163,7 @@ export class IpHttpsProbe {
     this.orig.held = this.resp.held = null;
     const d = fromOrig ? this.orig : this.resp;
     const from = d.holdFrom >= 0 ? d.holdFrom : start;
+    if (d.headerBefore > 0) feed(fromOrig, (seq - d.headerBefore) | 0, d.header, 0, d.headerBefore, d.lastFrame);
     feed(fromOrig, (seq + (from - start)) | 0, buf, from, end, frame);
   }
 
@@ -168,6 +179,7 @@ export class IpHttpsProbe {
     if (d.held !== null) this.droppedBytes += d.held.length;
     d.held = null;
     d.holdFrom = -1;
+    d.headerBefore = 0;
     d.agreedHeld = 0;
     d.misses = 0;
   }
@@ -203,21 +215,24 @@ export class IpHttpsProbe {
       }
       const pointAt = p - need;
       // Each handler sets toPoint to the distance from this header's first byte to the next header (never below `need`).
-      if (d.state === Walk.Record) this.recordHeader(d, h, at, pointAt >= start ? pointAt : -1, (seq + (pointAt - start)) | 0, frame);
+      if (d.state === Walk.Record) this.recordHeader(d, h, at, Math.max(pointAt, start), start - pointAt, (seq + (pointAt - start)) | 0, frame);
       else this.packetHeader(d, h, at, frame);
       if ((d.state as WalkState) === Walk.Scan) p = Math.max(start, pointAt + 1);
       else d.toPoint -= need;
     }
   }
 
-  /** A record header at h[at]; `inSeg` is its offset in the segment being walked, −1 when it was carried over. */
-  private recordHeader(d: ProbeDirection, h: Uint8Array, at: number, inSeg: number, seq: number, frame: number): void {
-    const type = h[at]!;
-    const len = u16be(h, at + 3);
-    if (type < 20 || type > 23 || h[at + 1] !== 3 || h[at + 2]! > 3 || len > MAX_FRAGMENT) {
+  /**
+   * A record header at h[at]. `inSeg`: where it starts in the segment being walked (its start when it was carried
+   * over); `before`: how many of its bytes came before this segment.
+   */
+  private recordHeader(d: ProbeDirection, h: Uint8Array, at: number, inSeg: number, before: number, seq: number, frame: number): void {
+    if (!plausibleHeader(h, at)) {
       this.lost(d);
       return;
     }
+    const type = h[at]!;
+    const len = u16be(h, at + 3);
     d.recLen = len;
     d.recOff = 0;
     d.recSeq = seq;
@@ -225,7 +240,13 @@ export class IpHttpsProbe {
     if (type === 23 && len >= ROOM_FOR_PACKET) {
       d.state = Walk.Packet;
       d.toPoint = RECORD_HEADER;
-      if (d.held === null && d.holdFrom < 0 && inSeg >= 0) d.holdFrom = inSeg;
+      if (d.held === null && d.holdFrom < 0) {
+        d.holdFrom = inSeg;
+        if (before > 0) {
+          d.headerBefore = before;
+          for (let i = 0; i < before; i++) d.header[i] = h[at + i]!;
+        }
+      }
       return;
     }
     if (type === 23) this.disagree(d, frame);
@@ -280,7 +301,8 @@ export class IpHttpsProbe {
     let w = d.held;
     if (w === null) {
       w = d.held = new FramedBytes(PROBE_WINDOW);
-      d.heldSeq = (d.nextSeq - (end - start)) | 0;
+      d.heldSeq = (d.nextSeq - (end - start) - d.headerBefore) | 0;
+      if (d.headerBefore > 0) w.append(d.header, 0, d.headerBefore, d.lastFrame);
     }
     if (w.length + (end - start) > w.limit) {
       // Cut at the current record's header, or drop everything when even that does not leave room.
@@ -305,22 +327,25 @@ function nextRunFrame(r: Replaying): number {
   return w.frameOf(r.run);
 }
 
+/** Type 20–23, version 3.0–3.3, a length up to 2^14 + 2048: a record header TLS ≤ 1.2 could send (RFC 5246 §6.2.1). */
+function plausibleHeader(b: Uint8Array, at: number): boolean {
+  const type = b[at]!;
+  return type >= 20 && type <= 23 && b[at + 1] === 3 && b[at + 2]! <= 3 && u16be(b, at + 3) <= MAX_FRAGMENT;
+}
+
 /**
  * Scan for a record header in b[from, end).
  *
- * Accept when: type 20–23, version 3.0–3.3, a length up to 2^14 + 2048, and, for application data long enough to
- * hold a packet, an IPv6 version nibble and a known next header right after the header (when those bytes are in
- * the segment).
- * Reject when: anything else; the scan moves on by one byte. A wrong pick is found out at the next header.
+ * Accept when: a plausible header (plausibleHeader) whose record is followed by another plausible header, or whose
+ * record ends beyond the segment (judged at the next header by the walk).
+ * Reject when: anything else; the scan moves on by one byte. One plausible header turns up by chance about once in
+ * 4 × 10^6 random positions; a wrong pick is found out at the next header.
  */
 function findRecordHeader(b: Uint8Array, from: number, end: number): number {
   for (let q = from; q + RECORD_HEADER <= end; q++) {
-    const type = b[q]!;
-    if (type < 20 || type > 23 || b[q + 1] !== 3 || b[q + 2]! > 3) continue;
-    const len = u16be(b, q + 3);
-    if (len > MAX_FRAGMENT) continue;
-    if (type === 23 && len >= ROOM_FOR_PACKET && q + RECORD_HEADER + IPV6_PEEK <= end
-      && (b[q + 5]! >> 4 !== 6 || KNOWN_NEXT_HEADER[b[q + 11]!] !== 1)) continue;
+    if (!plausibleHeader(b, q)) continue;
+    const next = q + RECORD_HEADER + u16be(b, q + 3);
+    if (next + RECORD_HEADER <= end && !plausibleHeader(b, next)) continue;
     return q;
   }
   return -1;

@@ -48,6 +48,16 @@ export interface RouterAdvertisement extends AdvertisedPrefix {
   flowId: number;
 }
 
+/**
+ * A TCP connection joined after its TLS handshake: TLS without a ClientHello (on 443, or located by the decoder), or
+ * a connection whose start is not in the capture, on any port (a proxy's CONNECT tunnel), carrying a segment that
+ * starts with a record header.
+ */
+function joinedTls(flow: Flow, b: Uint8Array, start: number, end: number): boolean {
+  if (flow.tls !== null) return flow.tls.facts.clientHello === null;
+  return flow.http === null && flow.synFrame === 0 && end - start >= 5 && b[start]! >= 20 && b[start]! <= 23 && b[start + 1] === 3 && b[start + 2]! <= 3;
+}
+
 export class AppDispatch {
   readonly ike = new IkeNegotiationTracker();
   readonly names = new NameMap();
@@ -127,7 +137,7 @@ export class AppDispatch {
     // which finds the records itself and hands out the IPv6 packets inside (MS-IPHTTPS §3.1.5.3).
     const sh = flow.tls?.facts.serverHello ?? null;
     if (flow.ipHttps === null && sh !== null && sh.nullCipher && sh.macLength !== null) this.openTunnel(flow, sh.macLength, false);
-    if (flow.ipHttps === null && sh === null && flow.tls !== null && flow.tls.facts.clientHello === null) {
+    if (flow.ipHttps === null && sh === null && (flow.ipHttpsProbe !== null || joinedTls(flow, b, start, end))) {
       this.probe(flow, fromOrig, seq, v, start, end, f);
       return;
     }
