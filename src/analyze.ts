@@ -11,9 +11,13 @@ import { classifyTransition } from './classify/transition.js';
 import { trafficClass, TRAFFIC_CLASSES, type TrafficClass } from './classify/traffic-class.js';
 import { dissectSafely } from './decode/dissect.js';
 import { PacketView } from './decode/packet-view.js';
+import { IkeNegotiationTracker } from './app/ike-negotiations.js';
+import { DEFAULT_REASSEMBLY_BUDGET } from './app/tcp-reassembly.js';
 import { AppDispatch, type RouterAdvertisement } from './flow/app-dispatch.js';
-import type { Flow } from './flow/flow.js';
-import { DEFAULT_FLOW_OPTIONS, FlowTracker } from './flow/flow-tracker.js';
+import { BoundCounter, clientCapable, isCarrier, MAX_LISTED, type BoundHit, type CarrierEnd, type Coverage } from './flow/coverage.js';
+import { FlowFinish, type Flow } from './flow/flow.js';
+import { DEFAULT_FLOW_OPTIONS, FlowTracker, MAX_SAS_PER_FLOW } from './flow/flow-tracker.js';
+import { MAX_CUT_SAMPLES, MAX_SAMPLES } from './flow/sa.js';
 import type { QueuedInnerPacket } from './flow/inner-packet-queue.js';
 import { hex, sameBytes, u16be } from './util/bytes.js';
 
@@ -31,6 +35,8 @@ export interface AnalyzeOptions {
   ipHttpsPrefixes?: string[];
   nat64Prefixes?: string[];
   read?: ReadOptions;
+  /** Bounds that have no option of their own (tests give small ones): SAs per flow, IKE negotiations, messages kept per negotiation. */
+  limits?: { sasPerFlow?: number; ikeNegotiations?: number; ikeMessages?: number };
   /**
    * Called for every IPv6 packet taken out of an IP-HTTPS tunnel, after it went through the decoder and the flows.
    * The packet is p.buf[p.start, p.end). `p` and its buffer are reused for later packets: copy what you keep.
@@ -74,6 +80,8 @@ export interface Analysis {
   /** The user's prefixes plus the IP-HTTPS prefixes learnt from Router Advertisements. */
   prefixes: DaPrefixes;
   dnsMessages: AppDispatch['dnsMessages'];
+  /** What the bounds left out of sight, tunnels recognised mid-stream and tunnels that cannot be read (flow/coverage.ts). */
+  coverage: Coverage;
 }
 
 /** Flows worth keeping even when the retention bound is reached: everything DirectAccess is made of. */
@@ -85,8 +93,27 @@ function important(flow: Flow): boolean {
 export async function analyze(path: string, options: AnalyzeOptions = {}): Promise<Analysis> {
   const anomalies = new AnomalyRecorder();
   const view = new PacketView(anomalies);
-  const app = new AppDispatch(anomalies);
+  const limits = options.limits ?? {};
+  const app = new AppDispatch(anomalies, new IkeNegotiationTracker(limits.ikeNegotiations, limits.ikeMessages));
   const maxRetained = options.maxRetainedFlows ?? 250_000;
+  const maxFlows = options.maxFlows ?? DEFAULT_FLOW_OPTIONS.maxFlows;
+  const idleSec = options.flowIdleSec ?? DEFAULT_FLOW_OPTIONS.idleSec;
+  const sasPerFlow = limits.sasPerFlow ?? MAX_SAS_PER_FLOW;
+  const bounds = {
+    evicted: new BoundCounter('flows.max', maxFlows,
+      `Live flows at most (--max-flows ${maxFlows}): flows ended early to make room (their later packets start a new flow); dropped counts them.`),
+    idle: new BoundCounter('flows.idle', idleSec,
+      `Idle seconds after which a flow is finished (--flow-idle ${idleSec}): finishing a flow drops nothing (its later packets start a new flow); tunnel and IPsec flows ended this way are listed in carriersEnded.`),
+    retained: new BoundCounter('flows.retained', 2 * maxRetained,
+      `Finished flows kept for the report: ${maxRetained}, and up to ${2 * maxRetained} when they are DirectAccess traffic (IPv6, tunnels, IPsec, IKE, TLS, DNS); dropped counts the flows only totalled.`),
+    sas: new BoundCounter('sa.per_flow', sasPerFlow,
+      `ESP/AH SAs tracked per flow (${sasPerFlow}): dropped counts the packets of further SAs, which are not judged.`),
+    espSamples: new BoundCounter('esp.samples', MAX_SAMPLES,
+      `ESP packets examined byte for byte per SA (${MAX_SAMPLES}, at most ${MAX_CUT_SAMPLES} cut by the snaplen; RFC 5879 judges an SA by a few packets): dropped counts the packets only counted; every SA is still judged from its samples, so none is client traffic left unjudged.`),
+  };
+  const carriersEnded: CarrierEnd[] = [];
+  let carriersEndedNotListed = 0;
+  const midstreamTunnels: Coverage['midstreamTunnels'] = [];
   const userPrefixes: DaPrefixes = {
     ipHttps: (options.ipHttpsPrefixes ?? []).map((p) => parsePrefix(p)),
     nat64: (options.nat64Prefixes ?? []).map((p) => parsePrefix(p)),
@@ -99,8 +126,21 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
   let summarizedOnly = 0;
   const parents = new Map<number, Flow>();
   const tracker = new FlowTracker(
-    { maxFlows: options.maxFlows ?? DEFAULT_FLOW_OPTIONS.maxFlows, idleSec: options.flowIdleSec ?? DEFAULT_FLOW_OPTIONS.idleSec },
+    { maxFlows, idleSec, maxSasPerFlow: sasPerFlow },
     (flow) => {
+      const capable = clientCapable(flow);
+      if (flow.finish === FlowFinish.Evicted) bounds.evicted.add(1, capable, lastFrame);
+      if ((flow.finish === FlowFinish.Evicted || flow.finish === FlowFinish.Expired) && isCarrier(flow)) {
+        if (carriersEnded.length < MAX_LISTED) {
+          carriersEnded.push({ flow: flow.id, how: flow.finish === FlowFinish.Evicted ? 'evicted' : 'expired', frame: lastFrame, lastFrame: flow.lastFrame, resumedBy: null });
+        } else carriersEndedNotListed++;
+      }
+      if (flow.saPacketsNotTracked > 0) {
+        bounds.sas.add(flow.saPacketsNotTracked, true, 0);
+        bounds.sas.addFrames(flow.saNotTrackedFrames ?? []);
+      }
+      if (flow.sas !== null) for (const sa of flow.sas) bounds.espSamples.add(sa.protocol === 'esp' ? sa.packets - sa.samples.length : 0, false, 0);
+      if (flow.ipHttpsInferred !== null && midstreamTunnels.length < MAX_LISTED) midstreamTunnels.push({ flow: flow.id, frames: flow.ipHttpsInferred.frames });
       if (retained.length < maxRetained || (important(flow) && retained.length < 2 * maxRetained)) {
         retained.push(flow);
         parents.set(flow.id, flow);
@@ -111,6 +151,7 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
       const cls = trafficClass(flow, label);
       add(classes[cls], flow);
       summarizedOnly++;
+      bounds.retained.add(1, capable, capable ? flow.firstFrame : 0);
       keepTop(dropped, { flow, label, cls });
     },
     (e, v, f) => app.onTransport(e, v, f),
@@ -170,6 +211,21 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     byId.set(flow.id, r);
   }
   for (const r of dropped) byId.set(r.flow.id, r);
+  resumed(carriersEnded, flows);
+  const ike = app.ike;
+  const ikeNegotiations = new BoundCounter('ike.negotiations', ike.maxNegotiations,
+    `IKE/AuthIP negotiations tracked per capture (${ike.maxNegotiations}): dropped counts the messages of further negotiations, which are not examined.`);
+  ikeNegotiations.add(ike.messagesNotTracked, true, 0);
+  ikeNegotiations.addFrames(ike.notTrackedFrames);
+  const ikeMessages = new BoundCounter('ike.messages', ike.maxMessages,
+    `IKE/AuthIP messages kept per negotiation (${ike.maxMessages}): dropped counts the later messages, counted in their negotiation but not examined.`);
+  ikeMessages.add(ike.notKeptCount, true, 0);
+  ikeMessages.addFrames(ike.notKeptFrames);
+  const coverage: Coverage = {
+    bounds: [bounds.evicted.hit(), bounds.idle.hit(), bounds.retained.hit(), bounds.sas.hit(), ikeNegotiations.hit(), ikeMessages.hit(),
+      bounds.espSamples.hit(), reassemblyBound(app.tunnels)],
+    midstreamTunnels, opaqueTunnels: opaqueTunnels(flows, daServers, app.names), carriersEnded, carriersEndedNotListed,
+  };
   const table = tracker.table;
   return {
     capture, flows, byId, classes,
@@ -183,7 +239,76 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     advertisedPrefixes: app.advertisedPrefixes,
     prefixes,
     dnsMessages: app.dnsMessages,
+    coverage,
   };
+}
+
+/**
+ * Each carrier ended early: the next flow with the same addresses, ports and protocol, and the same parent — or, for a
+ * flow inside a tunnel that was itself ended and resumed, the resumed tunnel — took its packets up again.
+ */
+function resumed(ends: CarrierEnd[], flows: FlowResult[]): void {
+  if (ends.length === 0) return;
+  const canonical = (f: Flow, parent: number): string => {
+    const a = `${hex(f.origAddr)} ${f.origPort}`;
+    const b = `${hex(f.respAddr)} ${f.respPort}`;
+    return `${parent} ${f.proto} ${a < b ? `${a} ${b}` : `${b} ${a}`}`;
+  };
+  const ended = new Map<number, CarrierEnd>(ends.map((e) => [e.flow, e]));
+  const byKey = new Map<string, number[]>();
+  const byId = new Map<number, Flow>();
+  for (const r of flows) {
+    byId.set(r.flow.id, r.flow);
+    const k = canonical(r.flow, r.flow.parent);
+    const list = byKey.get(k);
+    if (list) list.push(r.flow.id);
+    else byKey.set(k, [r.flow.id]);
+  }
+  // By id: a tunnel is created before the flows inside it, so its own resumption is known when theirs is looked for.
+  for (const e of [...ends].sort((x, y) => x.flow - y.flow)) {
+    const f = byId.get(e.flow);
+    if (!f) continue;
+    const parentResumed = f.parent >= 0 ? ended.get(f.parent)?.resumedBy ?? null : null;
+    const later = (byKey.get(canonical(f, parentResumed ?? f.parent)) ?? []).filter((id) => id > e.flow);
+    e.resumedBy = later.length > 0 ? Math.min(...later) : null;
+  }
+}
+
+/** The IP-HTTPS reassembly windows (256 KiB per direction) and the capture's shared budget (16 MiB): holes given up when they were full. */
+function reassemblyBound(tunnels: readonly Flow[]): BoundHit {
+  const b = new BoundCounter('iphttps.reassembly', DEFAULT_REASSEMBLY_BUDGET,
+    `Out-of-order bytes held for IP-HTTPS tunnels (256 KiB per direction, ${DEFAULT_REASSEMBLY_BUDGET} bytes per capture): dropped counts the holes given up because they were full (the inner packets in them are lost).`);
+  for (const f of tunnels) {
+    const t = f.ipHttps!;
+    for (const d of [t.stats.client, t.stats.server]) b.add(d.tcp.windowOverflows + d.tcp.budgetOverflows, true, 0);
+    b.addFrames(t.anomalies.filter((a) => a.id === 'iphttps.reassembly_window_full' || a.id === 'iphttps.reassembly_budget_exhausted').map((a) => a.frame));
+  }
+  return b.hit();
+}
+
+/**
+ * Connections to a known IP-HTTPS server (the server of a flow recognised as IP-HTTPS, or a --da-server name) whose
+ * inside cannot be read: an encrypting suite, or records that are not plaintext IPv6 on a connection joined late.
+ */
+function opaqueTunnels(flows: FlowResult[], daServers: string[], names: NameMap): Coverage['opaqueTunnels'] {
+  const servers = new Set<string>();
+  const serverOf = (f: Flow): Uint8Array => (f.origPort === 443 && f.respPort !== 443 ? f.origAddr : f.respAddr);
+  for (const r of flows) if (r.label.transition === 'ip-https' && r.flow.parent < 0 && (r.flow.ipHttps !== null)) servers.add(hex(serverOf(r.flow)));
+  const named = (a: Uint8Array): boolean => daServers.length > 0 && names.names(a).some((n) => daServers.some((s) => n.name.toLowerCase() === s || n.name.toLowerCase().endsWith(`.${s}`)));
+  const out: Coverage['opaqueTunnels'] = [];
+  for (const r of flows) {
+    const f = r.flow;
+    if (out.length >= MAX_LISTED) break;
+    if (f.proto !== 6 || f.parent >= 0 || f.ipHttps !== null || (f.origPort !== 443 && f.respPort !== 443)) continue;
+    const server = serverOf(f);
+    if (!(r.label.transition === 'ip-https' || servers.has(hex(server)) || named(server))) continue;
+    const sh = f.tls?.facts.serverHello ?? null;
+    if (sh !== null && !sh.nullCipher) out.push({ flow: f.id, frames: [sh.frame], why: `the ServerHello chose ${sh.cipherSuiteName}, which encrypts: the IPv6 inside cannot be read` });
+    else if (sh === null && f.tlsMidstreamRecords > 0) {
+      out.push({ flow: f.id, frames: [f.tlsMidstreamFrame], why: `joined after its handshake, and its ${f.tlsMidstreamRecords} application data record(s) do not carry plaintext IPv6 (an encrypting suite)` });
+    }
+  }
+  return out;
 }
 
 function add(t: ClassTotals, flow: Flow): void {

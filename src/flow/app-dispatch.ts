@@ -59,7 +59,7 @@ function joinedTls(flow: Flow, b: Uint8Array, start: number, end: number): boole
 }
 
 export class AppDispatch {
-  readonly ike = new IkeNegotiationTracker();
+  readonly ike: IkeNegotiationTracker;
   readonly names = new NameMap();
   readonly advertisedPrefixes: RouterAdvertisement[] = [];
   readonly dnsMessages: (DnsMessageFacts & { flowId: number })[] = [];
@@ -82,8 +82,10 @@ export class AppDispatch {
   /** Application anomalies are folded into the capture's recorder. */
   private readonly anomalies: AnomalyRecorder;
 
-  constructor(anomalies: AnomalyRecorder) {
+  /** `ike`: the negotiation tracker, with its bounds (tests give small ones). */
+  constructor(anomalies: AnomalyRecorder, ike = new IkeNegotiationTracker()) {
     this.anomalies = anomalies;
+    this.ike = ike;
   }
 
   onTransport(e: TransportEvent, v: PacketView, f: Frame): void {
