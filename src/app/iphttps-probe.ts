@@ -1,7 +1,7 @@
 /** Mid-stream IP-HTTPS (protocols §1.3, §1.4, §1.6; MS-IPHTTPS §3.1.5.3): a NULL-cipher tunnel recognised from its records when its handshake is not in the capture. */
 
 import { u16be } from '../util/bytes.js';
-import { FramedBytes } from './iphttps.js';
+import { FramedBytes, KNOWN_NEXT_HEADER, MAX_FRAGMENT } from './iphttps.js';
 
 /**
  * Consecutive application-data records of one direction that must each carry whole IPv6 packets ending exactly
@@ -14,16 +14,11 @@ const MD5 = 16;
 const SHA1 = 20;
 const SHA256 = 32;
 const RECORD_HEADER = 5;
-/** TLSCiphertext.length may not exceed 2^14 + 2048 (RFC 5246 §6.2.3). */
-const MAX_FRAGMENT = 16384 + 2048;
 const IPV6_HEADER = 40;
 /** Version, payload length and next header of an IPv6 header (RFC 8200 §3). */
 const IPV6_PEEK = 7;
 /** After a packet, fewer bytes than this left in the record cannot hold another packet and its MAC. */
 const ROOM_FOR_PACKET = IPV6_HEADER + MD5;
-/** Next headers an IP-HTTPS link carries (as iphttps.ts accepts them when resynchronising). */
-const KNOWN_NEXT_HEADER = new Uint8Array(256);
-for (const nh of [0, 6, 17, 43, 44, 50, 51, 58, 59, 60]) KNOWN_NEXT_HEADER[nh] = 1;
 /**
  * Bytes a direction holds while its records are being proved, so that the packets in them can be handed to the
  * tunnel once it is accepted: room for several of the largest records. Over it, the oldest records are dropped.

@@ -11,7 +11,7 @@ import { TcpReassembler, type ReassemblyBudget, type TcpReassemblyStats } from '
 const ContentType = { ChangeCipherSpec: 20, ApplicationData: 23 } as const;
 const RECORD_HEADER = 5;
 /** TLSCiphertext.length may not exceed 2^14 + 2048 (RFC 5246 §6.2.3). */
-const MAX_FRAGMENT = 16384 + 2048;
+export const MAX_FRAGMENT = 16384 + 2048;
 /** A candidate record header is judged with the header of the record after it, so the scan window holds both. */
 const RECORD_SCAN_LIMIT = RECORD_HEADER + MAX_FRAGMENT + RECORD_HEADER;
 
@@ -30,7 +30,7 @@ const PACKET_SCAN_LIMIT = MAX_PACKET + IPV6_PEEK;
  * Next headers an IP-HTTPS link carries (protocols §2.5): hop-by-hop 0, TCP 6, UDP 17 (IKE, AuthIP), routing
  * 43, fragment 44, ESP 50, AH 51, ICMPv6 58 (ND), no next header 59, destination options 60.
  */
-const KNOWN_NEXT_HEADER = new Uint8Array(256);
+export const KNOWN_NEXT_HEADER = new Uint8Array(256);
 for (const nh of [0, 6, 17, 43, 44, 50, 51, 58, 59, 60]) KNOWN_NEXT_HEADER[nh] = 1;
 
 /** The HTTP head of a direction is given up after this many bytes without its empty line. */

@@ -30,6 +30,13 @@ function stream(pkts: Bytes[], mac: number, perRecord = 1): Bytes {
   return concat(...recs);
 }
 
+/** Stream offsets of each record header, and the end. */
+function recordBounds(s: Bytes): number[] {
+  const out: number[] = [0];
+  for (let at = 0; at < s.length;) out.push((at += 5 + ((s[at + 3]! << 8) | s[at + 4]!)));
+  return out;
+}
+
 /** Ordinary HTTPS after its handshake: application data records of random bytes (what any encrypting suite leaves). */
 function ciphertextStream(records: number, seed: number): Bytes {
   const rng = new Prng(seed);
@@ -87,8 +94,7 @@ describe('IpHttpsProbe: recognising a tunnel', () => {
       const s = stream(pkts, mac);
       const h = new Harness();
       // One record per segment: acceptance comes with the third.
-      const bounds: number[] = [0];
-      for (let at = 0; at < s.length;) bounds.push((at += 5 + ((s[at + 3]! << 8) | s[at + 4]!)));
+      const bounds = recordBounds(s);
       for (let i = 0; i + 1 < bounds.length; i++) h.send(true, s, bounds[i]!, bounds[i + 1]!);
       h.finish();
       expect(h.probe.accepted).toBe(true);
@@ -155,8 +161,7 @@ describe('IpHttpsProbe: gaps and resynchronisation', () => {
   it('a lost segment before acceptance: the run starts again at the next record header, the packets from there on are read', () => {
     const pkts = packets(12, 8);
     const s = stream(pkts, 20);
-    const bounds: number[] = [0];
-    for (let at = 0; at < s.length;) bounds.push((at += 5 + ((s[at + 3]! << 8) | s[at + 4]!)));
+    const bounds = recordBounds(s);
     const h = new Harness();
     // Records 0 and 1, then half of record 2 is lost.
     h.send(true, s, bounds[0]!, bounds[2]!);
@@ -171,8 +176,7 @@ describe('IpHttpsProbe: gaps and resynchronisation', () => {
   it('a lost segment after acceptance: the tunnel resynchronises; only the packets of the lost bytes are missing', () => {
     const pkts = packets(16, 9);
     const s = stream(pkts, 32);
-    const bounds: number[] = [0];
-    for (let at = 0; at < s.length;) bounds.push((at += 5 + ((s[at + 3]! << 8) | s[at + 4]!)));
+    const bounds = recordBounds(s);
     const h = new Harness();
     for (let i = 0; i < 8; i++) h.send(true, s, bounds[i]!, bounds[i + 1]!);
     // Record 8 lost.
