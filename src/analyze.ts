@@ -135,12 +135,14 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
           carriersEnded.push({ flow: flow.id, how: flow.finish === FlowFinish.Evicted ? 'evicted' : 'expired', frame: lastFrame, lastFrame: flow.lastFrame, resumedBy: null });
         } else carriersEndedNotListed++;
       }
-      if (flow.saPacketsNotTracked > 0) {
-        bounds.sas.add(flow.saPacketsNotTracked, true, 0);
-        bounds.sas.addFrames(flow.saNotTrackedFrames ?? []);
+      if (flow.sasNotTracked !== null) {
+        bounds.sas.add(flow.sasNotTracked.packets, true, 0);
+        bounds.sas.addFrames(flow.sasNotTracked.frames);
       }
       if (flow.sas !== null) for (const sa of flow.sas) bounds.espSamples.add(sa.protocol === 'esp' ? sa.packets - sa.samples.length : 0, false, 0);
       if (flow.ipHttpsInferred !== null && midstreamTunnels.length < MAX_LISTED) midstreamTunnels.push({ flow: flow.id, frames: flow.ipHttpsInferred.frames });
+      // A finished flow is looked at no more: its probe (and any bytes it holds) goes.
+      flow.ipHttpsProbe = null;
       if (retained.length < maxRetained || (important(flow) && retained.length < 2 * maxRetained)) {
         retained.push(flow);
         parents.set(flow.id, flow);
@@ -304,8 +306,8 @@ function opaqueTunnels(flows: FlowResult[], daServers: string[], names: NameMap)
     if (!(r.label.transition === 'ip-https' || servers.has(hex(server)) || named(server))) continue;
     const sh = f.tls?.facts.serverHello ?? null;
     if (sh !== null && !sh.nullCipher) out.push({ flow: f.id, frames: [sh.frame], why: `the ServerHello chose ${sh.cipherSuiteName}, which encrypts: the IPv6 inside cannot be read` });
-    else if (sh === null && f.tlsMidstreamRecords > 0) {
-      out.push({ flow: f.id, frames: [f.tlsMidstreamFrame], why: `joined after its handshake, and its ${f.tlsMidstreamRecords} application data record(s) do not carry plaintext IPv6 (an encrypting suite)` });
+    else if (sh === null && f.tlsMidstream !== null) {
+      out.push({ flow: f.id, frames: [f.tlsMidstream.firstFrame], why: `joined after its handshake, and its ${f.tlsMidstream.records} application data record(s) do not carry plaintext IPv6 (an encrypting suite)` });
     }
   }
   return out;

@@ -40,16 +40,16 @@ class ProbeDirection {
   state: WalkState = Walk.Record;
   /** Bytes before the next record or packet header. */
   toPoint = 0;
-  /** A header split across segments: its first bytes. */
-  readonly carry = new Uint8Array(IPV6_PEEK);
+  /** A header split across segments: its first bytes (made the first time one is split: most connections never need it). */
+  carry: Uint8Array | null = null;
   carryLen = 0;
   /** The record being walked: its length, the fragment offset of the packet header to read, its header's sequence number and frame. */
   recLen = 0;
   recOff = 0;
   recSeq = 0;
   recFrame = 0;
-  /** The agreeing records of the run under way (their header frames), and the MAC they agree on. */
-  readonly run: number[] = [];
+  /** The agreeing records of the run under way (their header frames; made at the first one), and the MAC they agree on. */
+  run: number[] | null = null;
   mac = 0;
   /** Agreeing records among the held bytes, and records that disagreed since the last agreeing one. */
   agreedHeld = 0;
@@ -64,7 +64,7 @@ class ProbeDirection {
    * `header`), and the frame that brought them.
    */
   headerBefore = 0;
-  readonly header = new Uint8Array(RECORD_HEADER);
+  header: Uint8Array | null = null;
   lastFrame = 0;
 }
 
@@ -89,8 +89,9 @@ interface Replaying {
  * Each direction is walked in place, segment by segment, from record header to record header (a header split
  * across segments is carried over). After a lost segment, and when the capture starts inside a record, it scans for
  * the next plausible record header. The bytes from the first agreeing record on are held (bounded by PROBE_WINDOW)
- * so that, once accepted, the tunnel reads the packets that proved it too. Memory: two 7-byte carries and, while a
- * direction is being proved, its held bytes; nothing is allocated per segment.
+ * so that, once accepted, the tunnel reads the packets that proved it too. Memory: about 500 bytes per connection (two
+ * directions' state, a 7-byte carry each once a header is split) and, while a direction is being proved, its held
+ * bytes; nothing is allocated per segment.
  */
 export class IpHttpsProbe {
   /** The MAC length learnt (0 until accepted). */
@@ -158,7 +159,7 @@ export class IpHttpsProbe {
     this.orig.held = this.resp.held = null;
     const d = fromOrig ? this.orig : this.resp;
     const from = d.holdFrom >= 0 ? d.holdFrom : start;
-    if (d.headerBefore > 0) feed(fromOrig, (seq - d.headerBefore) | 0, d.header, 0, d.headerBefore, d.lastFrame);
+    if (d.headerBefore > 0) feed(fromOrig, (seq - d.headerBefore) | 0, d.header!, 0, d.headerBefore, d.lastFrame);
     feed(fromOrig, (seq + (from - start)) | 0, buf, from, end, frame);
   }
 
@@ -167,7 +168,7 @@ export class IpHttpsProbe {
     this.letGo(d);
     d.state = Walk.Scan;
     d.carryLen = 0;
-    d.run.length = 0;
+    endRun(d);
   }
 
   private letGo(d: ProbeDirection): void {
@@ -200,9 +201,10 @@ export class IpHttpsProbe {
       let h = b;
       let at = p;
       if (d.carryLen > 0 || end - p < need) {
-        while (d.carryLen < need && p < end) d.carry[d.carryLen++] = b[p++]!;
+        const carry = d.carry ??= new Uint8Array(IPV6_PEEK);
+        while (d.carryLen < need && p < end) carry[d.carryLen++] = b[p++]!;
         if (d.carryLen < need) return;
-        h = d.carry;
+        h = carry;
         at = 0;
         d.carryLen = 0;
       } else {
@@ -239,7 +241,8 @@ export class IpHttpsProbe {
         d.holdFrom = inSeg;
         if (before > 0) {
           d.headerBefore = before;
-          for (let i = 0; i < before; i++) d.header[i] = h[at + i]!;
+          const header = d.header ??= new Uint8Array(RECORD_HEADER);
+          for (let i = 0; i < before; i++) header[i] = h[at + i]!;
         }
       }
       return;
@@ -272,22 +275,23 @@ export class IpHttpsProbe {
   }
 
   private agree(d: ProbeDirection, mac: number): void {
-    if (d.run.length > 0 && mac !== d.mac) d.run.length = 0;
+    const run = d.run ??= [];
+    if (run.length > 0 && mac !== d.mac) endRun(d);
     d.mac = mac;
-    d.run.push(d.recFrame);
+    run.push(d.recFrame);
     d.misses = 0;
     if (d.held !== null || d.holdFrom >= 0) d.agreedHeld++;
-    if (d.run.length < PROBE_RECORDS) return;
+    if (run.length < PROBE_RECORDS) return;
     this.accepted = true;
     this.macLength = mac;
-    for (const f of d.run) this.proof.push(f);
+    for (const f of run) this.proof.push(f);
   }
 
   /** An application-data record that is not IPv6 packets and a MAC. Held bytes survive a few (packets split across records). */
   private disagree(d: ProbeDirection, frame: number): void {
     this.opaqueRecords++;
     if (this.opaqueFrame === 0) this.opaqueFrame = frame;
-    d.run.length = 0;
+    endRun(d);
     if ((d.held !== null || d.holdFrom >= 0) && (d.agreedHeld === 0 || ++d.misses > MAX_MISSES)) this.letGo(d);
   }
 
@@ -297,7 +301,7 @@ export class IpHttpsProbe {
     if (w === null) {
       w = d.held = new FramedBytes(PROBE_WINDOW);
       d.heldSeq = (d.nextSeq - (end - start) - d.headerBefore) | 0;
-      if (d.headerBefore > 0) w.append(d.header, 0, d.headerBefore, d.lastFrame);
+      if (d.headerBefore > 0) w.append(d.header!, 0, d.headerBefore, d.lastFrame);
     }
     if (w.length + (end - start) > w.limit) {
       // Cut at the current record's header, or drop everything when even that does not leave room.
@@ -312,6 +316,11 @@ export class IpHttpsProbe {
     }
     w.append(buf, start, end, frame);
   }
+}
+
+/** The run of agreeing records under way ends (a guarded reset: setting an array's length is a runtime call even when it does not change). */
+function endRun(d: ProbeDirection): void {
+  if (d.run !== null && d.run.length !== 0) d.run.length = 0;
 }
 
 /** The frame of the next run of held bytes to replay, −1 when none is left. */

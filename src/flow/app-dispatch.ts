@@ -160,9 +160,9 @@ export class AppDispatch {
     // Held bytes may become inner packets later: their frames' times must be known then.
     this.rememberFrame(f);
     const accepted = probe.feed(fromOrig, seq, v.buf, start, end, f.number);
-    if (probe.opaqueRecords !== flow.tlsMidstreamRecords) {
-      flow.tlsMidstreamRecords = probe.opaqueRecords;
-      flow.tlsMidstreamFrame = probe.opaqueFrame;
+    if (probe.opaqueRecords > 0) {
+      const m = flow.tlsMidstream ??= { records: 0, firstFrame: probe.opaqueFrame };
+      m.records = probe.opaqueRecords;
     }
     if (!accepted) return;
     const tunnel = this.openTunnel(flow, probe.macLength, true);

@@ -16,7 +16,7 @@ import { SaStats } from './sa.js';
 import { FlowKeyBuilder } from './flow-key.js';
 import { FlowTable } from './flow-table.js';
 
-/** SAs tracked per flow (each keeps up to 33 KiB of samples); the packets of more are counted in the flow (saPacketsNotTracked), not judged. */
+/** SAs tracked per flow (each keeps up to 33 KiB of samples); the packets of more are counted in the flow (sasNotTracked), not judged. */
 export const MAX_SAS_PER_FLOW = 64;
 /** Frames kept per flow of the packets of SAs not tracked. */
 const NOT_TRACKED_FRAMES = 5;
@@ -317,9 +317,9 @@ export class FlowTracker {
     }
     if (!sa) {
       if (list.length >= this.maxSasPerFlow) {
-        flow.saPacketsNotTracked++;
-        const frames = flow.saNotTrackedFrames ??= [];
-        if (frames.length < NOT_TRACKED_FRAMES) frames.push(f.number);
+        const lost = flow.sasNotTracked ??= { packets: 0, frames: [] };
+        lost.packets++;
+        if (lost.frames.length < NOT_TRACKED_FRAMES) lost.frames.push(f.number);
         return null;
       }
       sa = new SaStats(protocol, spi >>> 0, fromOrig, f.number, seq);

@@ -69,10 +69,10 @@ export class Flow {
   ipHttpsInferred: { macLength: number; frames: number[] } | null = null;
   /**
    * Application-data records on a TLS connection joined without its handshake whose content is not plaintext IPv6
-   * (encrypted, or not IP-HTTPS), and the frame of the first; 0 when none.
+   * (encrypted, or not IP-HTTPS), and the frame of the first; null when none. (One object, made when the first such
+   * record is seen, rather than two numbers on every flow.)
    */
-  tlsMidstreamRecords = 0;
-  tlsMidstreamFrame = 0;
+  tlsMidstream: { records: number; firstFrame: number } | null = null;
   /** Id of the flow whose tunnel carries this one, or −1. */
   readonly parent: number;
   readonly family: 4 | 6;
@@ -99,9 +99,8 @@ export class Flow {
   copyBytes = 0;
   /** Packets protected by AH (the payload is in clear). */
   ahPackets = 0;
-  /** ESP and AH packets of SAs beyond the bound per flow (not tracked, not judged), and the first frames (at most 5). */
-  saPacketsNotTracked = 0;
-  saNotTrackedFrames: number[] | null = null;
+  /** ESP and AH packets of SAs beyond the bound per flow (not tracked, not judged), and their first frames (at most 5); null when none. */
+  sasNotTracked: { packets: number; frames: number[] } | null = null;
   icmpErrors: IcmpErrorFact[] | null = null;
   /** ICMP(v6) message types seen in this flow, as bits (see icmpTypeBit). */
   icmpTypes = 0;

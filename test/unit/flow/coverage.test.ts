@@ -66,8 +66,7 @@ describe('coverage: SAs per flow', () => {
     expect(esps).toHaveLength(1);
     const f = esps[0]!.flow;
     expect(f.sas!.map((x) => x.spi)).toEqual([0x10000, 0x10001, 0x10002, 0x10003]);
-    expect(f.saPacketsNotTracked).toBe(7);
-    expect(f.saNotTrackedFrames).toEqual(nullFrames.slice(0, 5));
+    expect(f.sasNotTracked).toEqual({ packets: 7, frames: nullFrames.slice(0, 5) });
     expect(bound(a, 'sa.per_flow')).toMatchObject({ limit: 4, dropped: 7, clientCapable: 7, frames: nullFrames.slice(0, 5) });
     // Under the default bound the same SA is tracked and nothing is dropped.
     const all = await run(s);
@@ -81,8 +80,8 @@ describe('coverage: SAs per flow', () => {
     const a = await run(s);
     const f = a.flows.find((r) => r.flow.proto === 50)!.flow;
     expect(f.sas).toHaveLength(64);
-    expect(f.saPacketsNotTracked).toBe(10_000 - 64);
-    expect(f.saNotTrackedFrames).toHaveLength(5);
+    expect(f.sasNotTracked!.packets).toBe(10_000 - 64);
+    expect(f.sasNotTracked!.frames).toHaveLength(5);
     expect(bound(a, 'sa.per_flow')).toMatchObject({ dropped: 10_000 - 64, clientCapable: 10_000 - 64, frames: [65, 66, 67, 68, 69] });
   });
 
