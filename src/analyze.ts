@@ -87,7 +87,8 @@ export interface Analysis {
 /** Flows worth keeping even when the retention bound is reached: everything DirectAccess is made of. */
 function important(flow: Flow): boolean {
   return flow.family === 6 || flow.proto === 41 || flow.proto === 4 || flow.proto === 50 || flow.sas !== null || flow.ahPackets > 0
-    || flow.isakmpMessages > 0 || flow.tls !== null || flow.http !== null || flow.dnsMessages > 0 || flow.parent >= 0;
+    || flow.isakmpMessages > 0 || flow.tls !== null || flow.http !== null || flow.dnsMessages > 0 || flow.parent >= 0
+    || flow.ipHttps !== null || flow.tlsMidstream !== null;
 }
 
 export async function analyze(path: string, options: AnalyzeOptions = {}): Promise<Analysis> {

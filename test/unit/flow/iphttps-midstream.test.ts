@@ -72,6 +72,20 @@ describe('a capture that starts after the IP-HTTPS tunnel came up', () => {
     expect(carrier.label.transition).toBe('ip-https');
     expect(carrier.label.reasons[0]!.text).toMatch(/^handshake not in the capture; NULL cipher inferred from frames \d+, \d+, \d+/);
     expect(carrier.label.reasons[0]!.frames).toEqual(carrier.flow.ipHttpsInferred!.frames);
+    expect(a.coverage.midstreamTunnels).toEqual([{ flow: carrier.flow.id, frames: carrier.flow.ipHttpsInferred!.frames }]);
+    expect(a.coverage.opaqueTunnels).toEqual([]);
+  });
+
+  it('a connection to a known IP-HTTPS server that cannot be read is an opaque tunnel, whether its handshake was seen or not', async () => {
+    const bytes = fixture('iphttps-aes.pcapng');
+    const options = { daServers: ['da.contoso.example'] };
+    const whole = await run(bytes, options);
+    expect(whole.coverage.opaqueTunnels).toEqual([{ flow: expect.any(Number), frames: [expect.any(Number)], why: expect.stringMatching(/^the ServerHello chose \S+, which encrypts/) }]);
+    // Joined after the handshake, the DNS answer for the server's name kept: known by its name.
+    const cut = await run(editPcapng(bytes, { packets: (p) => [...p.slice(0, 2), ...p.slice(20)] }), options);
+    expect(cut.coverage.opaqueTunnels).toEqual([{ flow: expect.any(Number), frames: [3], why: expect.stringMatching(/^joined after its handshake, and its \d+ application data record\(s\) do not carry plaintext IPv6/) }]);
+    // Without --da-server nothing says the server is a DirectAccess one.
+    expect((await run(editPcapng(bytes, { packets: (p) => [...p.slice(0, 2), ...p.slice(20)] }))).coverage.opaqueTunnels).toEqual([]);
   });
 
   it('an encrypted IP-HTTPS tunnel joined after its handshake is not taken for NULL: its records are counted as opaque', async () => {
