@@ -60,19 +60,6 @@ export class Flow {
   /** The IPv6 packets inside an IP-HTTPS connection with a NULL cipher suite (MS-IPHTTPS §3.1.5.3). */
   ipHttps: IpHttpsTunnel | null = null;
   ipHttpsAnomaliesCounted = 0;
-  /** A TLS connection joined without its handshake, being looked at for IP-HTTPS records (app/iphttps-probe.ts); null once decided or not needed. */
-  ipHttpsProbe: IpHttpsProbe | null = null;
-  /**
-   * The handshake is not in the capture and `ipHttps` was opened because the records carry IPv6 packets and a MAC
-   * of `macLength` bytes (a NULL suite); `frames`: the record headers that proved it.
-   */
-  ipHttpsInferred: { macLength: number; frames: number[] } | null = null;
-  /**
-   * Application-data records on a TLS connection joined without its handshake whose content is not plaintext IPv6
-   * (encrypted, or not IP-HTTPS), and the frame of the first; null when none. (One object, made when the first such
-   * record is seen, rather than two numbers on every flow.)
-   */
-  tlsMidstream: { records: number; firstFrame: number } | null = null;
   /** Id of the flow whose tunnel carries this one, or −1. */
   readonly parent: number;
   readonly family: 4 | 6;
@@ -94,13 +81,9 @@ export class Flow {
   synAckFrame = 0;
   rstFrame = 0;
   finFrame = 0;
-  /** Packets that repeat one of this flow's packets from another interface (one packet captured twice): not counted anywhere else. */
-  copies = 0;
-  copyBytes = 0;
   /** Packets protected by AH (the payload is in clear). */
   ahPackets = 0;
-  /** ESP and AH packets of SAs beyond the bound per flow (not tracked, not judged), and their first frames (at most 5); null when none. */
-  sasNotTracked: { packets: number; frames: number[] } | null = null;
+
   icmpErrors: IcmpErrorFact[] | null = null;
   /** ICMP(v6) message types seen in this flow, as bits (see icmpTypeBit). */
   icmpTypes = 0;
@@ -117,6 +100,8 @@ export class Flow {
   isakmpMessages = 0;
   dnsMessages = 0;
   finish: number = FlowFinish.Live;
+  /** The facts few flows have (see FlowRare and the accessors below); null until one is set. */
+  rare: FlowRare | null = null;
 
   constructor(id: number, parent: number, family: 4 | 6, proto: number, origAddr: Uint8Array, respAddr: Uint8Array,
     origPort: number, respPort: number, origIsSecond: boolean, carriedBy: string, frame: number, sec: number, nsec: number) {
@@ -145,6 +130,82 @@ export class Flow {
   get bytes(): number {
     return this.origBytes + this.respBytes;
   }
+
+  private get r(): FlowRare {
+    return this.rare ??= new FlowRare();
+  }
+
+  /** Packets that repeat one of this flow's packets from another interface (one packet captured twice): not counted anywhere else. */
+  get copies(): number {
+    return this.rare?.copies ?? 0;
+  }
+
+  set copies(n: number) {
+    this.r.copies = n;
+  }
+
+  get copyBytes(): number {
+    return this.rare?.copyBytes ?? 0;
+  }
+
+  set copyBytes(n: number) {
+    this.r.copyBytes = n;
+  }
+
+  /** A TLS connection joined without its handshake, being looked at for IP-HTTPS records (app/iphttps-probe.ts); null once decided or not needed. */
+  get ipHttpsProbe(): IpHttpsProbe | null {
+    return this.rare?.ipHttpsProbe ?? null;
+  }
+
+  set ipHttpsProbe(p: IpHttpsProbe | null) {
+    if (p !== null || this.rare !== null) this.r.ipHttpsProbe = p;
+  }
+
+  /**
+   * The handshake is not in the capture and `ipHttps` was opened because the records carry IPv6 packets and a MAC
+   * of `macLength` bytes (a NULL suite); `frames`: the record headers that proved it.
+   */
+  get ipHttpsInferred(): { macLength: number; frames: number[] } | null {
+    return this.rare?.ipHttpsInferred ?? null;
+  }
+
+  set ipHttpsInferred(i: { macLength: number; frames: number[] } | null) {
+    this.r.ipHttpsInferred = i;
+  }
+
+  /**
+   * Application-data records on a TLS connection joined without its handshake whose content is not plaintext IPv6
+   * (encrypted, or not IP-HTTPS), and the frame of the first; null when none.
+   */
+  get tlsMidstream(): { records: number; firstFrame: number } | null {
+    return this.rare?.tlsMidstream ?? null;
+  }
+
+  set tlsMidstream(m: { records: number; firstFrame: number } | null) {
+    this.r.tlsMidstream = m;
+  }
+
+  /** ESP and AH packets of SAs beyond the bound per flow (not tracked, not judged), and their first frames (at most 5); null when none. */
+  get sasNotTracked(): { packets: number; frames: number[] } | null {
+    return this.rare?.sasNotTracked ?? null;
+  }
+
+  set sasNotTracked(l: { packets: number; frames: number[] } | null) {
+    this.r.sasNotTracked = l;
+  }
+}
+
+/**
+ * Facts few flows have, in one object made when the first of them is set: every other flow pays one field for all of
+ * them (at the bound of a million live flows, each field on Flow costs 8 MB).
+ */
+export class FlowRare {
+  copies = 0;
+  copyBytes = 0;
+  ipHttpsProbe: IpHttpsProbe | null = null;
+  ipHttpsInferred: { macLength: number; frames: number[] } | null = null;
+  tlsMidstream: { records: number; firstFrame: number } | null = null;
+  sasNotTracked: { packets: number; frames: number[] } | null = null;
 }
 
 /**
