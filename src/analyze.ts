@@ -142,8 +142,8 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
       }
       if (flow.sas !== null) for (const sa of flow.sas) bounds.espSamples.add(sa.protocol === 'esp' ? sa.packets - sa.samples.length : 0, false, 0);
       if (flow.ipHttpsInferred !== null && midstreamTunnels.length < MAX_LISTED) midstreamTunnels.push({ flow: flow.id, frames: flow.ipHttpsInferred.frames });
-      // A finished flow is looked at no more: its probe (and any bytes it holds) goes.
-      flow.ipHttpsProbe = null;
+      // A finished flow is looked at no more.
+      flow.dropProbe();
       if (retained.length < maxRetained || (important(flow) && retained.length < 2 * maxRetained)) {
         retained.push(flow);
         parents.set(flow.id, flow);

@@ -107,6 +107,11 @@ export class IpHttpsProbe {
   private readonly orig = new ProbeDirection();
   private readonly resp = new ProbeDirection();
 
+  /** Bytes are held (their frames may become the frames of inner packets). */
+  get holding(): boolean {
+    return this.orig.held !== null || this.resp.held !== null;
+  }
+
   /**
    * TCP payload buf[start, end) from the originator or the responder; `seq` is the sequence number of buf[start].
    * Returns true when this segment made the probe accept: see replay.

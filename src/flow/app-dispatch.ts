@@ -157,17 +157,13 @@ export class AppDispatch {
    */
   private probe(flow: Flow, fromOrig: boolean, seq: number, v: PacketView, start: number, end: number, f: Frame): void {
     const probe = flow.ipHttpsProbe ??= new IpHttpsProbe();
-    // Held bytes may become inner packets later: their frames' times must be known then.
-    this.rememberFrame(f);
     const accepted = probe.feed(fromOrig, seq, v.buf, start, end, f.number);
-    if (probe.opaqueRecords > 0) {
-      const m = flow.tlsMidstream ??= { records: 0, firstFrame: probe.opaqueFrame };
-      m.records = probe.opaqueRecords;
-    }
+    // Held bytes become inner packets later: their frames' times must be known then.
+    if (accepted || probe.holding) this.rememberFrame(f);
     if (!accepted) return;
     const tunnel = this.openTunnel(flow, probe.macLength, true);
     flow.ipHttpsInferred = { macLength: probe.macLength, frames: probe.proof.slice() };
-    flow.ipHttpsProbe = null;
+    flow.dropProbe();
     // Everything on the connection is tunnel bytes from here on: the fast path in tcp().
     flow.tlsDone = true;
     probe.replay((o, s, b, from, to, frame) => tunnel.feed(o, s, b, from, to, frame), fromOrig, seq, v.buf, start, end, f.number);

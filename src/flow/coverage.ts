@@ -52,7 +52,7 @@ export function clientCapable(flow: Flow): boolean {
 
 /** A tunnel's outer flow (IP-HTTPS, Teredo, protocol 41, IP-in-IP), an IPsec flow, or IPv6 link-local. */
 export function isCarrier(flow: Flow): boolean {
-  return flow.ipHttps !== null || flow.ipHttpsProbe !== null || flow.proto === 41 || flow.proto === 4 || flow.appLayer === Layer.Teredo
+  return flow.ipHttps !== null || flow.proto === 41 || flow.proto === 4 || flow.appLayer === Layer.Teredo
     || flow.sas !== null || flow.ahPackets > 0 || flow.sasNotTracked !== null || (flow.family === 6 && (isLinkLocal(flow.origAddr) || isLinkLocal(flow.respAddr)));
 }
 

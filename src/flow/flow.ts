@@ -178,11 +178,21 @@ export class Flow {
    * (encrypted, or not IP-HTTPS), and the frame of the first; null when none.
    */
   get tlsMidstream(): { records: number; firstFrame: number } | null {
-    return this.rare?.tlsMidstream ?? null;
+    const r = this.rare;
+    if (r === null) return null;
+    // While the probe runs it keeps the count (no write per record here); dropProbe() moves it over.
+    const p = r.ipHttpsProbe;
+    if (p !== null && p.opaqueRecords > 0) return { records: p.opaqueRecords, firstFrame: p.opaqueFrame };
+    return r.tlsMidstream;
   }
 
-  set tlsMidstream(m: { records: number; firstFrame: number } | null) {
-    this.r.tlsMidstream = m;
+  /** Ends the look for IP-HTTPS records: what the probe counted stays in tlsMidstream, the probe (and the bytes it holds) goes. */
+  dropProbe(): void {
+    const r = this.rare;
+    const p = r?.ipHttpsProbe ?? null;
+    if (r === null || p === null) return;
+    if (p.opaqueRecords > 0) r.tlsMidstream = { records: p.opaqueRecords, firstFrame: p.opaqueFrame };
+    r.ipHttpsProbe = null;
   }
 
   /** ESP and AH packets of SAs beyond the bound per flow (not tracked, not judged), and their first frames (at most 5); null when none. */
