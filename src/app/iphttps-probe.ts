@@ -143,11 +143,11 @@ export class IpHttpsProbe {
   }
 
   /**
-   * Once accepted: hands the held bytes of both directions to `feed` (the tunnel), as the segments that delivered
+   * Once accepted: hands the held bytes of both directions to `into` (the tunnel), as the segments that delivered
    * them, in frame order (so inner packets come out in capture order), then the segment that made the probe accept
    * (the arguments of that feed call).
    */
-  replay(feed: (fromOrig: boolean, seq: number, buf: Uint8Array, start: number, end: number, frame: number) => void,
+  replay(into: { feed(fromOrig: boolean, seq: number, buf: Uint8Array, start: number, end: number, frame: number): void },
     fromOrig: boolean, seq: number, buf: Uint8Array, start: number, end: number, frame: number): void {
     const a: Replaying = { d: this.orig, fromOrig: true, pos: 0, run: -1 };
     const b: Replaying = { d: this.resp, fromOrig: false, pos: 0, run: -1 };
@@ -158,14 +158,14 @@ export class IpHttpsProbe {
       const r = fb < 0 || (fa >= 0 && fa <= fb) ? a : b;
       const w = r.d.held!;
       const stop = w.runEnd(r.run);
-      feed(r.fromOrig, (r.d.heldSeq + r.pos) | 0, w.data, w.head + r.pos, w.head + stop, w.frameOf(r.run));
+      into.feed(r.fromOrig, (r.d.heldSeq + r.pos) | 0, w.data, w.head + r.pos, w.head + stop, w.frameOf(r.run));
       r.pos = stop;
     }
     this.orig.held = this.resp.held = null;
     const d = fromOrig ? this.orig : this.resp;
     const from = d.holdFrom >= 0 ? d.holdFrom : start;
-    if (d.headerBefore > 0) feed(fromOrig, (seq - d.headerBefore) | 0, d.header!, 0, d.headerBefore, d.lastFrame);
-    feed(fromOrig, (seq + (from - start)) | 0, buf, from, end, frame);
+    if (d.headerBefore > 0) into.feed(fromOrig, (seq - d.headerBefore) | 0, d.header!, 0, d.headerBefore, d.lastFrame);
+    into.feed(fromOrig, (seq + (from - start)) | 0, buf, from, end, frame);
   }
 
   /** A lost segment or an implausible record header: held bytes cannot be joined to what follows; scan for a record header. */

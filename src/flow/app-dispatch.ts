@@ -166,7 +166,7 @@ export class AppDispatch {
     flow.dropProbe();
     // Everything on the connection is tunnel bytes from here on: the fast path in tcp().
     flow.tlsDone = true;
-    probe.replay((o, s, b, from, to, frame) => tunnel.feed(o, s, b, from, to, frame), fromOrig, seq, v.buf, start, end, f.number);
+    probe.replay(tunnel, fromOrig, seq, v.buf, start, end, f.number);
     if (tunnel.anomalies.length !== flow.ipHttpsAnomaliesCounted) flow.ipHttpsAnomaliesCounted = this.fold(tunnel.anomalies, flow.ipHttpsAnomaliesCounted);
   }
 

@@ -73,7 +73,7 @@ class Harness {
     if (!this.probe.feed(fromOrig, seq, bytes, from, to, frame)) return;
     this.acceptedAt = frame;
     const tunnel = this.tunnel = new IpHttpsTunnel(this.probe.macLength, { packet: (b, s, e) => this.out.push(b.slice(s, e)) }, new ReassemblyBudget(), true);
-    this.probe.replay((o, s, b, f, t, fr) => tunnel.feed(o, s, b, f, t, fr), fromOrig, seq, bytes, from, to, frame);
+    this.probe.replay(tunnel, fromOrig, seq, bytes, from, to, frame);
   }
 
   sendAll(fromOrig: boolean, bytes: Bytes, segs: [number, number][]): void {
