@@ -12,7 +12,7 @@ import { trafficClass, TRAFFIC_CLASSES, type TrafficClass } from './classify/tra
 import { dissectSafely } from './decode/dissect.js';
 import { PacketView } from './decode/packet-view.js';
 import { IkeNegotiationTracker } from './app/ike-negotiations.js';
-import { DEFAULT_REASSEMBLY_BUDGET } from './app/tcp-reassembly.js';
+import { ReassemblyBudget } from './app/tcp-reassembly.js';
 import { AppDispatch, type RouterAdvertisement } from './flow/app-dispatch.js';
 import { BoundCounter, clientCapable, isCarrier, MAX_LISTED, type BoundHit, type CarrierEnd, type Coverage } from './flow/coverage.js';
 import { FlowFinish, type Flow } from './flow/flow.js';
@@ -35,8 +35,11 @@ export interface AnalyzeOptions {
   ipHttpsPrefixes?: string[];
   nat64Prefixes?: string[];
   read?: ReadOptions;
-  /** Bounds that have no option of their own (tests give small ones): SAs per flow, IKE negotiations, messages kept per negotiation. */
-  limits?: { sasPerFlow?: number; ikeNegotiations?: number; ikeMessages?: number };
+  /**
+   * Bounds that have no option of their own (tests give small ones): SAs per flow, IKE negotiations, messages kept per
+   * negotiation, out-of-order bytes held for all IP-HTTPS tunnels.
+   */
+  limits?: { sasPerFlow?: number; ikeNegotiations?: number; ikeMessages?: number; reassemblyBytes?: number };
   /**
    * Called for every IPv6 packet taken out of an IP-HTTPS tunnel, after it went through the decoder and the flows.
    * The packet is p.buf[p.start, p.end). `p` and its buffer are reused for later packets: copy what you keep.
@@ -95,7 +98,7 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
   const anomalies = new AnomalyRecorder();
   const view = new PacketView(anomalies);
   const limits = options.limits ?? {};
-  const app = new AppDispatch(anomalies, new IkeNegotiationTracker(limits.ikeNegotiations, limits.ikeMessages));
+  const app = new AppDispatch(anomalies, new IkeNegotiationTracker(limits.ikeNegotiations, limits.ikeMessages), new ReassemblyBudget(limits.reassemblyBytes));
   const maxRetained = options.maxRetainedFlows ?? 250_000;
   const maxFlows = options.maxFlows ?? DEFAULT_FLOW_OPTIONS.maxFlows;
   const idleSec = options.flowIdleSec ?? DEFAULT_FLOW_OPTIONS.idleSec;
@@ -226,7 +229,7 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
   ikeMessages.addFrames(ike.notKeptFrames);
   const coverage: Coverage = {
     bounds: [bounds.evicted.hit(), bounds.idle.hit(), bounds.retained.hit(), bounds.sas.hit(), ikeNegotiations.hit(), ikeMessages.hit(),
-      bounds.espSamples.hit(), reassemblyBound(app.tunnels)],
+      bounds.espSamples.hit(), reassemblyBound(app.tunnels, app.budget.maxBytes)],
     midstreamTunnels, opaqueTunnels: opaqueTunnels(flows, daServers, app.names), carriersEnded, carriersEndedNotListed,
   };
   const table = tracker.table;
@@ -278,9 +281,9 @@ function resumed(ends: CarrierEnd[], flows: FlowResult[]): void {
 }
 
 /** The IP-HTTPS reassembly windows (256 KiB per direction) and the capture's shared budget (16 MiB): holes given up when they were full. */
-function reassemblyBound(tunnels: readonly Flow[]): BoundHit {
-  const b = new BoundCounter('iphttps.reassembly', DEFAULT_REASSEMBLY_BUDGET,
-    `Out-of-order bytes held for IP-HTTPS tunnels (256 KiB per direction, ${DEFAULT_REASSEMBLY_BUDGET} bytes per capture): dropped counts the holes given up because they were full (the inner packets in them are lost).`);
+function reassemblyBound(tunnels: readonly Flow[], budget: number): BoundHit {
+  const b = new BoundCounter('iphttps.reassembly', budget,
+    `Out-of-order bytes held for IP-HTTPS tunnels (256 KiB per direction, ${budget} bytes per capture): dropped counts the holes given up because they were full (the inner packets in them are lost).`);
   for (const f of tunnels) {
     const t = f.ipHttps!;
     for (const d of [t.stats.client, t.stats.server]) b.add(d.tcp.windowOverflows + d.tcp.budgetOverflows, true, 0);

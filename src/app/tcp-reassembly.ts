@@ -7,7 +7,7 @@
 export const HELD_PIECE_OVERHEAD = 64;
 
 /** Bytes of out-of-order segments held at once for the whole capture. */
-export const DEFAULT_REASSEMBLY_BUDGET = 16 * 1024 * 1024;
+const DEFAULT_REASSEMBLY_BUDGET = 16 * 1024 * 1024;
 
 /**
  * Memory shared by all reassemblers of one capture: each out-of-order piece is charged here while it is

@@ -67,7 +67,7 @@ export class AppDispatch {
   readonly inner = new InnerPacketQueue();
   /** Every IP-HTTPS tunnel opened, so the pipeline can finish them at the end of the capture. */
   readonly tunnels: Flow[] = [];
-  private readonly budget = new ReassemblyBudget();
+  readonly budget: ReassemblyBudget;
   /** Ring of recent outer frames: number → time and interface, for the time of an inner packet's last byte. */
   private readonly frameNumbers = new Int32Array(FRAME_TIMES).fill(-1);
   private readonly frameSec = new Float64Array(FRAME_TIMES);
@@ -82,10 +82,11 @@ export class AppDispatch {
   /** Application anomalies are folded into the capture's recorder. */
   private readonly anomalies: AnomalyRecorder;
 
-  /** `ike`: the negotiation tracker, with its bounds (tests give small ones). */
-  constructor(anomalies: AnomalyRecorder, ike = new IkeNegotiationTracker()) {
+  /** `ike`, `budget`: the negotiation tracker and the IP-HTTPS reassembly budget, with their bounds (tests give small ones). */
+  constructor(anomalies: AnomalyRecorder, ike = new IkeNegotiationTracker(), budget = new ReassemblyBudget()) {
     this.anomalies = anomalies;
     this.ike = ike;
+    this.budget = budget;
   }
 
   onTransport(e: TransportEvent, v: PacketView, f: Frame): void {

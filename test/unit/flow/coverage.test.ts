@@ -1,6 +1,6 @@
 /** Analysis.coverage (src/flow/coverage.ts; issue 13 items 2–4, docs/cli.md "Bounds"): each bound, with small limits, counts what it dropped, and nothing client-capable vanishes silently. */
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, type Analysis, type AnalyzeOptions } from '../../../src/analyze.js';
@@ -143,5 +143,23 @@ describe('coverage: live flows', () => {
     expect(bound(a, 'flows.max').dropped).toBe(a.flowStats.evictions);
     expect(bound(a, 'flows.max').clientCapable).toBe(1);
     expect(a.coverage.carriersEnded).toEqual([{ flow: ll[0]!.flow.id, how: 'evicted', frame: first + 3, lastFrame: first, resumedBy: ll[1]!.flow.id }]);
+  });
+});
+
+describe('coverage: IP-HTTPS reassembly', () => {
+  it('out-of-order segments over the reassembly budget: the holes given up are counted, with their frames', async () => {
+    const path = join(import.meta.dirname, '../../../fixtures/captures/iphttps-stream-edges.pcapng');
+    const copy = join(dir, `c${n++}.pcapng`);
+    writeFileSync(copy, readFileSync(path));
+    const whole = await analyze(copy);
+    expect(bound(whole, 'iphttps.reassembly')).toMatchObject({ limit: 16 * 1024 * 1024, dropped: 0 });
+    const small = await analyze(copy, { limits: { reassemblyBytes: 100 } });
+    const b = bound(small, 'iphttps.reassembly');
+    const tunnel = small.flows.find((r) => r.flow.ipHttps !== null)!.flow.ipHttps!.stats;
+    expect(b.limit).toBe(100);
+    expect(b.dropped).toBe(tunnel.client.tcp.budgetOverflows + tunnel.server.tcp.budgetOverflows);
+    expect(b.dropped).toBeGreaterThan(0);
+    expect(b.clientCapable).toBe(b.dropped);
+    expect(b.frames.length).toBeGreaterThan(0);
   });
 });
