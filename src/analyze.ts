@@ -1,12 +1,13 @@
 /** The analysis pipeline, wired in one function: read → decode → flows (+ app facts) → classify → verdicts. */
 
 import { AnomalyRecorder } from './anomalies/recorder.js';
-import { MAX_NEGOTIATIONS, type IkeNegotiation } from './app/ike-negotiations.js';
+import type { IkeNegotiation } from './app/ike-negotiations.js';
 import type { NameMap } from './app/names.js';
 import { Direction, Frame, RecordKind } from './capture/frame.js';
 import { readCapture, type CaptureResult, type ReadOptions } from './capture/open.js';
-import { parsePrefix, type DaPrefixes } from './classify/prefixes.js';
+import { parsePrefix, classifyAddress, AddressClass, type DaPrefixes } from './classify/prefixes.js';
 import type { ClassifiedFlow, JudgedFlow } from './classify/classified-flow.js';
+import type { SourcePrefix } from './classify/context.js';
 import { captureContext, judgeFlows } from './classify/judge-flows.js';
 import type { Reason } from './classify/reasons.js';
 import type { Roles } from './classify/roles.js';
@@ -14,13 +15,16 @@ import { classifyTransition } from './classify/transition.js';
 import { trafficClass, TRAFFIC_CLASSES, type TrafficClass } from './classify/traffic-class.js';
 import { dissectSafely } from './decode/dissect.js';
 import { PacketView } from './decode/packet-view.js';
+import { IkeNegotiationTracker } from './app/ike-negotiations.js';
+import { ReassemblyBudget } from './app/tcp-reassembly.js';
 import { AppDispatch, type RouterAdvertisement } from './flow/app-dispatch.js';
-import type { Flow } from './flow/flow.js';
+import { BoundCounter, clientCapable, isCarrier, MAX_LISTED, type BoundHit, type CarrierEnd, type Coverage } from './flow/coverage.js';
+import { FlowFinish, type Flow } from './flow/flow.js';
 import { DEFAULT_FLOW_OPTIONS, FlowTracker, MAX_SAS_PER_FLOW } from './flow/flow-tracker.js';
+import { MAX_CUT_SAMPLES, MAX_SAMPLES } from './flow/sa.js';
 import type { QueuedInnerPacket } from './flow/inner-packet-queue.js';
-import type { CoverageInput } from './rules/coverage.js';
-import type { BoundHit } from './rules/types.js';
 import { verify, type VerifyResult } from './rules/verdicts.js';
+import { hex, sameBytes } from './util/bytes.js';
 
 export interface AnalyzeOptions {
   /** Live flows at most (default 1,000,000); more evict the least recently active. */
@@ -38,6 +42,11 @@ export interface AnalyzeOptions {
   /** Ports on which Remote Assistance listens besides 3389 (--ra-port). */
   raPorts?: number[];
   read?: ReadOptions;
+  /**
+   * Bounds that have no option of their own (tests give small ones): SAs per flow, IKE negotiations, messages kept per
+   * negotiation, out-of-order bytes held for all IP-HTTPS tunnels.
+   */
+  limits?: { sasPerFlow?: number; ikeNegotiations?: number; ikeMessages?: number; reassemblyBytes?: number };
   /**
    * Called for every IPv6 packet taken out of an IP-HTTPS tunnel, after it went through the decoder and the flows.
    * The packet is p.buf[p.start, p.end). `p` and its buffer are reused for later packets: copy what you keep.
@@ -86,8 +95,8 @@ export interface Analysis {
   /** The role of every endpoint, decided once. */
   roles: Roles;
   dnsMessages: AppDispatch['dnsMessages'];
-  /** What the pass could not see (bounds, opaque or resynchronised tunnels). */
-  coverage: CoverageInput;
+  /** What the bounds left out of sight, tunnels recognised mid-stream and tunnels that cannot be read (flow/coverage.ts). */
+  coverage: Coverage;
   /** The verdicts between DirectAccess clients, with the capture's result. */
   verdicts: VerifyResult;
 }
@@ -95,14 +104,34 @@ export interface Analysis {
 /** Flows worth keeping even when the retention bound is reached: everything DirectAccess is made of. */
 function important(flow: Flow): boolean {
   return flow.family === 6 || flow.proto === 41 || flow.proto === 4 || flow.proto === 50 || flow.sas !== null || flow.ahPackets > 0
-    || flow.isakmpMessages > 0 || flow.tls !== null || flow.http !== null || flow.dnsMessages > 0 || flow.parent >= 0;
+    || flow.isakmpMessages > 0 || flow.tls !== null || flow.http !== null || flow.dnsMessages > 0 || flow.parent >= 0
+    || flow.ipHttps !== null || flow.tlsMidstream !== null;
 }
 
 export async function analyze(path: string, options: AnalyzeOptions = {}): Promise<Analysis> {
   const anomalies = new AnomalyRecorder();
   const view = new PacketView(anomalies);
-  const app = new AppDispatch(anomalies);
+  const limits = options.limits ?? {};
+  const app = new AppDispatch(anomalies, new IkeNegotiationTracker(limits.ikeNegotiations, limits.ikeMessages), new ReassemblyBudget(limits.reassemblyBytes));
   const maxRetained = options.maxRetainedFlows ?? 250_000;
+  const maxFlows = options.maxFlows ?? DEFAULT_FLOW_OPTIONS.maxFlows;
+  const idleSec = options.flowIdleSec ?? DEFAULT_FLOW_OPTIONS.idleSec;
+  const sasPerFlow = limits.sasPerFlow ?? MAX_SAS_PER_FLOW;
+  const bounds = {
+    evicted: new BoundCounter('flows.max', maxFlows,
+      `Live flows at most (--max-flows ${maxFlows}): flows ended early to make room (their later packets start a new flow); dropped counts them.`),
+    idle: new BoundCounter('flows.idle', idleSec,
+      `Idle seconds after which a flow is finished (--flow-idle ${idleSec}): finishing a flow drops nothing (its later packets start a new flow); tunnel and IPsec flows ended this way are listed in carriersEnded.`),
+    retained: new BoundCounter('flows.retained', 2 * maxRetained,
+      `Finished flows kept for the report: ${maxRetained}, and up to ${2 * maxRetained} when they are DirectAccess traffic (IPv6, tunnels, IPsec, IKE, TLS, DNS); dropped counts the flows only totalled.`),
+    sas: new BoundCounter('sa.per_flow', sasPerFlow,
+      `ESP/AH SAs tracked per flow (${sasPerFlow}): dropped counts the packets of further SAs, which are not judged.`),
+    espSamples: new BoundCounter('esp.samples', MAX_SAMPLES,
+      `ESP packets examined byte for byte per SA (${MAX_SAMPLES}, at most ${MAX_CUT_SAMPLES} cut by the snaplen; RFC 5879 judges an SA by a few packets): dropped counts the packets only counted; every SA is still judged from its samples, so none is client traffic left unjudged.`),
+  };
+  const carriersEnded: CarrierEnd[] = [];
+  let carriersEndedNotListed = 0;
+  const midstreamTunnels: Coverage['midstreamTunnels'] = [];
   const userPrefixes: DaPrefixes = {
     ipHttps: (options.ipHttpsPrefixes ?? []).map((p) => parsePrefix(p)),
     nat64: (options.nat64Prefixes ?? []).map((p) => parsePrefix(p)),
@@ -115,8 +144,23 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
   let summarizedOnly = 0;
   const parents = new Map<number, Flow>();
   const tracker = new FlowTracker(
-    { maxFlows: options.maxFlows ?? DEFAULT_FLOW_OPTIONS.maxFlows, idleSec: options.flowIdleSec ?? DEFAULT_FLOW_OPTIONS.idleSec },
+    { maxFlows, idleSec, maxSasPerFlow: sasPerFlow },
     (flow) => {
+      const capable = clientCapable(flow);
+      if (flow.finish === FlowFinish.Evicted) bounds.evicted.add(1, capable, lastFrame);
+      if ((flow.finish === FlowFinish.Evicted || flow.finish === FlowFinish.Expired) && isCarrier(flow)) {
+        if (carriersEnded.length < MAX_LISTED) {
+          carriersEnded.push({ flow: flow.id, how: flow.finish === FlowFinish.Evicted ? 'evicted' : 'expired', frame: lastFrame, lastFrame: flow.lastFrame, resumedBy: null });
+        } else carriersEndedNotListed++;
+      }
+      if (flow.sasNotTracked !== null) {
+        bounds.sas.add(flow.sasNotTracked.packets, true, 0);
+        bounds.sas.addFrames(flow.sasNotTracked.frames);
+      }
+      if (flow.sas !== null) for (const sa of flow.sas) bounds.espSamples.add(sa.protocol === 'esp' ? sa.packets - sa.samples.length : 0, false, 0);
+      if (flow.ipHttpsInferred !== null && midstreamTunnels.length < MAX_LISTED) midstreamTunnels.push({ flow: flow.id, frames: flow.ipHttpsInferred.frames });
+      // A finished flow is looked at no more.
+      flow.dropProbe();
       if (retained.length < maxRetained || (important(flow) && retained.length < 2 * maxRetained)) {
         retained.push(flow);
         parents.set(flow.id, flow);
@@ -127,12 +171,14 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
       const cls = trafficClass(flow, label);
       add(classes[cls], flow);
       summarizedOnly++;
+      bounds.retained.add(1, capable, capable ? flow.firstFrame : 0);
       keepTop(dropped, { flow, label, cls });
     },
     (e, v, f) => app.onTransport(e, v, f),
   );
   // The IPv6 inside IP-HTTPS goes through the same decoder and flows as a child of its carrier flow,
   // numbered by the outer frame that delivered its last byte. Each is decoded in place, where the queue holds it.
+  const sourcePrefixes: SourcePrefix[] = [];
   const innerView = new PacketView(anomalies);
   const innerFrame = new Frame();
   innerFrame.kind = RecordKind.Packet;
@@ -148,6 +194,7 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     innerFrame.direction = q.fromClient === (q.carrier.origPort !== 443) ? Direction.Outbound : Direction.Inbound;
     dissectSafely(innerView, innerFrame, q.buf);
     tracker.onPacket(innerView, innerFrame, q.carrier.id, 'ip-https');
+    if (q.carrier.ipHttpsInferred !== null && innerFrame.direction === Direction.Outbound) learnSourcePrefix(sourcePrefixes, q);
     options.onInnerPacket?.(q);
   };
   const drainInner = (): void => app.inner.drain(onInner);
@@ -182,7 +229,7 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
   for (const r of labelled) byId.set(r.flow.id, r);
   const names = withCaptureNames(app.names, capture);
   const facts = {
-    flows: labelled, byId: (id: number) => byId.get(id), names, advertisedPrefixes: app.advertisedPrefixes, interfaces: capture.interfaces, given: userPrefixes,
+    flows: labelled, byId: (id: number) => byId.get(id), names, advertisedPrefixes: app.advertisedPrefixes, sourcePrefixes, interfaces: capture.interfaces, given: userPrefixes,
   };
   const context = captureContext(facts);
   if (context.prefixes.ipHttps.length !== userPrefixes.ipHttps.length) {
@@ -191,22 +238,37 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
   }
   for (const r of labelled) add(classes[r.cls], r.flow);
   for (const r of dropped) byId.set(r.flow.id, r);
+  resumed(carriersEnded, labelled);
+  const ike = app.ike;
+  const ikeNegotiations = new BoundCounter('ike.negotiations', ike.maxNegotiations,
+    `IKE/AuthIP negotiations tracked per capture (${ike.maxNegotiations}): dropped counts the messages of further negotiations, which are not examined.`);
+  ikeNegotiations.add(ike.messagesNotTracked, true, 0);
+  ikeNegotiations.addFrames(ike.notTrackedFrames);
+  const ikeMessages = new BoundCounter('ike.messages', ike.maxMessages,
+    `IKE/AuthIP messages kept per negotiation (${ike.maxMessages}): dropped counts the later messages, counted in their negotiation but not examined.`);
+  ikeMessages.add(ike.notKeptCount, true, 0);
+  ikeMessages.addFrames(ike.notKeptFrames);
+  const coverage: Coverage = {
+    bounds: [bounds.evicted.hit(), bounds.idle.hit(), bounds.retained.hit(), bounds.sas.hit(), ikeNegotiations.hit(), ikeMessages.hit(),
+      bounds.espSamples.hit(), reassemblyBound(app.tunnels, app.budget.maxBytes)],
+    midstreamTunnels, opaqueTunnels: opaqueTunnels(labelled, daServers, app.names), carriersEnded, carriersEndedNotListed,
+  };
   const judged = judgeFlows({ ...facts, flows: labelled, service: { raPorts: options.raPorts ?? [] }, snaplen: captureSnaplen(capture) }, context);
   const judgedById = new Map(judged.flows.map((r) => [r.flow.id, r]));
   for (const r of judged.flows) byId.set(r.flow.id, r);
   const table = tracker.table;
-  const negotiations = app.ike.finish();
-  const flowStats: FlowStats = {
-    created: tracker.flowsCreated, retained: retained.length, summarizedOnly, evictions: table.evictions,
-    expirations: table.expirations, peakLive: table.peakLive, maxFlows: table.maxFlows, copies: tracker.copies,
-  };
-  const coverage: CoverageInput = { bounds: bounds(flowStats, maxRetained, retained, app.ike.messagesNotTracked), midstreamTunnels: [], opaqueTunnels: [] };
+  const negotiations = ike.finish();
   const verdicts = verify({
     flows: judged.flows, negotiations, service: { raPorts: options.raPorts ?? [] }, flowById: (id) => judgedById.get(id), coverage,
   });
   return {
-    capture, flows: judged.flows, byId, classes, flowStats, negotiations,
-    ikeMessagesNotTracked: app.ike.messagesNotTracked,
+    capture, flows: judged.flows, byId, classes,
+    flowStats: {
+      created: tracker.flowsCreated, retained: retained.length, summarizedOnly, evictions: table.evictions,
+      expirations: table.expirations, peakLive: table.peakLive, maxFlows: table.maxFlows, copies: tracker.copies,
+    },
+    negotiations,
+    ikeMessagesNotTracked: ike.messagesNotTracked,
     names,
     advertisedPrefixes: app.advertisedPrefixes,
     prefixes: context.prefixes,
@@ -224,20 +286,72 @@ function captureSnaplen(capture: CaptureResult): number {
   return lens.length > 0 ? Math.min(...lens) : 0;
 }
 
-/** The bounds of the pass with what each dropped. */
-function bounds(stats: FlowStats, maxRetained: number, retained: readonly Flow[], ikeNotTracked: number): BoundHit[] {
-  let saPackets = 0;
-  const saFrames: number[] = [];
-  for (const f of retained) {
-    saPackets += f.sasNotTracked;
-    if (f.sasNotTrackedFrames && saFrames.length < 5) saFrames.push(f.sasNotTrackedFrames[0]!);
+/**
+ * Each carrier ended early: the next flow with the same addresses, ports and protocol, and the same parent — or, for a
+ * flow inside a tunnel that was itself ended and resumed, the resumed tunnel — took its packets up again.
+ */
+function resumed(ends: CarrierEnd[], flows: readonly ClassifiedFlow[]): void {
+  if (ends.length === 0) return;
+  const canonical = (f: Flow, parent: number): string => {
+    const a = `${hex(f.origAddr)} ${f.origPort}`;
+    const b = `${hex(f.respAddr)} ${f.respPort}`;
+    return `${parent} ${f.proto} ${a < b ? `${a} ${b}` : `${b} ${a}`}`;
+  };
+  const ended = new Map<number, CarrierEnd>(ends.map((e) => [e.flow, e]));
+  const byKey = new Map<string, number[]>();
+  const byId = new Map<number, Flow>();
+  for (const r of flows) {
+    byId.set(r.flow.id, r.flow);
+    const k = canonical(r.flow, r.flow.parent);
+    const list = byKey.get(k);
+    if (list) list.push(r.flow.id);
+    else byKey.set(k, [r.flow.id]);
   }
-  return [
-    { id: 'flows.max', limit: stats.maxFlows, dropped: stats.evictions, clientCapable: 0, frames: [], what: `${stats.evictions} live flow(s) were evicted to stay within --max-flows` },
-    { id: 'flows.retained', limit: maxRetained, dropped: stats.summarizedOnly, clientCapable: 0, frames: [], what: `${stats.summarizedOnly} finished flow(s) were counted but not kept for the report` },
-    { id: 'sa.per_flow', limit: MAX_SAS_PER_FLOW, dropped: saPackets, clientCapable: saPackets, frames: saFrames, what: `${saPackets} IPsec packet(s) belong to SAs past the bound of SAs per flow` },
-    { id: 'ike.negotiations', limit: MAX_NEGOTIATIONS, dropped: ikeNotTracked, clientCapable: ikeNotTracked, frames: [], what: `${ikeNotTracked} ISAKMP message(s) of negotiations past the bound were counted, not examined` },
-  ];
+  // By id: a tunnel is created before the flows inside it, so its own resumption is known when theirs is looked for.
+  for (const e of [...ends].sort((x, y) => x.flow - y.flow)) {
+    const f = byId.get(e.flow);
+    if (!f) continue;
+    const parentResumed = f.parent >= 0 ? ended.get(f.parent)?.resumedBy ?? null : null;
+    const later = (byKey.get(canonical(f, parentResumed ?? f.parent)) ?? []).filter((id) => id > e.flow);
+    e.resumedBy = later.length > 0 ? Math.min(...later) : null;
+  }
+}
+
+/** The IP-HTTPS reassembly windows (256 KiB per direction) and the capture's shared budget (16 MiB): holes given up when they were full. */
+function reassemblyBound(tunnels: readonly Flow[], budget: number): BoundHit {
+  const b = new BoundCounter('iphttps.reassembly', budget,
+    `Out-of-order bytes held for IP-HTTPS tunnels (256 KiB per direction, ${budget} bytes per capture): dropped counts the holes given up because they were full (the inner packets in them are lost).`);
+  for (const f of tunnels) {
+    const t = f.ipHttps!;
+    for (const d of [t.stats.client, t.stats.server]) b.add(d.tcp.windowOverflows + d.tcp.budgetOverflows, true, 0);
+    b.addFrames(t.anomalies.filter((a) => a.id === 'iphttps.reassembly_window_full' || a.id === 'iphttps.reassembly_budget_exhausted').map((a) => a.frame));
+  }
+  return b.hit();
+}
+
+/**
+ * Connections to a known IP-HTTPS server (the server of a flow recognised as IP-HTTPS, or a --da-server name) whose
+ * inside cannot be read: an encrypting suite, or records that are not plaintext IPv6 on a connection joined late.
+ */
+function opaqueTunnels(flows: readonly ClassifiedFlow[], daServers: string[], names: NameMap): Coverage['opaqueTunnels'] {
+  const servers = new Set<string>();
+  const serverOf = (f: Flow): Uint8Array => (f.origPort === 443 && f.respPort !== 443 ? f.origAddr : f.respAddr);
+  for (const r of flows) if (r.label.transition === 'ip-https' && r.flow.parent < 0 && (r.flow.ipHttps !== null)) servers.add(hex(serverOf(r.flow)));
+  const named = (a: Uint8Array): boolean => daServers.length > 0 && names.names(a).some((n) => daServers.some((s) => n.name.toLowerCase() === s || n.name.toLowerCase().endsWith(`.${s}`)));
+  const out: Coverage['opaqueTunnels'] = [];
+  for (const r of flows) {
+    const f = r.flow;
+    if (out.length >= MAX_LISTED) break;
+    if (f.proto !== 6 || f.parent >= 0 || f.ipHttps !== null || (f.origPort !== 443 && f.respPort !== 443)) continue;
+    const server = serverOf(f);
+    if (!(r.label.transition === 'ip-https' || servers.has(hex(server)) || named(server))) continue;
+    const sh = f.tls?.facts.serverHello ?? null;
+    if (sh !== null && !sh.nullCipher) out.push({ flow: f.id, frames: [sh.frame], why: `the ServerHello chose ${sh.cipherSuiteName}, which encrypts: the IPv6 inside cannot be read` });
+    else if (sh === null && f.tlsMidstream !== null) {
+      out.push({ flow: f.id, frames: [f.tlsMidstream.firstFrame], why: `joined after its handshake, and its ${f.tlsMidstream.records} application data record(s) do not carry plaintext IPv6 (an encrypting suite)` });
+    }
+  }
+  return out;
 }
 
 function add(t: ClassTotals, flow: Flow): void {
@@ -257,6 +371,24 @@ function keepTop(list: ClassifiedFlow[], r: ClassifiedFlow): void {
   let min = 0;
   for (let i = 1; i < list.length; i++) if (list[i]!.flow.bytes < list[min]!.flow.bytes) min = i;
   if (r.flow.bytes > list[min]!.flow.bytes) list[min] = r;
+}
+
+/** Source prefixes learnt at most (a client has one IP-HTTPS prefix; a few tunnels in one capture have a few). */
+const MAX_SOURCE_PREFIXES = 16;
+
+/**
+ * An IP-HTTPS client sends from its address on the IP-HTTPS link (MS-IPHTTPS §3.1.5.3), which is in the prefix the
+ * server advertised. When the tunnel's start, and with it the Router Advertisement, is not in the capture, the global
+ * source /64 of what the client sent into the tunnel stands in for that prefix (classify/context.ts).
+ */
+function learnSourcePrefix(list: SourcePrefix[], q: QueuedInnerPacket): void {
+  const b = q.buf;
+  const src = q.start + 8;
+  if (q.end - q.start < 40 || b[q.start]! >> 4 !== 6) return;
+  const cls = classifyAddress(b, src);
+  if (cls !== AddressClass.Global && cls !== AddressClass.UniqueLocal && cls !== AddressClass.Documentation) return;
+  for (const p of list) if (sameBytes(p.bytes, b.subarray(src, src + 8))) return;
+  if (list.length < MAX_SOURCE_PREFIXES) list.push({ bytes: b.slice(src, src + 8), frame: q.lastFrame, flowId: q.carrier.id });
 }
 
 /** Adds the capture tool's names (pcapng NRB) to the names learnt from DNS. */

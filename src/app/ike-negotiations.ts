@@ -90,7 +90,9 @@ export interface IkeNegotiation {
  * Messages kept per negotiation. A real one has a dozen or so (retransmissions included); a flood on one SPI
  * pair must not grow memory with every packet, and its outcome is decided by the first messages anyway.
  */
-const MAX_MESSAGES_KEPT = 64;
+export const MAX_MESSAGES_KEPT = 64;
+/** Frames kept of the messages a bound left out. */
+const FRAMES_KEPT = 5;
 /**
  * Negotiations tracked per capture. A real capture has a few dozen; a flood of initiator SPIs (a scan, a replay)
  * must not grow memory with every packet. Messages of negotiations past the bound are counted, not tracked.
@@ -169,6 +171,19 @@ export class IkeNegotiationTracker {
   private readonly all: Work[] = [];
   /** Messages of negotiations past MAX_NEGOTIATIONS (each would have started one, or belongs to one not tracked): counted only. */
   messagesNotTracked = 0;
+  /** The first frames (at most 5) of those messages, and of messages past MAX_MESSAGES_KEPT in a negotiation. */
+  readonly notTrackedFrames: number[] = [];
+  readonly notKeptFrames: number[] = [];
+  /** Messages past MAX_MESSAGES_KEPT, over all negotiations (each negotiation counts its own in messagesNotKept). */
+  notKeptCount = 0;
+  /** The bounds: negotiations per capture and messages kept per negotiation. */
+  readonly maxNegotiations: number;
+  readonly maxMessages: number;
+
+  constructor(maxNegotiations = MAX_NEGOTIATIONS, maxMessages = MAX_MESSAGES_KEPT) {
+    this.maxNegotiations = maxNegotiations;
+    this.maxMessages = maxMessages;
+  }
 
   /**
    * The negotiation the message with header `h` belongs to, started if it is the first: the slot to `record` the
@@ -191,8 +206,9 @@ export class IkeNegotiationTracker {
       }
     }
     if (!w) {
-      if (this.all.length >= MAX_NEGOTIATIONS) {
+      if (this.all.length >= this.maxNegotiations) {
         this.messagesNotTracked++;
+        if (this.notTrackedFrames.length < FRAMES_KEPT) this.notTrackedFrames.push(ctx.frame);
         return null;
       }
       w = start(h, ctx);
@@ -203,8 +219,10 @@ export class IkeNegotiationTracker {
     const neg = w.neg;
     neg.firstFrame = Math.min(neg.firstFrame, ctx.frame);
     neg.lastFrame = Math.max(neg.lastFrame, ctx.frame);
-    if (w.seen.length < MAX_MESSAGES_KEPT) return w;
+    if (w.seen.length < this.maxMessages) return w;
     neg.messagesNotKept++;
+    this.notKeptCount++;
+    if (this.notKeptFrames.length < FRAMES_KEPT) this.notKeptFrames.push(ctx.frame);
     return null;
   }
 

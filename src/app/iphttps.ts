@@ -11,7 +11,7 @@ import { TcpReassembler, type ReassemblyBudget, type TcpReassemblyStats } from '
 const ContentType = { ChangeCipherSpec: 20, ApplicationData: 23 } as const;
 const RECORD_HEADER = 5;
 /** TLSCiphertext.length may not exceed 2^14 + 2048 (RFC 5246 §6.2.3). */
-const MAX_FRAGMENT = 16384 + 2048;
+export const MAX_FRAGMENT = 16384 + 2048;
 /** A candidate record header is judged with the header of the record after it, so the scan window holds both. */
 const RECORD_SCAN_LIMIT = RECORD_HEADER + MAX_FRAGMENT + RECORD_HEADER;
 
@@ -30,7 +30,7 @@ const PACKET_SCAN_LIMIT = MAX_PACKET + IPV6_PEEK;
  * Next headers an IP-HTTPS link carries (protocols §2.5): hop-by-hop 0, TCP 6, UDP 17 (IKE, AuthIP), routing
  * 43, fragment 44, ESP 50, AH 51, ICMPv6 58 (ND), no next header 59, destination options 60.
  */
-const KNOWN_NEXT_HEADER = new Uint8Array(256);
+export const KNOWN_NEXT_HEADER = new Uint8Array(256);
 for (const nh of [0, 6, 17, 43, 44, 50, 51, 58, 59, 60]) KNOWN_NEXT_HEADER[nh] = 1;
 
 /** The HTTP head of a direction is given up after this many bytes without its empty line. */
@@ -98,7 +98,7 @@ export interface IpHttpsStats {
  * A bounded byte queue that remembers which frame delivered each byte (as runs), for the bytes a direction
  * must hold: a record header or IPv6 header split across deliveries, or a window being scanned.
  */
-class FramedBytes {
+export class FramedBytes {
   readonly limit: number;
   /** The held bytes are data[head, head + length). */
   data: Uint8Array = EMPTY;
@@ -311,12 +311,22 @@ export class IpHttpsTunnel {
   /** The frames of a packet that came in one delivery: one frame, reused. */
   private readonly oneFrame = [0];
 
-  constructor(macLength: number, sink: InnerPacketSink, budget: ReassemblyBudget) {
+  /**
+   * `midstream`: the handshake is not in the capture (iphttps-probe.ts recognised the tunnel): both directions are past
+   * ChangeCipherSpec and their HTTP heads, so application data is read as IPv6 packets from the first record on.
+   */
+  constructor(macLength: number, sink: InnerPacketSink, budget: ReassemblyBudget, midstream = false) {
     this.macLength = macLength;
     this.sink = sink;
     this.client = this.direction(true, budget);
     this.server = this.direction(false, budget);
     this.stats = { client: this.client.stats, server: this.server.stats };
+    if (midstream) {
+      for (const d of [this.client, this.server]) {
+        d.ccs = true;
+        d.plain = Plain.Packets;
+      }
+    }
   }
 
   /** TCP payload buf[start, end) of one direction; `seq` is the sequence number of buf[start]. */

@@ -6,6 +6,9 @@
  */
 export const HELD_PIECE_OVERHEAD = 64;
 
+/** Bytes of out-of-order segments held at once for the whole capture. */
+const DEFAULT_REASSEMBLY_BUDGET = 16 * 1024 * 1024;
+
 /**
  * Memory shared by all reassemblers of one capture: each out-of-order piece is charged here while it is
  * held, so the bytes buffered for the whole capture never exceed `maxBytes` however many connections
@@ -20,7 +23,7 @@ export class ReassemblyBudget {
   /** Requests refused because the bound was hit. */
   exhausted = 0;
 
-  constructor(maxBytes = 16 * 1024 * 1024) {
+  constructor(maxBytes = DEFAULT_REASSEMBLY_BUDGET) {
     this.maxBytes = maxBytes;
   }
 

@@ -11,11 +11,19 @@ import type { RouterAdvertisement } from '../flow/app-dispatch.js';
 import type { Flow } from '../flow/flow.js';
 import { hex, u16be } from '../util/bytes.js';
 import type { ClassifiedFlow } from './classified-flow.js';
-import { AddressClass, classifyAddress, parsePrefix, type BytePrefix, type DaPrefixes } from './prefixes.js';
+import { AddressClass, classifyAddress, inPrefix, parsePrefix, type BytePrefix, type DaPrefixes } from './prefixes.js';
 import { reason, type Reason } from './reasons.js';
 
 /** Link types of a tunnel interface as capture tools write it: raw IP (101), raw IPv4 (228), raw IPv6 (229). */
 const TUNNEL_LINK_TYPES = new Set([101, 228, 229]);
+
+/** A /64 that the client side of a tunnel recognised mid-stream sent from, with where it was first seen (analyze.ts). */
+export interface SourcePrefix {
+  /** The first 8 bytes of the source address. */
+  bytes: Uint8Array;
+  frame: number;
+  flowId: number;
+}
 
 export interface DaContext {
   /** The user's prefixes, plus the IP-HTTPS prefixes learnt or assumed from the capture. */
@@ -60,7 +68,7 @@ interface Candidate {
  * /64's router, or an IP-HTTPS connection. Reject: Teredo, 6to4, ISATAP and link-local addresses; a /64 seen only off
  * the tunnel link; a DNS answer that names only the client's own address.
  */
-export function inferContext(flows: readonly ClassifiedFlow[], names: NameMap, ras: readonly RouterAdvertisement[],
+export function inferContext(flows: readonly ClassifiedFlow[], names: NameMap, ras: readonly RouterAdvertisement[], sources: readonly SourcePrefix[],
   byId: (id: number) => ClassifiedFlow | undefined, interfaces: readonly CaptureInterface[], given: DaPrefixes): DaContext {
   const assumptions: Reason[] = [];
   const learnt: BytePrefix[] = [];
@@ -76,6 +84,18 @@ export function inferContext(flows: readonly ClassifiedFlow[], names: NameMap, r
     const p = prefixText(ra.prefix, ra.length, `router advertisement, frame ${ra.frame}`);
     learnt.push(p);
     assumptions.push(reason('context.ra_prefix', { prefix: p.text, frame: ra.frame }, [ra.frame]));
+  }
+  // A tunnel joined after its start has no Router Advertisement: the /64 its client sent from is the prefix
+  // (MS-IPHTTPS §3.1.5.3: a client sends from its address on the IP-HTTPS link).
+  if (given.ipHttps.length === 0) {
+    for (const src of sources) {
+      const a = new Uint8Array(16);
+      a.set(src.bytes);
+      if (learnt.some((r) => inPrefix(a, 0, r))) continue;
+      const p = prefixText(a, 64, `source of the IPv6 the client sent into IP-HTTPS flow ${src.flowId}, frame ${src.frame}`);
+      learnt.push(p);
+      assumptions.push(reason('context.source_prefix', { prefix: p.text, flow: src.flowId, frame: src.frame }, [src.frame]));
+    }
   }
   const known: DaPrefixes = { ...given, ipHttps: [...given.ipHttps, ...learnt] };
   if (known.ipHttps.length > 0) return { prefixes: known, assumptions };

@@ -9,7 +9,7 @@ import type { CaptureInterface } from '../capture/frame.js';
 import type { RouterAdvertisement } from '../flow/app-dispatch.js';
 import { tunnelKindOf, type Flow } from '../flow/flow.js';
 import type { ClassifiedFlow, FlowKind, JudgedFlow } from './classified-flow.js';
-import { inferContext, type DaContext } from './context.js';
+import { inferContext, type DaContext, type SourcePrefix } from './context.js';
 import { judgeEsp } from './esp-null.js';
 import { classifyAddress, type DaPrefixes } from './prefixes.js';
 import { decideRoles, type Roles } from './roles.js';
@@ -63,6 +63,8 @@ export interface CaptureFacts {
   byId: (id: number) => ClassifiedFlow | undefined;
   names: NameMap;
   advertisedPrefixes: readonly RouterAdvertisement[];
+  /** The /64s clients sent from inside IP-HTTPS tunnels joined mid-stream. */
+  sourcePrefixes: readonly SourcePrefix[];
   interfaces: readonly CaptureInterface[];
   /** The prefixes the user gave. */
   given: DaPrefixes;
@@ -79,7 +81,7 @@ export interface Classification {
 
 /** The context (prefixes, assumptions) only: the transition labels of IPv6 flows depend on the prefixes it yields. */
 export function captureContext(c: Omit<CaptureFacts, 'service' | 'snaplen'>): DaContext {
-  return inferContext(c.flows, c.names, c.advertisedPrefixes, c.byId, c.interfaces, c.given);
+  return inferContext(c.flows, c.names, c.advertisedPrefixes, c.sourcePrefixes, c.byId, c.interfaces, c.given);
 }
 
 /** Judges every retained flow once, under the context's prefixes (labels already made with them). */

@@ -139,6 +139,11 @@ export const REASONS = {
     evidence: 'A Router Advertisement with a Prefix Information option, received inside IP-HTTPS or on the tunnel interface (MS-IPHTTPS §3.2.3.1).',
     text: (f) => `IP-HTTPS prefix ${f.prefix} learnt from the Router Advertisement of frame ${f.frame}; give --iphttps-prefix to override`,
   }),
+  'context.source_prefix': spec<{ prefix: string; flow: number; frame: number }>({
+    kind: 'assumption', meaning: 'The IP-HTTPS client prefix was taken from the addresses a client sent from inside an IP-HTTPS tunnel whose start (and Router Advertisement) is not in the capture.',
+    evidence: 'The global source /64 of IPv6 packets the client sent into a tunnel recognised mid-stream (MS-IPHTTPS §3.1.5.3).',
+    text: (f) => `assumed IP-HTTPS prefix ${f.prefix} from the address the client sent from inside IP-HTTPS flow ${f.flow} (frame ${f.frame}; the tunnel's start and its Router Advertisement are not in the capture); give --iphttps-prefix to override`,
+  }),
   'context.assumed_prefix': spec<{ prefix: string; ownFrame: number; peerName: string; peerFrame: number; routerFrames: number[]; ipHttpsFrame: number }>({
     kind: 'assumption', meaning: 'The IP-HTTPS client prefix was inferred from the capture: no Router Advertisement is in it and none was given.',
     evidence: "The capturing client's own address on the tunnel interface and its peer's AAAA answer in one /64 that is not Teredo, 6to4 or ISATAP, with ICMPv6 errors from that /64's router or an IP-HTTPS connection.",
@@ -259,6 +264,11 @@ export const REASONS = {
   'coverage.midstream_tunnel': spec<{ flow: number }>({
     kind: 'coverage', meaning: 'An IP-HTTPS connection was recognised from its records: its handshake is not in the capture.', evidence: 'TLS records carrying plaintext IPv6 at consistent offsets.',
     text: (f) => `the IP-HTTPS connection of flow ${f.flow} began before the capture: its handshake is not in it, and the NULL cipher was inferred from its records`,
+  }),
+  'coverage.carrier_ended': spec<{ flow: number; how: 'expired' | 'evicted'; frame: number; lastFrame: number; resumedBy: number | null }>({
+    kind: 'coverage', meaning: 'A tunnel, IPsec or link-local flow was ended by a bound (idle expiry, or eviction under --max-flows) while the capture went on.',
+    evidence: 'The flow table ended the flow before the end of the capture (docs/cli.md, "Bounds").',
+    text: (f) => `flow ${f.flow} (last packet frame ${f.lastFrame}) was ${f.how === 'expired' ? 'finished after an idle gap longer than --flow-idle' : 'evicted to stay within --max-flows'} at frame ${f.frame}${f.resumedBy !== null ? `; its later packets were taken up again by flow ${f.resumedBy}` : '; no later packet of it is in the capture'}`,
   }),
   'coverage.bound': spec<{ id: string; limit: number; dropped: number; clientCapable: number; what: string }>({
     kind: 'coverage', meaning: 'A bound of the analysis dropped something; when it could have carried traffic between clients, the result is incomplete.', evidence: 'The bound counters (docs/cli.md, "Bounds").',

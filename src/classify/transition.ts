@@ -99,6 +99,19 @@ function ipHttpsReasons(flow: Flow, ctx: TransitionContext): { reasons: Reason[]
   return { reasons, confidence };
 }
 
+/** A tunnel recognised from its records, its handshake not in the capture (flow/app-dispatch.ts, app/iphttps-probe.ts). */
+function inferredIpHttps(flow: Flow): TransitionLabel | null {
+  const inferred = flow.ipHttpsInferred;
+  if (inferred === null) return null;
+  return {
+    transition: 'ip-https', confidence: 'certain',
+    reasons: [{
+      text: `handshake not in the capture; NULL cipher inferred from frames ${inferred.frames.join(', ')}: TLS application data records each carrying whole IPv6 packets and a ${inferred.macLength}-byte MAC`,
+      frames: inferred.frames,
+    }],
+  };
+}
+
 export function isNullSuite(suite: number): boolean {
   return NULL_SUITES.has(suite);
 }
@@ -108,6 +121,8 @@ export function classifyTransition(flow: Flow, parent: Flow | null, ctx: Transit
   if (flow.proto === 6) {
     const iphttps = ipHttpsReasons(flow, ctx);
     if (iphttps) return { transition: 'ip-https', ...iphttps };
+    const inferred = inferredIpHttps(flow);
+    if (inferred) return inferred;
   }
   if (flow.proto === 17 && flow.appLayer === Layer.Teredo) {
     const onPort = flow.origPort === 3544 || flow.respPort === 3544;

@@ -10,6 +10,7 @@ import { parseDnsMessage, type DnsMessageFacts, type NameProtocol } from '../app
 import { parseRdpConfirm, parseRdpRequest } from '../app/rdp.js';
 import { HttpSession } from '../app/http.js';
 import { IpHttpsTunnel } from '../app/iphttps.js';
+import { IpHttpsProbe } from '../app/iphttps-probe.js';
 import { ReassemblyBudget } from '../app/tcp-reassembly.js';
 import { IkeNegotiationTracker, type IkeMessageContext } from '../app/ike-negotiations.js';
 import { IsakmpHeader, parseIsakmp } from '../app/isakmp.js';
@@ -47,8 +48,18 @@ export interface RouterAdvertisement extends AdvertisedPrefix {
   flowId: number;
 }
 
+/**
+ * A TCP connection joined after its TLS handshake: TLS without a ClientHello (on 443, or located by the decoder), or
+ * a connection whose start is not in the capture, on any port (a proxy's CONNECT tunnel), carrying a segment that
+ * starts with a record header.
+ */
+function joinedTls(flow: Flow, b: Uint8Array, start: number, end: number): boolean {
+  if (flow.tls !== null) return flow.tls.facts.clientHello === null;
+  return flow.http === null && flow.synFrame === 0 && end - start >= 5 && b[start]! >= 20 && b[start]! <= 23 && b[start + 1] === 3 && b[start + 2]! <= 3;
+}
+
 export class AppDispatch {
-  readonly ike = new IkeNegotiationTracker();
+  readonly ike: IkeNegotiationTracker;
   readonly names = new NameMap();
   readonly advertisedPrefixes: RouterAdvertisement[] = [];
   readonly dnsMessages: (DnsMessageFacts & { flowId: number })[] = [];
@@ -56,7 +67,7 @@ export class AppDispatch {
   readonly inner = new InnerPacketQueue();
   /** Every IP-HTTPS tunnel opened, so the pipeline can finish them at the end of the capture. */
   readonly tunnels: Flow[] = [];
-  private readonly budget = new ReassemblyBudget();
+  readonly budget: ReassemblyBudget;
   /** Ring of recent outer frames: number → time and interface, for the time of an inner packet's last byte. */
   private readonly frameNumbers = new Int32Array(FRAME_TIMES).fill(-1);
   private readonly frameSec = new Float64Array(FRAME_TIMES);
@@ -71,8 +82,11 @@ export class AppDispatch {
   /** Application anomalies are folded into the capture's recorder. */
   private readonly anomalies: AnomalyRecorder;
 
-  constructor(anomalies: AnomalyRecorder) {
+  /** `ike`, `budget`: the negotiation tracker and the IP-HTTPS reassembly budget, with their bounds (tests give small ones). */
+  constructor(anomalies: AnomalyRecorder, ike = new IkeNegotiationTracker(), budget = new ReassemblyBudget()) {
     this.anomalies = anomalies;
+    this.ike = ike;
+    this.budget = budget;
   }
 
   onTransport(e: TransportEvent, v: PacketView, f: Frame): void {
@@ -125,13 +139,36 @@ export class AppDispatch {
     // IP-HTTPS with a NULL suite: from the ServerHello on, every segment also feeds the tunnel reader,
     // which finds the records itself and hands out the IPv6 packets inside (MS-IPHTTPS §3.1.5.3).
     const sh = flow.tls?.facts.serverHello ?? null;
-    if (flow.ipHttps === null && sh !== null && sh.nullCipher && sh.macLength !== null) this.openTunnel(flow, sh.macLength);
+    if (flow.ipHttps === null && sh !== null && sh.nullCipher && sh.macLength !== null) this.openTunnel(flow, sh.macLength, false);
+    if (flow.ipHttps === null && sh === null && (flow.ipHttpsProbe !== null || joinedTls(flow, b, start, end))) {
+      this.probe(flow, fromOrig, seq, v, start, end, f);
+      return;
+    }
     if (flow.ipHttps !== null) {
       this.feedTunnel(flow, flow.ipHttps, fromOrig, seq, v, start, end, f);
     } else if (flow.tls === null && flow.http !== null && !flow.http.done) {
       flow.http.feed(fromOrig, seq, v.buf, start, end, f.number);
       flow.httpAnomaliesCounted = this.fold(flow.http.facts.anomalies, flow.httpAnomaliesCounted);
     }
+  }
+
+  /**
+   * A TLS connection joined after its handshake: its records are looked at until they prove a NULL-cipher IP-HTTPS
+   * tunnel (app/iphttps-probe.ts); then the tunnel is opened and reads the held records and this segment.
+   */
+  private probe(flow: Flow, fromOrig: boolean, seq: number, v: PacketView, start: number, end: number, f: Frame): void {
+    const probe = flow.ipHttpsProbe ??= new IpHttpsProbe();
+    const accepted = probe.feed(fromOrig, seq, v.buf, start, end, f.number);
+    // Held bytes become inner packets later: their frames' times must be known then.
+    if (accepted || probe.holding) this.rememberFrame(f);
+    if (!accepted) return;
+    const tunnel = this.openTunnel(flow, probe.macLength, true);
+    flow.ipHttpsInferred = { macLength: probe.macLength, frames: probe.proof.slice() };
+    flow.dropProbe();
+    // Everything on the connection is tunnel bytes from here on: the fast path in tcp().
+    flow.tlsDone = true;
+    probe.replay(tunnel, fromOrig, seq, v.buf, start, end, f.number);
+    if (tunnel.anomalies.length !== flow.ipHttpsAnomaliesCounted) flow.ipHttpsAnomaliesCounted = this.fold(tunnel.anomalies, flow.ipHttpsAnomaliesCounted);
   }
 
   private feedTunnel(flow: Flow, tunnel: IpHttpsTunnel, fromOrig: boolean, seq: number, v: PacketView, start: number, end: number, f: Frame): void {
@@ -144,11 +181,12 @@ export class AppDispatch {
    * A method of its own, not inline in tcp(): a function that creates a closure allocates its context on every
    * call, even on the paths that create none, which made every TCP segment cost 40 bytes of garbage.
    */
-  private openTunnel(carrier: Flow, macLength: number): void {
-    carrier.ipHttps = new IpHttpsTunnel(macLength, {
+  private openTunnel(carrier: Flow, macLength: number, midstream: boolean): IpHttpsTunnel {
+    const tunnel = carrier.ipHttps = new IpHttpsTunnel(macLength, {
       packet: (b, start, end, fromClient, frames, lastFrame, stable) => this.queueInner(carrier, b, start, end, fromClient, frames, lastFrame, stable),
-    }, this.budget);
+    }, this.budget, midstream);
     this.tunnels.push(carrier);
+    return tunnel;
   }
 
   /**

@@ -16,8 +16,10 @@ import { SaStats } from './sa.js';
 import { FlowKeyBuilder } from './flow-key.js';
 import { FlowTable } from './flow-table.js';
 
-/** SAs kept per flow; more are counted in the flow but not tracked one by one. */
+/** SAs tracked per flow (each keeps up to 33 KiB of samples); the packets of more are counted in the flow (sasNotTracked), not judged. */
 export const MAX_SAS_PER_FLOW = 64;
+/** Frames kept per flow of the packets of SAs not tracked. */
+const NOT_TRACKED_FRAMES = 5;
 /** ICMP errors kept per flow. */
 const MAX_ICMP_ERRORS = 16;
 /** Entries of the copy detector: direct-mapped, a power of two (copies arrive close together). */
@@ -32,9 +34,11 @@ export interface FlowOptions {
   maxFlows: number;
   /** Idle time after which a flow is finished, in capture seconds (default 1800; 0 = never). */
   idleSec: number;
+  /** SAs tracked per flow (default MAX_SAS_PER_FLOW). */
+  maxSasPerFlow?: number;
 }
 
-export const DEFAULT_FLOW_OPTIONS: FlowOptions = { maxFlows: 1_000_000, idleSec: 1800 };
+export const DEFAULT_FLOW_OPTIONS: FlowOptions = { maxFlows: 1_000_000, idleSec: 1800, maxSasPerFlow: MAX_SAS_PER_FLOW };
 
 /** What the tracker tells its consumer about each transport layer it has put into a flow. */
 export interface TransportEvent {
@@ -75,8 +79,11 @@ export class FlowTracker {
   private readonly copySeen = new Int32Array(COPY_SLOTS * 3);
   private readonly copySec = new Float64Array(COPY_SLOTS);
 
+  private readonly maxSasPerFlow: number;
+
   constructor(options: FlowOptions, onFinish: (flow: Flow) => void, onTransport: (e: TransportEvent, v: PacketView, f: Frame) => void) {
     this.onTransport = onTransport;
+    this.maxSasPerFlow = options.maxSasPerFlow ?? MAX_SAS_PER_FLOW;
     this.table = new FlowTable<Flow>(options.maxFlows, options.idleSec, (flow, why) => {
       flow.finish = why === 'evicted' ? FlowFinish.Evicted : why === 'expired' ? FlowFinish.Expired : FlowFinish.End;
       onFinish(flow);
@@ -309,11 +316,10 @@ export class FlowTracker {
       }
     }
     if (!sa) {
-      if (list.length >= MAX_SAS_PER_FLOW) {
-        // Counted, never dropped silently: the verdict of a pair with SAs past the bound is inconclusive.
-        flow.sasNotTracked++;
-        const frames = flow.sasNotTrackedFrames ??= [];
-        if (frames.length < 5) frames.push(f.number);
+      if (list.length >= this.maxSasPerFlow) {
+        const lost = flow.sasNotTracked ??= { packets: 0, frames: [] };
+        lost.packets++;
+        if (lost.frames.length < NOT_TRACKED_FRAMES) lost.frames.push(f.number);
         return null;
       }
       sa = new SaStats(protocol, spi >>> 0, fromOrig, f.number, seq);

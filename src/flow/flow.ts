@@ -3,6 +3,7 @@
 import type { RpcBind } from '../app/dcerpc.js';
 import type { HttpSession } from '../app/http.js';
 import type { IpHttpsTunnel } from '../app/iphttps.js';
+import type { IpHttpsProbe } from '../app/iphttps-probe.js';
 import type { RdpFacts } from '../app/rdp.js';
 import type { TlsSession } from '../app/tls.js';
 import type { SaStats } from './sa.js';
@@ -82,15 +83,10 @@ export class Flow {
   synAckFrame = 0;
   rstFrame = 0;
   finFrame = 0;
-  /** Packets that repeat one of this flow's packets from another interface (one packet captured twice): not counted anywhere else. */
-  copies = 0;
-  copyBytes = 0;
   /** Packets protected by AH (the payload is in clear). */
   ahPackets = 0;
+
   icmpErrors: IcmpErrorFact[] | null = null;
-  /** IPsec packets of SAs past the per-flow bound (not judged), and the first frames of them. */
-  sasNotTracked = 0;
-  sasNotTrackedFrames: number[] | null = null;
   /** ICMP(v6) message types seen in this flow, as bits (see icmpTypeBit). */
   icmpTypes = 0;
   /** For an IP-in-IP carrier (IPv4 protocol 41): what the inner addresses of its packets said, as TunnelKindBit bits. */
@@ -106,6 +102,8 @@ export class Flow {
   isakmpMessages = 0;
   dnsMessages = 0;
   finish: number = FlowFinish.Live;
+  /** The facts few flows have (see FlowRare and the accessors below); null until one is set. */
+  rare: FlowRare | null = null;
 
   constructor(id: number, parent: number, family: 4 | 6, proto: number, origAddr: Uint8Array, respAddr: Uint8Array,
     origPort: number, respPort: number, origIsSecond: boolean, carriedBy: string, frame: number, sec: number, nsec: number) {
@@ -134,6 +132,92 @@ export class Flow {
   get bytes(): number {
     return this.origBytes + this.respBytes;
   }
+
+  private get r(): FlowRare {
+    return this.rare ??= new FlowRare();
+  }
+
+  /** Packets that repeat one of this flow's packets from another interface (one packet captured twice): not counted anywhere else. */
+  get copies(): number {
+    return this.rare?.copies ?? 0;
+  }
+
+  set copies(n: number) {
+    this.r.copies = n;
+  }
+
+  get copyBytes(): number {
+    return this.rare?.copyBytes ?? 0;
+  }
+
+  set copyBytes(n: number) {
+    this.r.copyBytes = n;
+  }
+
+  /** A TLS connection joined without its handshake, being looked at for IP-HTTPS records (app/iphttps-probe.ts); null once decided or not needed. */
+  get ipHttpsProbe(): IpHttpsProbe | null {
+    return this.rare?.ipHttpsProbe ?? null;
+  }
+
+  set ipHttpsProbe(p: IpHttpsProbe | null) {
+    if (p !== null || this.rare !== null) this.r.ipHttpsProbe = p;
+  }
+
+  /**
+   * The handshake is not in the capture and `ipHttps` was opened because the records carry IPv6 packets and a MAC
+   * of `macLength` bytes (a NULL suite); `frames`: the record headers that proved it.
+   */
+  get ipHttpsInferred(): { macLength: number; frames: number[] } | null {
+    return this.rare?.ipHttpsInferred ?? null;
+  }
+
+  set ipHttpsInferred(i: { macLength: number; frames: number[] } | null) {
+    this.r.ipHttpsInferred = i;
+  }
+
+  /**
+   * Application-data records on a TLS connection joined without its handshake whose content is not plaintext IPv6
+   * (encrypted, or not IP-HTTPS), and the frame of the first; null when none.
+   */
+  get tlsMidstream(): { records: number; firstFrame: number } | null {
+    const r = this.rare;
+    if (r === null) return null;
+    // While the probe runs it keeps the count (no write per record here); dropProbe() moves it over.
+    const p = r.ipHttpsProbe;
+    if (p !== null && p.opaqueRecords > 0) return { records: p.opaqueRecords, firstFrame: p.opaqueFrame };
+    return r.tlsMidstream;
+  }
+
+  /** Ends the look for IP-HTTPS records: what the probe counted stays in tlsMidstream, the probe (and the bytes it holds) goes. */
+  dropProbe(): void {
+    const r = this.rare;
+    const p = r?.ipHttpsProbe ?? null;
+    if (r === null || p === null) return;
+    if (p.opaqueRecords > 0) r.tlsMidstream = { records: p.opaqueRecords, firstFrame: p.opaqueFrame };
+    r.ipHttpsProbe = null;
+  }
+
+  /** ESP and AH packets of SAs beyond the bound per flow (not tracked, not judged), and their first frames (at most 5); null when none. */
+  get sasNotTracked(): { packets: number; frames: number[] } | null {
+    return this.rare?.sasNotTracked ?? null;
+  }
+
+  set sasNotTracked(l: { packets: number; frames: number[] } | null) {
+    this.r.sasNotTracked = l;
+  }
+}
+
+/**
+ * Facts few flows have, in one object made when the first of them is set: every other flow pays one field for all of
+ * them (at the bound of a million live flows, each field on Flow costs 8 MB).
+ */
+export class FlowRare {
+  copies = 0;
+  copyBytes = 0;
+  ipHttpsProbe: IpHttpsProbe | null = null;
+  ipHttpsInferred: { macLength: number; frames: number[] } | null = null;
+  tlsMidstream: { records: number; firstFrame: number } | null = null;
+  sasNotTracked: { packets: number; frames: number[] } | null = null;
 }
 
 /** What one protocol-41 packet's inner addresses say (RFC 3056 §2, RFC 5214 §6.1), as bits of Flow.tunnelKinds. */

@@ -6,20 +6,17 @@
 
 import type { JudgedFlow } from '../classify/classified-flow.js';
 import { frameSpan, reason, type Reason } from '../classify/reasons.js';
-import type { BoundHit, VerdictRecord } from './types.js';
+import type { Coverage } from '../flow/coverage.js';
+import type { VerdictRecord } from './types.js';
 import type { VerifyInput, VerifyResult } from './verdicts.js';
 
-/** What the pass could not see, as the analysis counted it. */
-export interface CoverageInput {
-  /** Every bound of the analysis with what it dropped. */
-  bounds: BoundHit[];
-  /** IP-HTTPS connections recognised from their records, their handshake not in the capture. */
-  midstreamTunnels: { flow: number; frames: number[] }[];
-  /** Tunnels to the IP-HTTPS server whose content could not be read. */
-  opaqueTunnels: { flow: number; frames: number[]; why: string }[];
-}
+/** What the pass could not see, as the analysis counted it (flow/coverage.ts). */
+export type CoverageInput = Coverage;
 
-export const NO_COVERAGE_GAPS: CoverageInput = { bounds: [], midstreamTunnels: [], opaqueTunnels: [] };
+/** Bounds that end a flow early without losing its packets (flow/coverage.ts). */
+const ENDS_EARLY = new Set(['flows.max', 'flows.idle']);
+
+export const NO_COVERAGE_GAPS: CoverageInput = { bounds: [], midstreamTunnels: [], opaqueTunnels: [], carriersEnded: [], carriersEndedNotListed: 0 };
 
 /** Encrypting TLS on port 443 that could be IP-HTTPS, when no client traffic is visible (named at most five). */
 function possibleIpHttps(flows: readonly JudgedFlow[]): JudgedFlow[] {
@@ -45,11 +42,20 @@ export function coverageOf(input: VerifyInput, pairs: readonly VerdictRecord[], 
       add(reason('coverage.ipsec_to_server', { flow: f.id, span: frameSpan(f.firstFrame, f.lastFrame), packets: f.packets }, [f.firstFrame]), true);
     }
   }
-  for (const t of input.coverage.opaqueTunnels) add(reason('coverage.opaque_tunnel', { flow: t.flow, why: t.why }, t.frames), true);
+  const named = new Set(out.map((c) => (c.reason.facts as { flow?: number }).flow));
+  for (const t of input.coverage.opaqueTunnels) if (!named.has(t.flow)) add(reason('coverage.opaque_tunnel', { flow: t.flow, why: t.why }, t.frames), true);
   for (const t of input.coverage.midstreamTunnels) add(reason('coverage.midstream_tunnel', { flow: t.flow }, t.frames), false);
+  // A tunnel or IPsec flow ended by a bound drops nothing by itself: its later packets start a new flow, resynchronised
+  // when it is IP-HTTPS (or else reported above as opaque). Said, so the report shows where a flow was cut in two.
+  for (const e of input.coverage.carriersEnded) {
+    add(reason('coverage.carrier_ended', { flow: e.flow, how: e.how, frame: e.frame, lastFrame: e.lastFrame, resumedBy: e.resumedBy }, [e.lastFrame, e.frame]), false);
+  }
   for (const b of input.coverage.bounds) {
     if (b.dropped === 0) continue;
-    add(reason('coverage.bound', { id: b.id, limit: b.limit, dropped: b.dropped, clientCapable: b.clientCapable, what: b.what }, b.frames), b.clientCapable > 0);
+    // Live-flow and idle bounds end flows early but lose nothing (the later packets start a new flow); the others
+    // leave what they dropped unjudged, which blocks "encrypted" when it could have been traffic between clients.
+    add(reason('coverage.bound', { id: b.id, limit: b.limit, dropped: b.dropped, clientCapable: b.clientCapable, what: b.what }, b.frames),
+      b.clientCapable > 0 && !ENDS_EARLY.has(b.id));
   }
   const cut = esp.filter((e) => e.judgement.cutSamples > 0);
   if (cut.length > 0) {

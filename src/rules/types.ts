@@ -83,16 +83,3 @@ export interface IsolationFinding {
   /** Flows that captured the same conversation again (another path or carrier). */
   copyFlows: number[];
 }
-
-/** A bound of the analysis and what it dropped (how much of it could have carried traffic between clients). */
-export interface BoundHit {
-  /** Stable id, e.g. 'flows.max', 'flows.retained', 'sa.per_flow', 'ike.negotiations'. */
-  id: string;
-  limit: number;
-  dropped: number;
-  clientCapable: number;
-  /** First frames affected (at most five). */
-  frames: number[];
-  /** One plain sentence. */
-  what: string;
-}

@@ -392,7 +392,7 @@ function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: Negotiation
   const answered = flows.some((r) => r.flow.proto !== 58 && r.flow.respPackets > 0);
   // AH that carried something: data, an established session, or ICMPv6; a failed AH attempt is only a note.
   const ahData = ah.filter((r) => r.flow.proto === 58 || r.flow.origPayload + r.flow.respPayload > 0 || (r.state !== null && !FAILED_STATES.includes(r.state.state)));
-  const unjudged = flows.filter((r) => r.flow.sasNotTracked > 0);
+  const unjudged = flows.filter((r) => r.flow.sasNotTracked !== null);
   const deciding: number[] = [];
   const spis = (list: PairSa[]): string[] => list.map((e) => spiText(e.sa.spi));
   let verdict: Verdict;
@@ -425,8 +425,8 @@ function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: Negotiation
       deciding.push(...e.judgement.decidingFrames.slice(0, 3));
     }
     for (const r of unjudged) {
-      const frames = r.flow.sasNotTrackedFrames ?? [];
-      reasons.push(reason('esp.sa_bound', { flow: r.flow.id, notTracked: r.flow.sasNotTracked, tracked: r.flow.sas?.length ?? 0 }, frames));
+      const frames = r.flow.sasNotTracked!.frames;
+      reasons.push(reason('esp.sa_bound', { flow: r.flow.id, notTracked: r.flow.sasNotTracked!.packets, tracked: r.flow.sas?.length ?? 0 }, frames));
       deciding.push(...frames);
     }
     for (const e of encrypted) notes.push(e.judgement.reasons[0]!);

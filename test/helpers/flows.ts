@@ -89,7 +89,7 @@ export function judged(flows: ClassifiedFlow[], o: { prefixes?: DaPrefixes; raPo
   const byId = new Map(flows.map((r) => [r.flow.id, r]));
   const prefixes = o.prefixes ?? NO_PREFIXES;
   return judgeFlows({
-    flows, byId: (id) => byId.get(id), names: new NameMap(), advertisedPrefixes: [], interfaces: [], given: prefixes,
+    flows, byId: (id) => byId.get(id), names: new NameMap(), advertisedPrefixes: [], sourcePrefixes: [], interfaces: [], given: prefixes,
     service: { raPorts: o.raPorts ?? [] }, snaplen: o.snaplen ?? 0,
   }, { prefixes, assumptions: [] }).flows;
 }
