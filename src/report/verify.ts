@@ -2,7 +2,7 @@
 
 import type { Analysis } from '../analyze.js';
 import type { Reason } from '../classify/reasons.js';
-import type { CaptureResult, Endpoint, Verdict, VerdictRecord } from '../rules/types.js';
+import type { AuditResult, Endpoint, Verdict, VerdictRecord } from '../rules/types.js';
 import { VERSION } from '../version.js';
 import { addressText } from './format.js';
 import { buildInfo } from './info.js';
@@ -50,8 +50,8 @@ export interface VerifyReport {
   packets: number;
   firstPacketTime: string | null;
   lastPacketTime: string | null;
-  /** What the capture adds up to (rules/types.ts CaptureResult). */
-  result: CaptureResult;
+  /** What the capture adds up to (rules/types.ts AuditResult). */
+  result: AuditResult;
   totals: Record<Verdict, number>;
   /** Every fact of the DirectAccess context inferred from the capture. */
   assumptions: ReasonJson[];

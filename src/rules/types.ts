@@ -21,7 +21,7 @@ export const VERDICT_ORDER: Verdict[] = ['clear', 'integrity-only', 'failed', 'i
  * `failed` (sessions were attempted and failed, nothing else), `encrypted` (everything judged between clients was
  * encrypted and nothing was out of sight), `no-client-traffic` (no traffic between clients, and nothing hidden).
  */
-export type CaptureResult = 'findings' | 'incomplete' | 'failed' | 'encrypted' | 'no-client-traffic';
+export type AuditResult = 'findings' | 'incomplete' | 'failed' | 'encrypted' | 'no-client-traffic';
 
 export interface Evidence {
   frame: number;

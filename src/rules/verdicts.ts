@@ -10,7 +10,7 @@ import { frameSpan, reason, type Reason } from '../classify/reasons.js';
 import { FAILED_STATES, identifyService, rdpSecurityNote, type Service, type ServiceOptions } from '../classify/sessions.js';
 import { hex, sameBytes } from '../util/bytes.js';
 import { coverageOf, type CoverageInput } from './coverage.js';
-import type { CaptureResult, Endpoint, IsolationFinding, NegotiationLink, Verdict, VerdictRecord } from './types.js';
+import type { AuditResult, Endpoint, IsolationFinding, NegotiationLink, Verdict, VerdictRecord } from './types.js';
 
 export interface VerifyInput {
   flows: readonly JudgedFlow[];
@@ -23,7 +23,7 @@ export interface VerifyInput {
 }
 
 export interface VerifyResult {
-  result: CaptureResult;
+  result: AuditResult;
   sessions: VerdictRecord[];
   pairs: VerdictRecord[];
   isolation: IsolationFinding[];
@@ -131,7 +131,7 @@ export function verify(input: VerifyInput): VerifyResult {
 }
 
 /** protocols.md §8 step 5: "encrypted" only with nothing clear, nothing unjudged and nothing out of sight. */
-function captureResult(v: VerifyResult): CaptureResult {
+function captureResult(v: VerifyResult): AuditResult {
   const all = [...v.sessions, ...v.pairs];
   if (all.some((r) => r.verdict === 'clear' || r.verdict === 'integrity-only')) return 'findings';
   if (all.some((r) => r.verdict === 'inconclusive') || v.coverage.some((c) => c.blocking)) return 'incomplete';

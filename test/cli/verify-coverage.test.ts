@@ -1,0 +1,97 @@
+/** Coverage decides the result (issue "Coverage" items 3–5): what a bound dropped can never turn a capture into "encrypted", exit 0. */
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runVerify } from '../../src/cli/verify.js';
+import type { VerifyReport } from '../../src/report/verify.js';
+import { esp, espNullBody, Prng, Proto, tcp, TcpFlag, udp, type Bytes } from '../helpers/build.js';
+import { cli } from '../helpers/cli.js';
+import { Scenario } from '../helpers/scenario.js';
+import { suiteTempDir } from '../helpers/temp.js';
+
+const dir = suiteTempDir('da-audit-coverage-');
+const A = 'fe80::8d4:1c2b:3a4d:5e6f';
+const B = 'fe80::a1b2:c3d4:e5f6:789';
+const T0 = 1_764_140_400;
+
+/** A capture on client A's tunnel interface (raw IPv6), written to a file; `story` sends packets. */
+function capture(name: string, seed: number, story: (send: (src: string, dst: string, proto: number, payload: Bytes) => void, rng: Prng) => void): string {
+  const s = new Scenario({ t0: T0, local: [A], seed });
+  const link = s.rawLink(s.interface('raw', 1));
+  story((src, dst, proto, payload) => s.send(src, dst, proto, payload, link), new Prng(seed));
+  const path = join(dir, name);
+  writeFileSync(path, s.bytes());
+  return path;
+}
+
+function verify(path: string, ...args: string[]): { code: number | null; r: VerifyReport } {
+  const out = cli(['verify', '--format', 'json', ...args, path]);
+  return { code: out.code, r: (JSON.parse(out.stdout) as { files: VerifyReport[] }).files[0]! };
+}
+
+/** `encrypted` ciphertext SAs between A and B (alternate directions, 5 packets of 96 random bytes each), then an ESP-NULL SA carrying TCP. */
+function manySas(encrypted: number, seed: number): string {
+  return capture(`sas-${encrypted}.pcapng`, seed, (send, rng) => {
+    for (let i = 0; i < encrypted; i++) {
+      const [src, dst] = i % 2 === 0 ? [A, B] : [B, A];
+      for (let k = 1; k <= 5; k++) send(src, dst, Proto.ESP, esp(0x10000 + i, k, rng.bytes(96)));
+    }
+    for (let k = 1; k <= 8; k++) {
+      const seg = tcp({ src: A, dst: B }, { sport: 49500, dport: 49750, seq: 1000 * k, flags: TcpFlag.ACK | TcpFlag.PSH }, rng.bytes(40));
+      send(A, B, Proto.ESP, esp(0x0eeee001, k, espNullBody(seg, Proto.TCP, 12, k)));
+    }
+  });
+}
+
+describe('an ESP-NULL SA behind more SAs than the per-flow bound (64)', () => {
+  it('within the bound (63 ciphertext SAs first), the NULL SA is found: integrity-only, exit 1', () => {
+    const { code, r } = verify(manySas(63, 41));
+    expect(r.pairs.map((p) => p.verdict)).toEqual(['integrity-only']);
+    expect(r.esp.filter((e) => e.verdict === 'encrypted')).toHaveLength(63);
+    expect(code).toBe(1);
+  });
+
+  it('past it (64 first), the NULL SA is not judged: the pair is inconclusive, the result incomplete (exit 5), never encrypted', () => {
+    const { code, r } = verify(manySas(64, 42));
+    expect(r.esp.filter((e) => e.verdict === 'encrypted')).toHaveLength(64);
+    expect(r.pairs.map((p) => p.verdict)).toEqual(['inconclusive']);
+    expect(r.pairs[0]!.reasons.map((x) => x.code)).toContain('esp.sa_bound');
+    expect(r.coverage.filter((c) => c.blocking).map((c) => [c.code, (c.facts as { id: string }).id])).toEqual([['coverage.bound', 'sa.per_flow']]);
+    expect(r.result).toBe('incomplete');
+    expect(code).toBe(5);
+    expect(verify(manySas(64, 42), '--strict').code).toBe(1);
+  });
+});
+
+describe('more finished flows than the retention bound before a clear session', () => {
+  /** 12 IPv6 flows between two other hosts (DirectAccess traffic, kept up to twice the bound), then Remote Assistance in clear between A and B. */
+  const path = capture('retained.pcapng', 43, (send, rng) => {
+    for (let i = 0; i < 12; i++) send('2001:db8::10', '2001:db8::20', Proto.UDP, udp({ src: '2001:db8::10', dst: '2001:db8::20' }, 6000 + i, 6000, rng.bytes(8)));
+    send(A, B, Proto.TCP, tcp({ src: A, dst: B }, { sport: 49500, dport: 3389, seq: 1, flags: TcpFlag.SYN }, new Uint8Array(0)));
+    send(B, A, Proto.TCP, tcp({ src: B, dst: A }, { sport: 3389, dport: 49500, seq: 9, ack: 2, flags: TcpFlag.SYN | TcpFlag.ACK }, new Uint8Array(0)));
+    send(A, B, Proto.TCP, tcp({ src: A, dst: B }, { sport: 49500, dport: 3389, seq: 2, ack: 10, flags: TcpFlag.ACK | TcpFlag.PSH }, rng.bytes(60)));
+  });
+
+  async function run(maxRetainedFlows?: number): Promise<{ code: number; report: VerifyReport }> {
+    const out: string[] = [];
+    const code = await runVerify([path], { format: 'json', strict: false, width: Infinity, analyze: maxRetainedFlows ? { maxRetainedFlows } : {} }, (s) => out.push(s), () => {});
+    return { code, report: (JSON.parse(out.join('')) as { files: VerifyReport[] }).files[0]! };
+  }
+
+  it('without the bound the clear session is found: findings, exit 1', async () => {
+    const { code, report } = await run();
+    expect(report.pairs.map((p) => p.verdict)).toEqual(['clear']);
+    expect(code).toBe(1);
+  });
+
+  it('with a bound that drops it, the result is incomplete and names the bound: exit 5, never 0', async () => {
+    const { code, report } = await run(3);
+    expect(report.pairs).toEqual([]);
+    const retained = report.coverage.find((c) => (c.facts as { id?: string }).id === 'flows.retained')!;
+    expect(retained).toMatchObject({ code: 'coverage.bound', blocking: true });
+    expect((retained.facts as { clientCapable: number }).clientCapable).toBeGreaterThan(0);
+    expect(report.result).toBe('incomplete');
+    expect(code).toBe(5);
+  });
+});
