@@ -57,6 +57,8 @@ export interface VerifyReport {
   assumptions: ReasonJson[];
   /** What was out of sight; a blocking item makes the result `incomplete`. */
   coverage: (ReasonJson & { blocking: boolean })[];
+  /** Every bound of the analysis (docs/cli.md "Bounds"), with what it dropped, 0 included. */
+  bounds: { id: string; limit: number; dropped: number; clientCapable: number; frames: number[] }[];
   /** Every endpoint whose role the capture shows. */
   roles: { address: string; role: string; basis: string; frames: number[] }[];
   sessions: RecordJson[];
@@ -95,6 +97,7 @@ export function buildVerify(a: Analysis): VerifyReport {
     firstPacketTime: info.firstPacketTime, lastPacketTime: info.lastPacketTime, result: v.result, totals,
     assumptions: a.assumptions.map(reasonJson),
     coverage: v.coverage.map((c) => ({ ...reasonJson(c.reason), blocking: c.blocking })),
+    bounds: a.coverage.bounds.map((b) => ({ id: b.id, limit: b.limit, dropped: b.dropped, clientCapable: b.clientCapable, frames: b.frames })),
     roles: a.roles.entries().map(({ address, fact }) => ({ address: addressText(address), role: fact.role, basis: fact.basis, frames: fact.frames })),
     sessions, pairs,
     isolation: v.isolation.map((i) => ({ a: endpoint(i.a, true), b: endpoint(i.b, true), protocol: i.protocol, what: i.what, frames: i.frames, flow: i.flow, copyFlows: i.copyFlows })),

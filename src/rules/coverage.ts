@@ -15,6 +15,8 @@ export type CoverageInput = Coverage;
 
 /** Bounds that end a flow early without losing its packets (flow/coverage.ts). */
 const ENDS_EARLY = new Set(['flows.max', 'flows.idle']);
+/** Bounds whose drops are only counted and leave nothing unjudged: every SA is judged from its samples (RFC 5879). */
+const LOSES_NOTHING = new Set(['esp.samples']);
 
 export const NO_COVERAGE_GAPS: CoverageInput = { bounds: [], midstreamTunnels: [], opaqueTunnels: [], carriersEnded: [], carriersEndedNotListed: 0 };
 
@@ -51,7 +53,7 @@ export function coverageOf(input: VerifyInput, pairs: readonly VerdictRecord[], 
     add(reason('coverage.carrier_ended', { flow: e.flow, how: e.how, frame: e.frame, lastFrame: e.lastFrame, resumedBy: e.resumedBy }, [e.lastFrame, e.frame]), false);
   }
   for (const b of input.coverage.bounds) {
-    if (b.dropped === 0) continue;
+    if (b.dropped === 0 || LOSES_NOTHING.has(b.id)) continue;
     // Live-flow and idle bounds end flows early but lose nothing (the later packets start a new flow); the others
     // leave what they dropped unjudged, which blocks "encrypted" when it could have been traffic between clients.
     add(reason('coverage.bound', { id: b.id, limit: b.limit, dropped: b.dropped, clientCapable: b.clientCapable, what: b.what }, b.frames),

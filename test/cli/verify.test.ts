@@ -473,6 +473,10 @@ describe('verify: snaplen 96 (verify-snaplen-96.pcapng)', () => {
       [spi(v.spi), 'encrypted', 'medium', 0, cut(fwd.length)], [spi(v.reverseSpi), 'encrypted', 'medium', 0, cut(rev.length)],
     ]);
     expect(r.coverage.map((c) => [c.code, c.blocking])).toEqual([['coverage.snaplen', false]]);
+    // Packets past the samples of an SA (8 when cut) are counted in the bounds, not stated as out of sight: every SA is judged.
+    const samples = fwd.length - cut(fwd.length) + rev.length - cut(rev.length);
+    expect(samples).toBeGreaterThan(0);
+    expect(r.bounds.find((b) => b.id === 'esp.samples')).toMatchObject({ limit: MAX_SAMPLES, dropped: samples, clientCapable: 0 });
   });
 
   it('--strict passes the 96-byte capture; with too few payload bytes visible the pair is inconclusive: incomplete (exit 5), --strict exit 1', () => {
