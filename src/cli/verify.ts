@@ -31,7 +31,7 @@ export async function runVerify(files: string[], opts: VerifyOptions, out: Write
     // clear or integrity-only: the connection security rule was not met (exit 1); --strict: so is any failed or inconclusive.
     const t = report.totals;
     if (t.clear + t['integrity-only'] > 0 || (opts.strict && t.failed + t.inconclusive > 0)) code = worst(code, ExitCode.Findings);
-    if (analysis.capture.error !== null || report.status !== 'complete') code = worst(code, ExitCode.Input);
+    if (analysis.capture.error !== null || analysis.capture.warnings.length > 0 || report.status !== 'complete') code = worst(code, ExitCode.Input);
   }
   out(opts.format === 'json' ? renderVerifyJson(reports) : opts.format === 'md' ? renderVerifyMarkdown(reports) : renderVerifyTable(reports, opts.width));
   return code;

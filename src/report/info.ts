@@ -45,6 +45,8 @@ export interface InfoProblem {
 export interface InfoReport {
   file: string;
   sha256: string | null;
+  /** 'bytes read' when reading stopped early on a stream (standard input, a pipe): the hash covers fileBytes only. */
+  sha256Covers: 'whole input' | 'bytes read' | null;
   fileBytes: number;
   format: string | null;
   formatVersion: string | null;
@@ -100,6 +102,7 @@ export function buildInfo(r: CaptureResult): InfoReport {
   return {
     file: r.file,
     sha256: r.sha256,
+    sha256Covers: r.sha256Covers,
     fileBytes: r.fileBytes,
     format: r.format === null ? null : r.pcapHeader?.modified ? 'pcap (modified, Kuznetzov)' : r.format,
     formatVersion,

@@ -1,6 +1,6 @@
 /** Renders summary reports as terminal tables, Markdown or JSON, from one list of sections. */
 
-import { byteSize, count } from './format.js';
+import { byteSize, count, sha256Text } from './format.js';
 import { renderSectionsMarkdown, renderSectionsTable, type Section } from './sections.js';
 import { summaryDocument, type AddressRef, type SummaryReport } from './summary.js';
 
@@ -25,7 +25,7 @@ export function summarySections(r: SummaryReport): Section[] {
       ['First / last packet', `${c.firstPacketTime ?? '—'} / ${c.lastPacketTime ?? '—'}`],
       ['Duration', c.durationSeconds === null ? null : `${c.durationSeconds} s`],
       ['Data size', byteSize(c.dataBytes)],
-      ['SHA-256', c.sha256],
+      ['SHA-256', sha256Text(c.sha256, c.sha256Covers, c.fileBytes)],
       ['Status', c.status === 'complete' ? 'read to the end' : c.status === 'truncated' ? 'cut short' : `stopped: ${c.error?.message ?? ''}`],
     ],
   });

@@ -36,6 +36,9 @@ export interface RecordJson {
 export interface VerifyReport {
   file: string;
   sha256: string | null;
+  /** See InfoReport.sha256Covers. */
+  sha256Covers: 'whole input' | 'bytes read' | null;
+  fileBytes: number;
   status: string;
   packets: number;
   firstPacketTime: string | null;
@@ -70,7 +73,7 @@ export function buildVerify(a: Analysis, v: VerifyResult): VerifyReport {
   for (const r of [...sessions, ...pairs]) totals[r.verdict]++;
   for (const c of v.capture) totals[c.verdict]++;
   return {
-    file: a.capture.file, sha256: a.capture.sha256, status: info.status, packets: info.packets,
+    file: a.capture.file, sha256: a.capture.sha256, sha256Covers: a.capture.sha256Covers, fileBytes: a.capture.fileBytes, status: info.status, packets: info.packets,
     firstPacketTime: info.firstPacketTime, lastPacketTime: info.lastPacketTime, totals, sessions, pairs,
     isolation: v.isolation.map((i) => ({ a: endpoint(i.a, true), b: endpoint(i.b, true), protocol: i.protocol, what: i.what, frames: i.frames, flow: i.flow, copyFlows: i.copyFlows })),
     capture: v.capture,
