@@ -155,7 +155,7 @@ const DEFS: readonly AnomalyDef[] = [
   { code: A.CaptureGzipTrailingData, id: 'capture.gzip_trailing_data', layer: 'capture', kind: 'malformed', severity: 'medium',
     text: 'Bytes after the end of the gzip stream do not start another gzip member; they are ignored (gzip -dc: "trailing garbage ignored") and everything before them is kept.' },
   { code: A.CaptureBlockLengthUnpadded, id: 'capture.block_length_unpadded', layer: 'capture', kind: 'malformed', severity: 'low',
-    text: 'A pcapng block length is not a multiple of 4 (old ntar-written files); the block is read as Wireshark reads it, and the next block starts right after it.' },
+    text: 'A pcapng block length is not a multiple of 4 (old ntar-based writers); as Wireshark does, the block is read with its length rounded up to 4, the size it takes in the file.' },
   { code: A.LinkUnknownLinkType, id: 'link.unknown_linktype', layer: 'link', kind: 'unsupported', severity: 'info',
     text: 'The interface has a link type the decoder does not know; its packets are counted, not decoded.' },
   { code: A.EthernetHeaderShort, id: 'eth.header_short', layer: 'eth', kind: 'truncated', severity: 'low', text: 'Fewer than the 14 bytes of an Ethernet header.' },

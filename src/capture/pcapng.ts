@@ -111,15 +111,18 @@ export class PcapngParser implements RecordParser {
       }
       const len = dv.getUint32(pos + 4, this.le);
       if (len < MIN_BLOCK) throw st.error(CaptureErrorCode.BadBlock, `block length ${len} is less than the 12-byte minimum`);
-      if (len % 4 !== 0) throw st.error(CaptureErrorCode.BadBlock, `block length ${len} is not a multiple of 4`);
       if (len > MAX_BLOCK_LEN) throw st.error(CaptureErrorCode.BadBlock, `block length ${len} exceeds the ${MAX_BLOCK_LEN}-byte limit`);
-      if (end - pos < len) {
-        this.need = len;
+      // Old ntar-based writers stored lengths not rounded up to 4 although the block itself is padded: like
+      // Wireshark, the block takes the rounded-up size and its trailer may hold either value.
+      const size = pad4(len);
+      if (end - pos < size) {
+        this.need = size;
         return pos;
       }
-      const trailer = dv.getUint32(pos + len - 4, this.le);
-      if (trailer !== len) throw st.error(CaptureErrorCode.BadBlock, `block length ${len} differs from its trailing copy ${trailer}`);
-      const bodyEnd = pos + len - 4;
+      const trailer = dv.getUint32(pos + size - 4, this.le);
+      if (trailer !== len && trailer !== size) throw st.error(CaptureErrorCode.BadBlock, `block length ${len} differs from its trailing copy ${trailer}`);
+      if (size !== len) st.anomalies.record(A.CaptureBlockLengthUnpadded, st.nextFrame);
+      const bodyEnd = pos + size - 4;
       switch (type) {
         case BlockType.EPB: this.enhancedPacket(buf, pos, bodyEnd, base); break;
         case BlockType.SPB: this.simplePacket(buf, pos, bodyEnd, base); break;
@@ -136,7 +139,7 @@ export class PcapngParser implements RecordParser {
           st.countBlock('unknown');
           st.anomalies.record(A.CaptureUnknownBlockSkipped, st.nextFrame);
       }
-      pos += len;
+      pos += size;
     }
   }
 

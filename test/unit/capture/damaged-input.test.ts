@@ -1,4 +1,4 @@
-/** Reader on damaged gzip (RFC 1952), endless input and non-seekable paths: nothing read is lost, nothing hangs (issue 17). */
+/** Reader on damaged gzip (RFC 1952), endless input, non-seekable paths and old ntar pcapng: nothing read is lost, nothing hangs (issue 17). */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -131,5 +131,16 @@ describe('a path that cannot seek is read as a stream', () => {
       expect(o.result.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
       expect(o.result.compression).toBe(name === 'gz' ? 'gzip' : 'none');
     }
+  });
+});
+
+describe('old ntar pcapng with block lengths not rounded up to 4', () => {
+  it('reads every packet, as tshark does, and records capture.block_length_unpadded', async () => {
+    const o = await readPath('fixtures/captures/pcapng-unpadded-lengths.pcapng', { chunkSize: 64 });
+    expect(o.result.error).toBeNull();
+    expect(o.frames.map((f) => f.capLen)).toEqual([61, 62, 63, 64]);
+    expect(new TextDecoder().decode(o.frames[3]!.data.subarray(42, 50))).toBe('packet 3');
+    const unpadded = o.result.anomalies.list().find((a) => a.def.id === 'capture.block_length_unpadded');
+    expect(unpadded).toMatchObject({ count: 3, frames: [1, 2, 3] });
   });
 });
