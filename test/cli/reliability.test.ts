@@ -8,7 +8,10 @@ import { copyFileSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { MemorySink, PcapWriter } from '../../src/capture/writer.js';
+import { EtherType, ethernet, ipv4, Proto, udp } from '../helpers/build.js';
 import { cli, type CliRun } from '../helpers/cli.js';
+import { message } from '../helpers/isakmp-build.js';
 import { ROOT } from '../helpers/inputs.js';
 import { suiteTempDir } from '../helpers/temp.js';
 
@@ -199,5 +202,30 @@ describe('numbers and prefixes are parsed strictly', () => {
     expect(cli(['decode', '-c', '1e2', SAMPLE]).code).toBe(2);
     expect(cli(['--width', '0x50', 'info', SAMPLE]).code).toBe(2);
     expect(cli(['summary', '--flow-idle', '0', '--max-flows', '9007199254740991', SAMPLE]).code).toBe(0);
+  });
+});
+
+describe('summary with many IKE negotiations', () => {
+  it('the table lists at most 200 of them and says how many more JSON has', () => {
+    // 1,000 IKE_SA_INIT requests from different hosts, none answered: 1,000 negotiations, none complete.
+    const m = new MemorySink();
+    const w = new PcapWriter(m.write, { linkType: 1 });
+    for (let i = 0; i < 1000; i++) {
+      const ep = { src: `10.0.${i >> 8}.${i & 255}`, dst: '192.0.2.1' };
+      const spi = new Uint8Array(8);
+      new DataView(spi.buffer).setUint32(4, i + 1);
+      const ike = message({ ispi: spi, exchange: 34, version: 0x20, flags: 0x08 }, [{ type: 33, body: new Uint8Array(8) }]);
+      w.packet({ sec: 1_700_000_000 + i, nsec: 0 }, ethernet('02:00:00:00:00:02', '02:00:00:00:00:01', EtherType.IPv4, ipv4({ ...ep, protocol: Proto.UDP }, udp(ep, 500, 500, ike))));
+    }
+    const path = join(dir, 'ike-1000.pcap');
+    writeFileSync(path, m.bytes());
+    const json = cli(['summary', '-f', 'json', path]);
+    expect(JSON.parse(json.stdout).files[0].negotiations).toHaveLength(1000);
+    for (const format of ['table', 'md']) {
+      const r = cli(['summary', '-f', format, '--width', '0', path]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.match(/i→r IKE\\?_SA\\?_INIT/g)).toHaveLength(200);
+      expect(r.stdout).toContain('800 more negotiation(s) are not listed here (800 of them did not complete); --format json lists all 1,000.');
+    }
   });
 });
