@@ -4,6 +4,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { crc32, createInflateRaw, type InflateRaw } from 'node:zlib';
+import { u32le } from '../util/bytes.js';
 
 /** Reads bytes into a caller-owned buffer; returns 0 at the end of the input. */
 export interface ByteSource {
@@ -384,7 +385,8 @@ class GzipSource implements ByteSource {
     if ((flags & FRESERVED) !== 0) throw new GzipDataError(`reserved header flags 0x${flags.toString(16)} are set`, start);
     for (let i = 0; i < 6; i++) await this.byte(); // MTIME, XFL, OS
     if (flags & FEXTRA) {
-      const xlen = (await this.byte()) | ((await this.byte()) << 8);
+      const lo = await this.byte();
+      const xlen = lo + 256 * (await this.byte());
       for (let i = 0; i < xlen; i++) await this.byte();
     }
     if (flags & FNAME) while ((await this.byte()) !== 0);
@@ -434,8 +436,8 @@ class GzipSource implements ByteSource {
     const at = this.rawOffset;
     const t = new Uint8Array(8);
     for (let i = 0; i < 8; i++) t[i] = await this.byte();
-    const crc = (t[0]! | (t[1]! << 8) | (t[2]! << 16) | (t[3]! << 24)) >>> 0;
-    const size = (t[4]! | (t[5]! << 8) | (t[6]! << 16) | (t[7]! << 24)) >>> 0;
+    const crc = u32le(t, 0);
+    const size = u32le(t, 4);
     if (crc !== this.crc >>> 0) {
       throw new GzipDataError(`CRC-32 mismatch: the trailer says 0x${hex8(crc)}, the data gives 0x${hex8(this.crc >>> 0)}`, at);
     }
