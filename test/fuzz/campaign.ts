@@ -29,6 +29,8 @@ export interface CampaignOptions {
   every?: number;
   /** Stop at the first finding (the CI slice: a finding fails the test at once). */
   stopAtFirst?: boolean;
+  /** Called before each run with the run number and the path its input is written to (a watchdog's heartbeat). */
+  beforeRun?: (run: number, inputPath: string) => void;
 }
 
 export interface CampaignResult {
@@ -99,6 +101,7 @@ export async function campaign(opts: CampaignOptions): Promise<CampaignResult> {
       const seed = seeds[rng.int(seeds.length)]!;
       const m = mutate(rng, seeds, seed);
       const which = rng.int(COMMANDS.length);
+      opts.beforeRun?.(run, join(dir, 'input'));
       const v: Verdict = await runOne(dir, m.bytes, which, limits);
       exitCodes[v.code] = (exitCodes[v.code] ?? 0) + 1;
       if (v.ms > slowestMs) slowestMs = v.ms;
