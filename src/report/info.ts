@@ -136,7 +136,7 @@ export function buildInfo(r: CaptureResult): InfoReport {
     strictTimeOrder: s.timedRecords > 0 ? s.strictTimeOrder : null,
     blocks: { ...r.blockCounts },
     nameResolutionEntries: r.names.length,
-    decryptionSecrets: r.secretsTypes.length,
+    decryptionSecrets: r.blockCounts['DSB'] ?? 0,
     anomalies: r.anomalies.list().map((a) => ({ id: a.def.id, severity: a.def.severity, count: a.count, exampleFrames: a.frames, text: a.def.text })),
     warnings: r.warnings.map((w) => ({ code: anomalyDef(w.code).id, message: w.detail, offset: w.position.offset, frame: w.position.frame })),
     error: r.error ? { code: r.error.code, message: r.error.detail, offset: r.error.position.offset, frame: r.error.position.frame } : null,

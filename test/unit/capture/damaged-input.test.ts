@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { constants, deflateRawSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { MemorySink, PcapWriter } from '../../../src/capture/writer.js';
+import { MAX_INTERFACES, MAX_SECTIONS } from '../../../src/capture/pcapng.js';
+import { MemorySink, PcapngWriter, PcapWriter } from '../../../src/capture/writer.js';
 import { CaptureErrorCode } from '../../../src/util/errors.js';
 import { concat, Prng } from '../../helpers/build.js';
 import { fixtures } from '../../helpers/fixtures/catalog.js';
@@ -142,5 +143,42 @@ describe('old ntar pcapng with block lengths not rounded up to 4', () => {
     expect(new TextDecoder().decode(o.frames[3]!.data.subarray(42, 50))).toBe('packet 3');
     const unpadded = o.result.anomalies.list().find((a) => a.def.id === 'capture.block_length_unpadded');
     expect(unpadded).toMatchObject({ count: 3, frames: [1, 2, 3] });
+  });
+});
+
+describe('header blocks cannot make the reader keep unbounded state', () => {
+  function pcapng(fill: (w: PcapngWriter) => void): Uint8Array {
+    const m = new MemorySink();
+    fill(new PcapngWriter(m.write));
+    return m.bytes();
+  }
+
+  it(`stops at interface ${MAX_INTERFACES + 1} and at section ${MAX_SECTIONS + 1}, keeping what came before`, async () => {
+    const idbs = await readBytes(pcapng((w) => {
+      w.section({});
+      for (let i = 0; i <= MAX_INTERFACES; i++) w.interface({ linkType: 1 });
+    }));
+    expect(idbs.result.error?.code).toBe(CaptureErrorCode.BadInterface);
+    expect(idbs.result.interfaces).toHaveLength(MAX_INTERFACES);
+    const shbs = await readBytes(pcapng((w) => {
+      for (let i = 0; i <= MAX_SECTIONS; i++) w.section({});
+    }));
+    expect(shbs.result.error?.code).toBe(CaptureErrorCode.BadBlock);
+    expect(shbs.result.sections).toHaveLength(MAX_SECTIONS);
+  });
+
+  it('keeps 64 comments per block and 16 MiB of header text per file, cut and marked after that', async () => {
+    const long = 'x'.repeat(60_000);
+    const o = await readBytes(pcapng((w) => {
+      w.section({ comments: Array.from({ length: 100 }, (_, i) => `comment ${i}`) });
+      for (let i = 0; i < 300; i++) w.interface({ linkType: 1, name: long });
+      w.packet({ sec: 1, nsec: 0 }, new Uint8Array(60), { iface: 299 });
+    }));
+    expect(o.result.error).toBeNull();
+    expect(o.frames).toHaveLength(1);
+    expect(o.result.sections[0]!.comments).toHaveLength(64);
+    const kept = o.result.interfaces.reduce((n, i) => n + (i.name?.length ?? 0), 0);
+    expect(kept).toBeLessThan(16 * 1024 * 1024 + 300 * 100);
+    expect(o.result.interfaces[299]!.name).toMatch(/cut: the file's text over/);
   });
 });
