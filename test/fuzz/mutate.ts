@@ -170,7 +170,8 @@ export interface Mutant {
 
 /**
  * One to four stacked mutations of a seed: a field set to an interesting or nearby value, bit flips, a cut,
- * bytes inserted or removed, records duplicated, dropped, swapped or spliced from another seed; then, one time
+ * bytes inserted or removed, records duplicated, dropped, swapped, repeated thousands of times or spliced from
+ * another seed; then, one time
  * in six, the result is gzip-compressed and the gzip damaged (cut, byte flipped, CRC flipped, garbage appended,
  * split into members).
  */
@@ -212,11 +213,20 @@ export function mutate(rng: Prng, seeds: Seed[], seed: Seed): Mutant {
       const j = 1 + rng.int(seed.records.length - 1);
       const [s, e] = seed.records[i]!;
       const [s2, e2] = seed.records[j]!;
-      const what = rng.int(3);
-      if (what === 0) b = concat(b.subarray(0, e), b.subarray(s, e), b.subarray(e));
-      else if (what === 1) b = concat(b.subarray(0, s), b.subarray(e));
+      const what = rng.int(8);
+      if (what === 7) {
+        // Amplify: one record repeated hundreds or thousands of times finds costs that grow faster than the input.
+        const times = 100 + rng.int(4900);
+        const copies = new Uint8Array((e - s) * times);
+        for (let k = 0; k < times; k++) copies.set(b.subarray(s, e), k * (e - s));
+        b = concat(b.subarray(0, e), copies, b.subarray(e));
+        steps.push(`record ${i} repeated ${times} times`);
+        continue;
+      }
+      if (what % 3 === 0) b = concat(b.subarray(0, e), b.subarray(s, e), b.subarray(e));
+      else if (what % 3 === 1) b = concat(b.subarray(0, s), b.subarray(e));
       else if (s < s2 && e <= s2) b = concat(b.subarray(0, s), b.subarray(s2, e2), b.subarray(e, s2), b.subarray(s, e), b.subarray(e2));
-      steps.push(`${['duplicate', 'drop', 'swap'][what]} record ${i}${what === 2 ? ` with ${j}` : ''}`);
+      steps.push(`${['duplicate', 'drop', 'swap'][what % 3]} record ${i}${what % 3 === 2 ? ` with ${j}` : ''}`);
     } else {
       const other = seeds[rng.int(seeds.length)]!;
       if (other.records.length < 2) continue;
