@@ -10,6 +10,7 @@ import { runSummary } from './summary.js';
 import { runVerify } from './verify.js';
 import type { AnalyzeOptions } from '../analyze.js';
 import { tableWidth } from '../report/table.js';
+import { escapeTerminal } from '../report/format.js';
 import { parsePrefix } from '../classify/prefixes.js';
 import type { Writer } from './diagnostics.js';
 import { ioText, OutputClosed, StdOutput } from './output.js';
@@ -136,7 +137,7 @@ function collectPrefix(value: string, previous: string[]): string[] {
   } catch {
     ok = false;
   }
-  if (!ok) throw new InvalidArgumentError('not an IPv6 address prefix (expected e.g. 2001:db8:1:1000::/64)');
+  if (!ok) throw new InvalidArgumentError(`not an address prefix: ${escapeTerminal(value)} (expected an IPv6 prefix, e.g. 2001:db8:1:1000::/64)`);
   return [...previous, value];
 }
 
