@@ -87,6 +87,8 @@ class FileSink {
 
 export async function runExtract(file: string, opts: ExtractOptions, err: Writer): Promise<ExitCode> {
   const outName = opts.output === '-' ? 'standard output' : escapeTerminal(opts.output);
+  // The same words as main's for a failed standard output.
+  const cannot = `da-audit: error: cannot write ${opts.output === '-' ? 'to standard output' : outName}`;
   if (sameFile(file, opts.output)) {
     err(`da-audit: error: ${outName} is the input capture; refusing to overwrite it (choose another -o)`);
     return ExitCode.Usage;
@@ -95,7 +97,7 @@ export async function runExtract(file: string, opts: ExtractOptions, err: Writer
   try {
     sink = new FileSink(opts.output);
   } catch (e) {
-    err(`da-audit: error: cannot write ${outName}: ${ioText(e)}`);
+    err(`${cannot}: ${ioText(e)}`);
     return ExitCode.Usage;
   }
   const w = new PcapngWriter(sink.write);
@@ -123,7 +125,7 @@ export async function runExtract(file: string, opts: ExtractOptions, err: Writer
   if (sink.failure) {
     // A closed pipe means the reader wanted no more: stop quietly. Anything else lost the output: say so.
     if (sink.failure.code === 'EPIPE') return code;
-    err(`da-audit: error: cannot write ${outName}: ${ioText(sink.failure)}; the output is incomplete`);
+    err(`${cannot}: ${ioText(sink.failure)}; the output is incomplete`);
     return ExitCode.Input;
   }
   if (packets === 0) {

@@ -37,6 +37,7 @@ export class StdOutput {
   /** The first write failure, or null. */
   failure: NodeJS.ErrnoException | null = null;
   private readonly stream: NodeJS.WritableStream;
+  private written = false;
 
   constructor(stream: NodeJS.WritableStream) {
     this.stream = stream;
@@ -48,6 +49,7 @@ export class StdOutput {
   /** Writes one line (a newline is added when missing); throws OutputClosed once the output has failed. */
   readonly write: Writer = (s) => {
     if (this.failure) throw new OutputClosed();
+    this.written = true;
     this.stream.write(s.endsWith('\n') ? s : `${s}\n`);
   };
 
@@ -56,9 +58,12 @@ export class StdOutput {
     return this.failure?.code === 'EPIPE';
   }
 
-  /** Waits until everything written has left the process (or failed), then returns the failure, if any. */
+  /**
+   * Waits until everything written has left the process (or failed), then returns the failure, if any. Nothing
+   * is written when nothing was (extract -o - writes the file itself): even an empty write fails on /dev/full.
+   */
   async flush(): Promise<NodeJS.ErrnoException | null> {
-    if (!this.failure) {
+    if (!this.failure && this.written) {
       await new Promise<void>((resolve) => {
         this.stream.write('', () => resolve());
       });

@@ -116,8 +116,8 @@ describe('standard output that fails', () => {
   });
 
   it('a full disk is one line and exit 3', () => {
-    for (const cmd of ['summary', 'info', 'verify']) {
-      const r = sh(`$DA ${cmd} ${SAMPLE} > /dev/full`);
+    for (const cmd of ['summary', 'info', 'verify', 'decode', '--help', `extract ${NULL_IPHTTPS} -o -`]) {
+      const r = sh(`$DA ${cmd} ${cmd.startsWith('extract') ? '' : SAMPLE} > /dev/full`);
       expectNoCrash(r);
       expect(r.code).toBe(3);
       expect(r.stderr.trim()).toBe('da-audit: error: cannot write to standard output: no space left on the device; the output is incomplete');
