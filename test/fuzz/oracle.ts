@@ -1,10 +1,11 @@
 /**
  * Runs one input through the CLI's own main() in-process and judges the run (docs/reliability.md): no exception
- * escapes, no internal error, JSON output parses, a capture-level problem never exits 0 (it exits 3), and the run
+ * escapes, no internal error, JSON output parses, a capture-level problem never exits 0 or 1 (it exits 3), and the run
  * stays within its time and memory bounds.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ExitCode } from '../../src/cli/exit-codes.js';
 import { main } from '../../src/cli/main.js';
 
 /** The command lines the harness rotates through; `{in}` and `{out}` are the input and output paths. */
@@ -25,6 +26,9 @@ export interface Verdict {
   code: number;
   ms: number;
 }
+
+/** Codes a run on any input may end with: every documented code but usage (the command lines are valid) and internal. */
+const RUN_CODES = new Set<number>(Object.values(ExitCode).filter((c) => c !== ExitCode.Usage && c !== ExitCode.Internal));
 
 /** A capture problem line on stderr (diagnostics.ts): such a run must exit 3. */
 const CAPTURE_PROBLEM = /^da-audit: (error|warning): .*: byte offset \d+, frame \d+: /m;
@@ -74,8 +78,9 @@ export async function runOne(dir: string, bytes: Uint8Array, which: number, limi
       }
     }
   }
-  if (CAPTURE_PROBLEM.test(stderr) && code !== 3) return verdict('capture-problem-not-exit-3', `${argv[0]} exited ${code}: ${stderr.trim().split('\n')[0]}`);
-  if (code !== 0 && code !== 1 && code !== 3) return verdict('unexpected-exit-code', `${argv[0]} exited ${code}: ${stderr.trim()}`);
+  // A damaged capture exits 3 (or a larger documented code that outranks it), never 0 or 1 (a finding).
+  if (CAPTURE_PROBLEM.test(stderr) && code < ExitCode.Input) return verdict('capture-problem-below-exit-3', `${argv[0]} exited ${code}: ${stderr.trim().split('\n')[0]}`);
+  if (!RUN_CODES.has(code)) return verdict('unexpected-exit-code', `${argv[0]} exited ${code}: ${stderr.trim()}`);
   if (ms > limits.ms) return verdict('slow', `${argv[0]} took ${ms.toFixed(0)} ms`);
   const rss = process.memoryUsage.rss();
   if (rss > limits.rssBytes) return verdict('memory', `${argv[0]}: rss ${(rss / 2 ** 20).toFixed(0)} MiB`);
