@@ -9,7 +9,7 @@ import { CaptureError, CaptureErrorCode } from '../util/errors.js';
 import type { CaptureInterface, CaptureSection } from './frame.js';
 import { isPcapMagic, PcapParser, type PcapHeader } from './pcap.js';
 import { BlockType, PcapngParser, type InterfaceStatistics, type NameEntry } from './pcapng.js';
-import { GzipDataError, GzipTruncatedError, openSource, type ByteSource, type Compression } from './source.js';
+import { GzipDataError, GzipTrailingDataError, GzipTruncatedError, openSource, type ByteSource, type Compression } from './source.js';
 import { ReaderState, type CaptureStats, type CaptureWarning, type FrameSink, type RecordParser } from './state.js';
 
 export type { FrameSink } from './state.js';
@@ -65,6 +65,11 @@ export interface CaptureResult {
   error: CaptureError | null;
   /** SHA-256 of the raw input (as stored), or null when not requested or not obtainable. */
   sha256: string | null;
+  /**
+   * What the SHA-256 covers: the whole input, or only the bytes read (a stream, such as standard input or a
+   * pipe, whose reading stopped at a fatal error or early: it is never read on just to hash it, as it may not end).
+   */
+  sha256Covers: 'whole input' | 'bytes read' | null;
   /** Raw input bytes (compressed size for gzip). */
   fileBytes: number;
 }
@@ -101,7 +106,7 @@ export async function readCapture(path: string, sink: FrameSink, options: ReadOp
   const result: CaptureResult = {
     file: path, format: null, compression: 'none', pcapHeader: null, sections: st.sections, interfaces: st.interfaces,
     stats: st.stats, blockCounts: st.blockCounts, names: [], interfaceStats: new Map(), secretsTypes: [],
-    anomalies: st.anomalies, warnings: st.warnings, error: null, sha256: null, fileBytes: 0,
+    anomalies: st.anomalies, warnings: st.warnings, error: null, sha256: null, sha256Covers: null, fileBytes: 0,
   };
   options.onStart?.(result);
   let opened;
@@ -114,12 +119,10 @@ export async function readCapture(path: string, sink: FrameSink, options: ReadOp
   result.compression = opened.compression;
   const { source, tap } = opened;
   const picked: { parser: RecordParser | null } = { parser: null };
-  let stoppedEarly = false;
   try {
     await stream(source, st, result, options.chunkSize ?? CHUNK_SIZE, picked);
   } catch (e) {
-    if (e instanceof StopReading) stoppedEarly = true;
-    else result.error = toCaptureError(e, st);
+    if (!(e instanceof StopReading)) result.error = toCaptureError(e, st);
   }
   const parser = picked.parser;
   if (parser instanceof PcapParser) result.pcapHeader = parser.header;
@@ -128,16 +131,27 @@ export async function readCapture(path: string, sink: FrameSink, options: ReadOp
     result.interfaceStats = parser.interfaceStats;
     result.secretsTypes = parser.secretsTypes;
   }
-  if (result.error !== null || (stoppedEarly && withHash)) await drain(source);
+  // Reading stops at a fatal error: what follows may never end (/dev/zero, `yes |`), so it is not read to hash it.
   await source.close().catch(() => undefined);
   result.fileBytes = tap.bytes;
-  if (withHash) result.sha256 = tap.whole ? await tap.digest() : await hashFile(path);
+  if (withHash) {
+    if (tap.whole) {
+      result.sha256 = await tap.digest();
+      result.sha256Covers = 'whole input';
+    } else if (opened.regularFileBytes >= 0) {
+      // A regular file has an end: hash it as stored, up to the size it had when opened.
+      result.sha256 = await hashFile(path, opened.regularFileBytes);
+      result.sha256Covers = result.sha256 === null ? null : 'whole input';
+    } else {
+      result.sha256 = await tap.digest();
+      result.sha256Covers = 'bytes read';
+    }
+  }
   return result;
 }
 
 function toCaptureError(e: unknown, st: ReaderState): CaptureError {
   if (e instanceof CaptureError) return e;
-  if (e instanceof GzipDataError) return st.error(CaptureErrorCode.Gzip, `gzip data is corrupt (${e.message})`);
   return st.error(CaptureErrorCode.Io, `read failed: ${ioMessage(e)}`);
 }
 
@@ -160,13 +174,16 @@ async function stream(source: ByteSource, st: ReaderState, result: CaptureResult
   let pos = room;
   let end = room;
   let base = -room;
-  let gzipCut = false;
+  // Gzip problems end the input like its end would; they are raised once every byte before them is parsed.
+  const gz = { cut: false, trailing: null as GzipTrailingDataError | null, corrupt: null as GzipDataError | null };
   const fill = async (into: Uint8Array, at: number, max: number): Promise<number> => {
     try {
       return await source.read(into, at, max);
     } catch (e) {
-      if (!(e instanceof GzipTruncatedError)) throw e;
-      gzipCut = true;
+      if (e instanceof GzipTruncatedError) gz.cut = true;
+      else if (e instanceof GzipTrailingDataError) gz.trailing = e;
+      else if (e instanceof GzipDataError) gz.corrupt = e;
+      else throw e;
       return 0;
     }
   };
@@ -177,12 +194,14 @@ async function stream(source: ByteSource, st: ReaderState, result: CaptureResult
     end += n;
   }
   if (end === pos) {
-    if (gzipCut) throw st.error(CaptureErrorCode.Gzip, 'gzip stream ends before any data', 0);
+    if (gz.corrupt !== null) throw gzipError(st, gz.corrupt, 0);
+    if (gz.cut) throw st.error(CaptureErrorCode.Gzip, 'gzip stream ends before any data', 0);
     throw st.error(CaptureErrorCode.Empty, 'file is empty', 0);
   }
   const parser = pickParser(cur.subarray(pos, end), st, result);
   picked.parser = parser;
-  let pending: Promise<number> | null = gzipCut ? null : fill(other, room, chunk);
+  const ended = (): boolean => gz.cut || gz.trailing !== null || gz.corrupt !== null;
+  let pending: Promise<number> | null = ended() ? null : fill(other, room, chunk);
   try {
     for (;;) {
       pos = parser.parse(cur, pos, end, base);
@@ -207,13 +226,17 @@ async function stream(source: ByteSource, st: ReaderState, result: CaptureResult
       cur = next;
       pos = at - rest;
       end = at + n;
-      if (!gzipCut) pending = fill(other, room, chunk);
+      if (!ended()) pending = fill(other, room, chunk);
     }
   } finally {
     // A read still running when the parse stopped (an error, or the sink's StopReading) must end before the caller reads on.
     if (pending !== null) await pending.catch(() => 0);
   }
-  if (gzipCut) st.warn(A.CaptureGzipTruncated, base + end, 'gzip stream ends before its end marker');
+  if (gz.corrupt !== null) throw gzipError(st, gz.corrupt, base + pos, base + end);
+  if (gz.cut) st.warn(A.CaptureGzipTruncated, base + end, 'gzip stream ends before its end marker');
+  if (gz.trailing !== null) {
+    st.warn(A.CaptureGzipTrailingData, base + end, `bytes after the end of the gzip stream (from compressed byte offset ${gz.trailing.rawOffset}) were ignored`);
+  }
   if (end > pos) parser.finish(cur, pos, end, base);
 }
 
@@ -237,30 +260,27 @@ function pickParser(head: Uint8Array, st: ReaderState, result: CaptureResult): R
   throw st.error(CaptureErrorCode.BadMagic, `not a pcap or pcapng file (starts with 0x${hex})`, 0);
 }
 
-/** Reads the rest of the input so the raw tap sees (and hashes) all of it. */
-async function drain(source: ByteSource): Promise<void> {
-  const scratch = new Uint8Array(1 << 16);
-  try {
-    while ((await source.read(scratch, 0, scratch.length)) > 0) {
-      // discard
-    }
-  } catch {
-    // A source that fails again (corrupt gzip) leaves the tap incomplete; hashFile covers files.
-  }
+/**
+ * The error for corrupt gzip data, placed at the record it cut (`offset`): every record before it was parsed.
+ * The message also says how many bytes decompressed cleanly and where in the compressed file zlib stopped.
+ */
+function gzipError(st: ReaderState, e: GzipDataError, offset: number, decompressed = offset): CaptureError {
+  return st.error(CaptureErrorCode.Gzip,
+    `gzip data is corrupt at compressed byte offset ${e.rawOffset}, after ${decompressed} decompressed bytes: ${e.message}`, offset);
 }
 
-/** Hashes a file on its own when the streaming pass could not see all of it; null for stdin. */
-async function hashFile(path: string): Promise<string | null> {
-  if (path === '-') return null;
+/** Hashes the first `size` bytes of a regular file (its size when opened) when the streaming pass did not see all of it. */
+async function hashFile(path: string, size: number): Promise<string | null> {
   try {
     const fh = await open(path, 'r');
     try {
       const h = createHash('sha256');
       const chunk = new Uint8Array(1 << 20);
-      for (;;) {
-        const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+      for (let left = size; left > 0; ) {
+        const { bytesRead } = await fh.read(chunk, 0, Math.min(chunk.length, left), null);
         if (bytesRead === 0) break;
         h.update(chunk.subarray(0, bytesRead));
+        left -= bytesRead;
       }
       return h.digest('hex');
     } finally {

@@ -27,6 +27,18 @@ const MIN_BLOCK = 12;
 export const MAX_BLOCK_LEN = 16 * 1024 * 1024;
 /** Cap on name-resolution entries kept from NRBs, so a hostile file cannot grow memory. */
 const MAX_NAME_ENTRIES = 65536;
+/**
+ * Caps on what header blocks make the reader keep. Why: each costs a few dozen bytes in the file and hundreds in
+ * memory and in every report, so a 40 MB file of 20-byte IDBs took 2.2 GB and made a JSON report too long for
+ * a string. Real captures have a few interfaces per section and few sections; beyond the caps reading stops.
+ */
+export const MAX_INTERFACES = 10_000;
+export const MAX_SECTIONS = 10_000;
+/** Comments kept per block, and characters of text kept from header blocks (comments, names, NRB names) per file. */
+const MAX_COMMENTS = 64;
+const TEXT_BUDGET = 16 * 1024 * 1024;
+/** Decryption secrets types kept (the count is in the block counts). */
+const MAX_SECRETS_TYPES = 64;
 
 const OPT_END = 0;
 const OPT_COMMENT = 1;
@@ -62,6 +74,8 @@ export class PcapngParser implements RecordParser {
   readonly secretsTypes: number[] = [];
   private le = true;
   private inSection = false;
+  /** Characters of header-block text still allowed (TEXT_BUDGET). */
+  private textLeft = TEXT_BUDGET;
   /** Global id of this section's interface 0, and the count of IDBs in this section. */
   private sectionBase = 0;
   private sectionCount = 0;
@@ -111,15 +125,18 @@ export class PcapngParser implements RecordParser {
       }
       const len = dv.getUint32(pos + 4, this.le);
       if (len < MIN_BLOCK) throw st.error(CaptureErrorCode.BadBlock, `block length ${len} is less than the 12-byte minimum`);
-      if (len % 4 !== 0) throw st.error(CaptureErrorCode.BadBlock, `block length ${len} is not a multiple of 4`);
       if (len > MAX_BLOCK_LEN) throw st.error(CaptureErrorCode.BadBlock, `block length ${len} exceeds the ${MAX_BLOCK_LEN}-byte limit`);
-      if (end - pos < len) {
-        this.need = len;
+      // Old ntar-based writers stored lengths not rounded up to 4 although the block itself is padded: like
+      // Wireshark, the block takes the rounded-up size and its trailer may hold either value.
+      const size = pad4(len);
+      if (end - pos < size) {
+        this.need = size;
         return pos;
       }
-      const trailer = dv.getUint32(pos + len - 4, this.le);
-      if (trailer !== len) throw st.error(CaptureErrorCode.BadBlock, `block length ${len} differs from its trailing copy ${trailer}`);
-      const bodyEnd = pos + len - 4;
+      const trailer = dv.getUint32(pos + size - 4, this.le);
+      if (trailer !== len && trailer !== size) throw st.error(CaptureErrorCode.BadBlock, `block length ${len} differs from its trailing copy ${trailer}`);
+      if (size !== len) st.anomalies.record(A.CaptureBlockLengthUnpadded, st.nextFrame);
+      const bodyEnd = pos + size - 4;
       switch (type) {
         case BlockType.EPB: this.enhancedPacket(buf, pos, bodyEnd, base); break;
         case BlockType.SPB: this.simplePacket(buf, pos, bodyEnd, base); break;
@@ -136,7 +153,7 @@ export class PcapngParser implements RecordParser {
           st.countBlock('unknown');
           st.anomalies.record(A.CaptureUnknownBlockSkipped, st.nextFrame);
       }
-      pos += len;
+      pos += size;
     }
   }
 
@@ -337,6 +354,7 @@ export class PcapngParser implements RecordParser {
     if (!(major === 1 && (minor === 0 || minor === 2))) {
       throw st.error(CaptureErrorCode.UnsupportedVersion, `pcapng section version ${major}.${minor} is not supported (1.0)`);
     }
+    if (st.sections.length >= MAX_SECTIONS) throw st.error(CaptureErrorCode.BadBlock, `more than ${MAX_SECTIONS} sections; da-audit stops reading here`);
     st.countBlock('SHB');
     const section = {
       offset: base + pos, littleEndian: le, versionMajor: major, versionMinor: minor,
@@ -344,8 +362,10 @@ export class PcapngParser implements RecordParser {
       hardware: null as string | null, os: null as string | null, application: null as string | null, comments: [] as string[],
     };
     this.forEachOption(buf, pos + 24, bodyEnd, (code, v, len) => {
-      const text = (): string => utf8.decode(buf.subarray(v, v + len));
-      if (code === OPT_COMMENT) section.comments.push(text());
+      const text = (): string => this.text(buf, v, len);
+      if (code === OPT_COMMENT) {
+        if (section.comments.length < MAX_COMMENTS) section.comments.push(text());
+      }
       else if (code === 2) section.hardware = text();
       else if (code === 3) section.os = text();
       else if (code === 4) section.application = text();
@@ -362,6 +382,7 @@ export class PcapngParser implements RecordParser {
     const st = this.st;
     const le = this.le;
     if (bodyEnd - pos < 16) throw st.error(CaptureErrorCode.BadBlock, 'interface description block is shorter than its 20-byte minimum');
+    if (st.interfaces.length >= MAX_INTERFACES) throw st.error(CaptureErrorCode.BadInterface, `more than ${MAX_INTERFACES} interfaces; da-audit stops reading here`);
     st.countBlock('IDB');
     const iface: CaptureInterface = {
       id: st.interfaces.length, section: st.sections.length - 1, localId: this.sectionCount,
@@ -369,14 +390,14 @@ export class PcapngParser implements RecordParser {
       fcsLen: -1, name: null, description: null, os: null, filter: null, hardware: null, speed: null, comments: [], packets: 0,
     };
     this.forEachOption(buf, pos + 16, bodyEnd, (code, v, len) => {
-      const text = (): string => utf8.decode(buf.subarray(v, v + len));
+      const text = (): string => this.text(buf, v, len);
       switch (code) {
-        case OPT_COMMENT: iface.comments.push(text()); break;
+        case OPT_COMMENT: if (iface.comments.length < MAX_COMMENTS) iface.comments.push(text()); break;
         case 2: iface.name = text(); break;
         case 3: iface.description = text(); break;
         case 8: if (len >= 8) iface.speed = Number(u64x(buf, v, le)); break;
         case 9: if (len >= 1) iface.tsResolution = this.resolution(buf[v]!); break;
-        case 11: if (len >= 1) iface.filter = buf[v] === 0 ? utf8.decode(buf.subarray(v + 1, v + len)) : `(BPF program, ${len - 1} bytes)`; break;
+        case 11: if (len >= 1) iface.filter = buf[v] === 0 ? this.text(buf, v + 1, len - 1) : `(BPF program, ${len - 1} bytes)`; break;
         case 12: iface.os = text(); break;
         case 13: if (len >= 1) iface.fcsLen = buf[v]!; break;
         case 14: if (len >= 8) iface.tsOffset = Number(i64x(buf, v, le)); break;
@@ -394,6 +415,14 @@ export class PcapngParser implements RecordParser {
     this.ifDiv.push(dec ? 10 ** r.exponent : 0);
     this.ifMul.push(dec ? 10 ** (9 - r.exponent) : 0);
     this.sectionCount++;
+  }
+
+  /** UTF-8 text of a header-block field, within what is left of TEXT_BUDGET (then cut, and marked so). */
+  private text(buf: Uint8Array, v: number, len: number): string {
+    const keep = Math.min(len, this.textLeft);
+    this.textLeft -= keep;
+    const text = utf8.decode(buf.subarray(v, v + keep));
+    return keep < len ? `${text}… [cut: the file's text over ${TEXT_BUDGET} bytes is not kept]` : text;
   }
 
   /** if_tsresol: MSB 0 → 10^-n, MSB 1 → 2^-n; Wireshark's bounds (≤ 19, ≤ 63) keep tick counts sane. */
@@ -419,8 +448,8 @@ export class PcapngParser implements RecordParser {
       if (type === 0) break;
       if (len > bodyEnd - at - 4) throw st.error(CaptureErrorCode.BadBlock, `name resolution record of length ${len} runs past the end of its block`);
       const addrLen = type === 1 ? 4 : type === 2 ? 16 : 0;
-      if (addrLen > 0 && len > addrLen && this.names.length < MAX_NAME_ENTRIES) {
-        const names = utf8.decode(buf.subarray(at + 4 + addrLen, at + 4 + len)).split('\0').filter((s) => s.length > 0);
+      if (addrLen > 0 && len > addrLen && this.names.length < MAX_NAME_ENTRIES && this.textLeft > 0) {
+        const names = this.text(buf, at + 4 + addrLen, len - addrLen).split('\0').filter((s) => s.length > 0);
         this.names.push({ address: buf.slice(at + 4, at + 4 + addrLen), names });
       }
       at += 4 + pad4(len);
@@ -453,7 +482,7 @@ export class PcapngParser implements RecordParser {
     const st = this.st;
     if (bodyEnd - pos < 16) throw st.error(CaptureErrorCode.BadBlock, 'decryption secrets block is shorter than its 20-byte minimum');
     st.countBlock('DSB');
-    this.secretsTypes.push(u32x(buf, pos + 8, this.le));
+    if (this.secretsTypes.length < MAX_SECRETS_TYPES) this.secretsTypes.push(u32x(buf, pos + 8, this.le));
   }
 
   /** Custom block: PEN and opaque data. Wireshark gives it a frame number, so we do too (§4.8). */

@@ -6,12 +6,13 @@ import { readCapture, StopReading, type CaptureResult } from '../capture/open.js
 import { dissectSafely } from '../decode/dissect.js';
 import { tsharkLayerName } from '../decode/layers.js';
 import { PacketView } from '../decode/packet-view.js';
-import { fractionDigits, isoTime, secondsText } from '../report/format.js';
+import { escapeTerminal, fractionDigits, isoTime, secondsText } from '../report/format.js';
 import { frameRecord } from '../report/frame-fields.js';
 import { frameSummary } from '../report/frame-summary.js';
 import { subtractTs } from '../capture/timestamp.js';
 import { reportCaptureProblems, type Writer } from './diagnostics.js';
 import { ExitCode } from './exit-codes.js';
+import { OutputClosed } from './output.js';
 
 export interface DecodeOptions {
   format: 'text' | 'jsonl';
@@ -24,7 +25,10 @@ export interface DecodeOptions {
 
 const KIND_NAMES: Record<number, string> = { [RecordKind.CustomBlock]: 'pcapng custom block', [RecordKind.JournalExport]: 'systemd journal export entry' };
 
-/** Output is batched so a million-frame decode is not a million writes. */
+/**
+ * Output is batched so a million-frame decode is not a million writes. When the output has failed (a closed
+ * pipe, `| head -1`), the batch stops the reading: nobody is left to read the rest.
+ */
 class Batch {
   private lines: string[] = [];
   private size = 0;
@@ -38,9 +42,17 @@ class Batch {
     if (this.size > 1 << 16) this.flush();
   }
   flush(): void {
-    if (this.lines.length > 0) this.out(this.lines.join('\n') + '\n');
+    const text = this.lines.join('\n') + '\n';
+    const any = this.lines.length > 0;
     this.lines = [];
     this.size = 0;
+    if (!any) return;
+    try {
+      this.out(text);
+    } catch (e) {
+      if (e instanceof OutputClosed) throw new StopReading();
+      throw e;
+    }
   }
 }
 
@@ -90,10 +102,15 @@ export async function runDecode(file: string, opts: DecodeOptions, out: Writer, 
     printed++;
     if ((opts.frame > 0 && f.number >= opts.frame) || (opts.count > 0 && printed >= opts.count)) throw new StopReading();
   }, { hash: false, onStart: (r) => { live = r; } });
-  batch.flush();
+  try {
+    batch.flush();
+  } catch (e) {
+    // The output failed on the last lines: main reports it (or, for a closed pipe, ends quietly).
+    if (!(e instanceof StopReading)) throw e;
+  }
   reportCaptureProblems(result, err);
   if (opts.frame > 0 && printed === 0) {
-    err(`da-audit: error: ${file}: frame ${opts.frame} not found (the capture has ${result.stats.packets + result.stats.otherRecords} frames)`);
+    err(`da-audit: error: ${escapeTerminal(file)}: frame ${opts.frame} not found (the capture has ${result.stats.packets + result.stats.otherRecords} frames)`);
     return ExitCode.Usage;
   }
   return result.error || result.warnings.length > 0 ? ExitCode.Input : ExitCode.Ok;

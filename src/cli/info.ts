@@ -21,7 +21,8 @@ export async function runInfo(files: string[], opts: InfoOptions, out: Writer, e
     reportCaptureProblems(result, err);
     const report = buildInfo(result);
     reports.push(report);
-    if (report.status !== 'complete') code = worst(code, ExitCode.Input);
+    // Any warning line (cut short, bytes after the gzip stream) means the input is damaged: exit 3, as for an error.
+    if (report.status !== 'complete' || report.warnings.length > 0) code = worst(code, ExitCode.Input);
     if (opts.strict && report.anomalies.some((a) => a.id.startsWith('capture.'))) code = worst(code, ExitCode.Input);
   }
   out(opts.format === 'json' ? renderInfoJson(reports) : renderInfoTable(reports, opts.width));

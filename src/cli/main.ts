@@ -10,18 +10,16 @@ import { runSummary } from './summary.js';
 import { runVerify } from './verify.js';
 import type { AnalyzeOptions } from '../analyze.js';
 import { tableWidth } from '../report/table.js';
+import { escapeTerminal } from '../report/format.js';
 import { parsePrefix } from '../classify/prefixes.js';
 import type { Writer } from './diagnostics.js';
+import { ioText, OutputClosed, StdOutput } from './output.js';
 
 export interface Io {
   out: Writer;
   err: Writer;
 }
 
-const defaultIo: Io = {
-  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
-  err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
-};
 
 function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
   const program = new Command();
@@ -119,8 +117,8 @@ function analysisOptions(o: AnalysisFlags): AnalyzeOptions {
 }
 
 function collectPort(value: string, previous: number[]): number[] {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('expected a port number 1–65535');
+  const n = wholeNumber(value);
+  if (n === null || n < 1 || n > 65535) throw new InvalidArgumentError('expected a port number 1–65535');
   return [...previous, n];
 }
 
@@ -128,30 +126,70 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Checks a prefix with ip6addr as it is typed, so a typo is a usage error (exit 2), not a crash later. */
+/**
+ * Checks a prefix with ip6addr as it is typed, so a typo is a usage error (exit 2), not a crash later. Every
+ * prefix option names IPv6 addresses (DirectAccess is IPv6 inside), so an IPv4 prefix is a mistake too.
+ */
 function collectPrefix(value: string, previous: string[]): string[] {
+  let ok = value.includes(':');
   try {
     parsePrefix(value);
   } catch {
-    throw new InvalidArgumentError(`not an address prefix: ${value} (expected e.g. 2001:db8:1:1000::/64)`);
+    ok = false;
   }
+  if (!ok) throw new InvalidArgumentError(`not an address prefix: ${escapeTerminal(value)} (expected an IPv6 prefix, e.g. 2001:db8:1:1000::/64)`);
   return [...previous, value];
 }
 
-function nonNegativeInt(value: string): number {
+/**
+ * Strict whole numbers: decimal digits only, at most 2^53 − 1. Why not Number(): it reads "" and " " as 0,
+ * and accepts "0x10", "1e3", " 7 " and values past 2^53 that it cannot hold exactly.
+ */
+function wholeNumber(value: string): number | null {
+  if (!/^[0-9]{1,16}$/.test(value)) return null;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = wholeNumber(value);
+  if (n === null) throw new InvalidArgumentError('expected a whole number ≥ 0 in decimal digits, at most 2^53 − 1');
   return n;
 }
 
 function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  const n = wholeNumber(value);
+  if (n === null || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1 in decimal digits, at most 2^53 − 1');
   return n;
 }
 
-/** Runs the CLI and returns the exit code (never calls process.exit itself). */
-export async function main(argv: string[], io: Io = defaultIo): Promise<ExitCode> {
+/**
+ * Runs the CLI and returns the exit code (never calls process.exit itself). Without `io` it writes to
+ * standard output and error; a failed standard output then ends the run as docs/cli.md says: quietly with
+ * the run's own code when the reader closed the pipe, else with one line and exit 3.
+ */
+export async function main(argv: string[], io?: Io): Promise<ExitCode> {
+  const stdout = io ? null : new StdOutput(process.stdout);
+  const stderr = io ? null : new StdOutput(process.stderr);
+  const used: Io = io ?? {
+    out: stdout!.write,
+    // Nowhere is left to report a failed standard error on; the exit code still says how the run went.
+    err: (s) => {
+      try {
+        stderr!.write(s);
+      } catch {
+        // dropped
+      }
+    },
+  };
+  const code = await run(argv, used);
+  const failure = stdout ? await stdout.flush() : null;
+  if (failure === null || failure.code === 'EPIPE') return code;
+  used.err(`da-audit: error: cannot write to standard output: ${ioText(failure)}; the output is incomplete`);
+  return ExitCode.Input;
+}
+
+async function run(argv: string[], io: Io): Promise<ExitCode> {
   let code: ExitCode = ExitCode.Ok;
   const program = buildProgram(io, (c) => {
     code = c;
@@ -164,6 +202,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<ExitCode
       // --help and --version end through here with exit code 0.
       return e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
+    // Standard output failed before the command was done; main says how.
+    if (e instanceof OutputClosed) return code;
     io.err(`da-audit: internal error: ${e instanceof Error ? e.message : String(e)}`);
     if (process.env['DA_AUDIT_DEBUG'] && e instanceof Error && e.stack) io.err(e.stack);
     return ExitCode.Internal;

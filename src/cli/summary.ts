@@ -23,7 +23,7 @@ export async function runSummary(files: string[], opts: SummaryOptions, out: Wri
     reportCaptureProblems(analysis.capture, err);
     const report = buildSummary(analysis, opts.top);
     reports.push(report);
-    if (report.capture.status !== 'complete') code = worst(code, ExitCode.Input);
+    if (report.capture.status !== 'complete' || report.capture.warnings.length > 0) code = worst(code, ExitCode.Input);
     if (opts.strict && report.capture.anomalies.some((a) => a.id.startsWith('capture.'))) code = worst(code, ExitCode.Input);
   }
   out(opts.format === 'json' ? renderSummaryJson(reports) : opts.format === 'md' ? renderSummaryMarkdown(reports) : renderSummaryTable(reports, opts.width));

@@ -26,7 +26,7 @@ export async function runVerify(files: string[], opts: VerifyOptions, out: Write
     if (report.result === 'findings' || (opts.strict && report.result !== 'encrypted')) code = worst(code, ExitCode.Findings);
     // Something that could carry traffic between clients was not seen or not judged: never "all encrypted" (exit 5).
     if (report.result === 'incomplete') code = worst(code, ExitCode.Incomplete);
-    if (analysis.capture.error !== null || report.status !== 'complete') code = worst(code, ExitCode.Input);
+    if (analysis.capture.error !== null || analysis.capture.warnings.length > 0 || report.status !== 'complete') code = worst(code, ExitCode.Input);
   }
   out(opts.format === 'json' ? renderVerifyJson(reports) : opts.format === 'md' ? renderVerifyMarkdown(reports) : renderVerifyTable(reports, opts.width));
   return code;

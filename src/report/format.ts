@@ -61,6 +61,12 @@ export function escapeTerminal(text: string): string {
   return out;
 }
 
+/** The SHA-256 as shown in tables, saying so when it covers only the bytes read (a stream that stopped early). */
+export function sha256Text(sha256: string | null, covers: 'whole input' | 'bytes read' | null, bytes: number): string | null {
+  if (sha256 === null) return null;
+  return covers === 'bytes read' ? `${sha256} (of the ${count(bytes)} bytes read, not the whole input)` : sha256;
+}
+
 /** Dotted-quad text of an IPv4 address given as an unsigned 32-bit number. */
 export function ipv4Text(addr: number): string {
   return `${addr >>> 24}.${(addr >>> 16) & 0xff}.${(addr >>> 8) & 0xff}.${addr & 0xff}`;

@@ -1,7 +1,7 @@
 /** Renders `info` reports as terminal tables or JSON. */
 
 import { VERSION } from '../version.js';
-import { byteSize, count } from './format.js';
+import { byteSize, count, escapeTerminal, sha256Text } from './format.js';
 import { INFO_SCHEMA_VERSION, type InfoReport } from './info.js';
 import { gridTable, keyValueTable, paragraph } from './table.js';
 
@@ -19,7 +19,7 @@ function renderOne(r: InfoReport, width: number): string {
     : `${r.format}${r.formatVersion ? ` ${r.formatVersion}` : ''}${r.byteOrder ? `, ${r.byteOrder}` : ''}`;
   const sections = r.sections;
   const out: string[] = [];
-  out.push(`File: ${JSON.stringify(r.file).slice(1, -1)}`);
+  out.push(`File: ${escapeTerminal(r.file)}`);
   out.push(keyValueTable([
     ['Status', r.status === 'complete' ? 'read to the end' : r.status === 'truncated' ? 'cut short (see warnings)' : 'stopped by an error (see below)'],
     ['Format', format],
@@ -42,7 +42,7 @@ function renderOne(r: InfoReport, width: number): string {
     ['Packets cut by snaplen', r.packetsCutBySnaplen > 0 ? count(r.packetsCutBySnaplen) : undefined],
     ['Strict time order', r.strictTimeOrder],
     ['File size', byteSize(r.fileBytes)],
-    ['SHA-256', r.sha256],
+    ['SHA-256', sha256Text(r.sha256, r.sha256Covers, r.fileBytes)],
     ['Blocks', Object.keys(r.blocks).length > 0 ? Object.entries(r.blocks).map(([k, v]) => `${k} ${v}`).join(', ') : undefined],
     ['Name resolution entries', r.nameResolutionEntries > 0 ? r.nameResolutionEntries : undefined],
     ['Decryption secrets blocks', r.decryptionSecrets > 0 ? r.decryptionSecrets : undefined],

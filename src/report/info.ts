@@ -45,6 +45,8 @@ export interface InfoProblem {
 export interface InfoReport {
   file: string;
   sha256: string | null;
+  /** 'bytes read' when reading stopped early on a stream (standard input, a pipe): the hash covers fileBytes only. */
+  sha256Covers: 'whole input' | 'bytes read' | null;
   fileBytes: number;
   format: string | null;
   formatVersion: string | null;
@@ -100,6 +102,7 @@ export function buildInfo(r: CaptureResult): InfoReport {
   return {
     file: r.file,
     sha256: r.sha256,
+    sha256Covers: r.sha256Covers,
     fileBytes: r.fileBytes,
     format: r.format === null ? null : r.pcapHeader?.modified ? 'pcap (modified, Kuznetzov)' : r.format,
     formatVersion,
@@ -133,7 +136,7 @@ export function buildInfo(r: CaptureResult): InfoReport {
     strictTimeOrder: s.timedRecords > 0 ? s.strictTimeOrder : null,
     blocks: { ...r.blockCounts },
     nameResolutionEntries: r.names.length,
-    decryptionSecrets: r.secretsTypes.length,
+    decryptionSecrets: r.blockCounts['DSB'] ?? 0,
     anomalies: r.anomalies.list().map((a) => ({ id: a.def.id, severity: a.def.severity, count: a.count, exampleFrames: a.frames, text: a.def.text })),
     warnings: r.warnings.map((w) => ({ code: anomalyDef(w.code).id, message: w.detail, offset: w.position.offset, frame: w.position.frame })),
     error: r.error ? { code: r.error.code, message: r.error.detail, offset: r.error.position.offset, frame: r.error.position.frame } : null,

@@ -1,6 +1,6 @@
 /** A report as titled tables: one shape, rendered to the terminal (cli-table3) or to Markdown. */
 
-import { escapeMarkdown } from './format.js';
+import { escapeMarkdown, escapeTerminal } from './format.js';
 import { gridTable, keyValueTable, paragraph, type Cell } from './table.js';
 
 export type { Cell };
@@ -24,7 +24,7 @@ function markdownCell(v: Cell): string {
 
 /** Terminal text: the heading, then each section's title and table, fitted to `width` columns (Infinity: no limit). */
 export function renderSectionsTable(heading: string, sections: Section[], width: number): string {
-  const out: string[] = [heading];
+  const out: string[] = [escapeTerminal(heading)];
   for (const s of sections) {
     out.push('', s.title);
     if (s.rows.length === 0) out.push(paragraph(s.empty ?? '(none)', width, '  '));

@@ -1,6 +1,6 @@
 /** Renders summary reports as terminal tables, Markdown or JSON, from one list of sections. */
 
-import { byteSize, count } from './format.js';
+import { byteSize, count, sha256Text } from './format.js';
 import { renderSectionsMarkdown, renderSectionsTable, type Section } from './sections.js';
 import { summaryDocument, type AddressRef, type SummaryReport } from './summary.js';
 
@@ -14,6 +14,22 @@ function frames(list: number[]): string {
   return list.length === 0 ? '' : `frame${list.length > 1 ? 's' : ''} ${list.join(', ')}`;
 }
 
+/**
+ * Negotiations listed in the table and Markdown: all of them up to TABLE_NEGOTIATIONS; beyond, every one that did
+ * not complete (up to the bound) and as many completed ones as fit, in report order. Why a bound: a capture with
+ * 10,000 tracked negotiations made a 50,000-line table that took seconds and hundreds of MB to lay out, and
+ * nobody reads it; JSON keeps every one.
+ */
+const TABLE_NEGOTIATIONS = 200;
+
+function negotiationsShown<T extends { outcome: string }>(all: T[]): T[] {
+  if (all.length <= TABLE_NEGOTIATIONS) return all;
+  const open = all.filter((n) => n.outcome !== 'complete').slice(0, TABLE_NEGOTIATIONS);
+  let room = TABLE_NEGOTIATIONS - open.length;
+  const keep = new Set(open);
+  return all.filter((n) => keep.has(n) || (n.outcome === 'complete' && room-- > 0));
+}
+
 export function summarySections(r: SummaryReport): Section[] {
   const c = r.capture;
   const sections: Section[] = [];
@@ -25,7 +41,7 @@ export function summarySections(r: SummaryReport): Section[] {
       ['First / last packet', `${c.firstPacketTime ?? '—'} / ${c.lastPacketTime ?? '—'}`],
       ['Duration', c.durationSeconds === null ? null : `${c.durationSeconds} s`],
       ['Data size', byteSize(c.dataBytes)],
-      ['SHA-256', c.sha256],
+      ['SHA-256', sha256Text(c.sha256, c.sha256Covers, c.fileBytes)],
       ['Status', c.status === 'complete' ? 'read to the end' : c.status === 'truncated' ? 'cut short' : `stopped: ${c.error?.message ?? ''}`],
     ],
   });
@@ -66,9 +82,13 @@ export function summarySections(r: SummaryReport): Section[] {
     rows: r.ipsecSas.map((s) => [s.protocol, s.spi, `${who(s.from, false)} → ${who(s.to, false)}`, s.carriedBy, count(s.packets), count(s.bytes), `${s.firstFrame}–${s.lastFrame}`]),
     empty: 'no ESP or AH',
   });
+  const shown = negotiationsShown(r.negotiations);
+  const hidden = r.negotiations.length - shown.length;
+  const hiddenOpen = r.negotiations.filter((n) => n.outcome !== 'complete').length - shown.filter((n) => n.outcome !== 'complete').length;
   sections.push({
     title: 'IKE / AuthIP negotiations', head: ['Protocol', 'Initiator → responder', 'Exchanges', 'Authentication', 'Outcome'],
-    rows: r.negotiations.map((n) => [
+    notes: hidden > 0 ? [`${count(hidden)} more negotiation(s) are not listed here (${count(hiddenOpen)} of them did not complete); --format json lists all ${count(r.negotiations.length)}.`] : [],
+    rows: shown.map((n) => [
       n.protocol, `${who(n.initiator)} → ${who(n.responder)}`,
       n.exchanges.map((e) => `${e.frame} ${e.direction} ${e.exchange}${e.encrypted ? ' [E]' : ''}`),
       n.authMethods.join(', ') || null,

@@ -1,5 +1,6 @@
 /** Renders verify reports as terminal tables, Markdown or JSON, from one list of sections. */
 
+import { sha256Text } from './format.js';
 import { renderSectionsMarkdown, renderSectionsTable, type Cell, type Section } from './sections.js';
 import { verifyDocument, type EndpointJson, type RecordJson, type VerifyReport } from './verify.js';
 
@@ -36,7 +37,7 @@ export function verifySections(r: VerifyReport): Section[] {
     title: 'Result', head: null, rows: [
       ['Packets', r.packets],
       ['First / last packet', `${r.firstPacketTime ?? '—'} / ${r.lastPacketTime ?? '—'}`],
-      ['SHA-256', r.sha256],
+      ['SHA-256', sha256Text(r.sha256, r.sha256Covers, r.fileBytes)],
       ['Status', r.status],
       ['Result', RESULT_TEXT[r.result]],
       ['Verdicts', `${t.encrypted} encrypted, ${t['integrity-only']} integrity-only, ${t.clear} clear, ${t.failed} failed, ${t.inconclusive} inconclusive`],

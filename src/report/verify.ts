@@ -46,6 +46,9 @@ export interface RecordJson {
 export interface VerifyReport {
   file: string;
   sha256: string | null;
+  /** See InfoReport.sha256Covers. */
+  sha256Covers: 'whole input' | 'bytes read' | null;
+  fileBytes: number;
   status: string;
   packets: number;
   firstPacketTime: string | null;
@@ -93,7 +96,7 @@ export function buildVerify(a: Analysis): VerifyReport {
   const totals = Object.fromEntries(VERDICTS.map((x) => [x, 0])) as Record<Verdict, number>;
   for (const r of [...sessions, ...pairs]) totals[r.verdict]++;
   return {
-    file: a.capture.file, sha256: a.capture.sha256, status: info.status, packets: info.packets,
+    file: a.capture.file, sha256: a.capture.sha256, sha256Covers: a.capture.sha256Covers, fileBytes: a.capture.fileBytes, status: info.status, packets: info.packets,
     firstPacketTime: info.firstPacketTime, lastPacketTime: info.lastPacketTime, result: v.result, totals,
     assumptions: a.assumptions.map(reasonJson),
     coverage: v.coverage.map((c) => ({ ...reasonJson(c.reason), blocking: c.blocking })),
