@@ -734,7 +734,9 @@ describe('verify: opaque and failing IP-HTTPS', () => {
       expect(x.verdict).toBe('failed');
       expect(x.reasons[0]!.text).toBe(`no session was established: ${syn.length} SYN(s) from frame ${first(syn)} on, never answered`);
       expect(x.reasons[1]!.text).toMatch(new RegExp(`^likely cause: the IP-HTTPS server does not authenticate clients \\(authentication mode None: no CertificateRequest in the handshake of flow \\d+, frame ${helloDone}\\); in that mode it drops link-local unicast between clients \\(MS-IPHTTPS §3\\.2\\.5\\.2\\.2\\)`));
-      expect(x.reasons[1]!.text).toContain('Fix: enable IP-HTTPS client certificate authentication (Certificates mode) on the DirectAccess server');
+      expect(x.cause!.code).toBe('iphttps.auth_none');
+      expect(x.fix).toMatchObject({ code: 'iphttps.auth_none', text: expect.stringContaining('Set-NetIPHttpsConfiguration -AuthMode Certificates') });
+      expect(x.check!.tshark[0]).toContain(`frame.number in {${[first(syn), helloDone].sort((p, q) => p - q).join(',')}`);
     }
     expect(r.sessions[0]).toMatchObject({ state: 'unanswered', a: { address: C1.ll, port: VERIFY.ipHttps.modeNoneSport }, b: { address: C2.ll, port: VERIFY.ipHttps.modeNonePort } });
     expect(r.pairs[0]!.frames.deciding).toEqual([first(syn), helloDone]);
