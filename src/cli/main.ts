@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
 import { runDecode, type DecodeOptions } from './decode.js';
+import { runExplain } from './explain.js';
 import { runExtract } from './extract.js';
 import { runInfo } from './info.js';
 import { runSummary } from './summary.js';
@@ -73,6 +74,14 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
     .requiredOption('-o, --output <file>', "pcapng file to write ('-' for standard output)"))
     .action(async (file: string, opts: { output: string } & AnalysisFlags) => {
       setCode(await runExtract(file, { output: opts.output, analyze: analysisOptions(opts) }, io.err));
+    });
+
+  program
+    .command('explain')
+    .description('what a reason code of the verify report means, the evidence that raises it, the fix and how to confirm it; without a code, list every code')
+    .argument('[code]', 'a reason code, e.g. iphttps.auth_none')
+    .action((code: string | undefined) => {
+      setCode(runExplain(code, io.out, io.err));
     });
 
   program
