@@ -75,7 +75,7 @@ describe('more finished flows than the retention bound before a clear session', 
 
   async function run(maxRetainedFlows?: number): Promise<{ code: number; report: VerifyReport }> {
     const out: string[] = [];
-    const code = await runVerify([path], { format: 'json', strict: false, width: Infinity, analyze: maxRetainedFlows ? { maxRetainedFlows } : {} }, (s) => out.push(s), () => {});
+    const code = await runVerify([path], { format: 'json', strict: false, width: Infinity, details: false, colour: false, analyze: maxRetainedFlows ? { maxRetainedFlows } : {} }, (s) => out.push(s), () => {});
     return { code, report: (JSON.parse(out.join('')) as { files: VerifyReport[] }).files[0]! };
   }
 
