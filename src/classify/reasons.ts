@@ -126,6 +126,11 @@ export const REASONS = {
   'udp.one_way': spec<{ datagrams: number }>({
     kind: 'note', meaning: 'Datagrams went one way only.', evidence: 'UDP packets from one end only.', text: (f) => `${f.datagrams} datagram(s) one way only`,
   }),
+  'icmpv6.packet_too_big': spec<{ frame: number; mtu: number; count: number; version: number }>({
+    kind: 'note', meaning: 'A router on the path said packets of this traffic were too big for the path (protocols.md §7 row 19): large packets are lost until the sender fragments them or sends smaller ones.',
+    evidence: 'An ICMPv6 Packet Too Big (or ICMP fragmentation needed) quoting a packet of the session or pair.',
+    text: (f) => `${f.count} ${f.version === 6 ? 'ICMPv6 Packet Too Big' : 'ICMP fragmentation needed'} error(s) from the path, the first in frame ${f.frame} with MTU ${f.mtu}: packets larger than that were dropped on the way (IP-HTTPS carries at most 1280 bytes, and ESP adds its own header and trailer)`,
+  }),
   'rdp.own_security': spec<{ frame: number; selected: string | null; standard: boolean }>({
     kind: 'note', meaning: "RDP's own security, reported beside the IPsec verdict: it never replaces IPsec.", evidence: 'The RDP Connection Confirm (MS-RDPBCGR §2.2.1.2).',
     text: (f) => f.selected === null ? `RDP's own security is unknown: the Connection Confirm (frame ${f.frame}) carries negotiation data that is not an RDP_NEG_RSP`

@@ -22,6 +22,8 @@ const RESULT: Record<VerifyReport['result'], [word: string, text: string]> = {
 };
 
 interface Entry extends Remedied {
+  /** Notes that call for action, each with its fix. */
+  advice: { note: ReasonJson; fix: string }[];
   verdict: Verdict;
   kind: 'session' | 'pair';
   /** The two ends, with port and first name when known. */
@@ -62,6 +64,7 @@ function entry(r: RecordJson): Entry {
   return {
     verdict: r.verdict, kind: r.kind, ends: `${end(r.a, session)} ${session ? '→' : '↔'} ${end(r.b, session)}`,
     what: `${service}${r.path}; ${span}`, cause: r.cause, fix: r.fix?.text ?? null, check: r.check,
+    advice: r.notes.flatMap((n) => (n.fix ? [{ note: n, fix: n.fix.text }] : [])),
   };
 }
 
@@ -122,6 +125,10 @@ export function renderBriefTerminal(briefs: Brief[], width: number, colour: bool
       out.push(paintWord(colour, word) + para(e.ends, word + e.kind.padEnd(8), indent).slice(word.length));
       out.push(para(e.what, indent, indent));
       remedied(e);
+      for (const a of e.advice) {
+        out.push(para(`${a.note.code}: ${a.note.text}`, '  note   ', '         '));
+        out.push(para(a.fix, '  fix    ', '         '));
+      }
     }
     if (b.coverage.length > 0) {
       out.push('', 'Coverage (what the capture does not show):');
@@ -168,6 +175,7 @@ export function renderBriefMarkdown(briefs: Brief[], runTotals: string | null): 
     for (const e of b.entries) {
       out.push('', `## ${e.verdict.toUpperCase()} — ${e.kind} ${escapeMarkdown(e.ends.replace(/\u00a0/g, ' '))}`, '', escapeMarkdown(e.what));
       remedied(e);
+      for (const a of e.advice) out.push('', `- **Note** (\`${a.note.code}\`): ${escapeMarkdown(a.note.text)}`, `- **Fix:** ${escapeMarkdown(a.fix)}`);
     }
     if (b.coverage.length > 0) out.push('', '## Coverage', '', ...b.coverage.map((c) => `- ${escapeMarkdown(c)}`));
     out.push('', `**Totals:** ${escapeMarkdown(b.totals)}`);

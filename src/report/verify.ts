@@ -1,7 +1,7 @@
 /** `verify` report: one verdict per client-to-client session and per client pair, with coded reasons and evidence frames (schemaVersion 2). */
 
 import type { Analysis } from '../analyze.js';
-import type { Reason } from '../classify/reasons.js';
+import { REASONS, type Reason } from '../classify/reasons.js';
 import { fixOf } from '../rules/remedies.js';
 import type { AuditResult, Endpoint, Verdict, VerdictRecord } from '../rules/types.js';
 import { VERSION } from '../version.js';
@@ -37,7 +37,8 @@ export interface RecordJson {
   state: string | null;
   path: string;
   reasons: ReasonJson[];
-  notes: ReasonJson[];
+  /** Facts beside the verdict; one that calls for action (a Packet Too Big on the path) carries its fix. */
+  notes: (ReasonJson & { fix?: { code: string; text: string } })[];
   /** For a verdict other than encrypted: the statement that names why. */
   cause: ReasonJson | null;
   /** What to change, for the cause's code (rules/remedies.ts); null for `encrypted` or a cause with no fix. */
@@ -94,7 +95,11 @@ export function buildVerify(a: Analysis): VerifyReport {
     kind: r.kind, verdict: r.verdict, a: endpoint(r.a, r.kind === 'session'), b: endpoint(r.b, r.kind === 'session'),
     protocol: r.protocol || null, service: r.service, state: r.state,
     path: r.path.map((p) => p.replace(/^ipv6 link-local$/, 'ipv6 fe80::')).join(' → '),
-    reasons: r.reasons.map(reasonJson), notes: r.notes.map(reasonJson), cause: r.cause ? reasonJson(r.cause) : null,
+    reasons: r.reasons.map(reasonJson), notes: r.notes.map((n) => {
+      // Only a note of its own kind calls for action; a state note (a reset after a clear session) does not.
+      const fix = REASONS[n.code].kind === 'note' ? fixOf(n, { linkLocal: false }) : null;
+      return fix ? { ...reasonJson(n), fix } : reasonJson(n);
+    }), cause: r.cause ? reasonJson(r.cause) : null,
     fix: r.cause ? fixOf(r.cause, { linkLocal: r.a.cls === 'link-local' && r.b.cls === 'link-local' }) : null,
     check: r.cause ? checkOf(a.capture.file, [...r.cause.frames, ...r.decidingFrames], r.cause.code, r.path.some((p) => p.includes('ip-https'))) : null,
     frames: { first: r.firstFrame, last: r.lastFrame, deciding: r.decidingFrames },

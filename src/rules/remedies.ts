@@ -175,6 +175,10 @@ export const REMEDIES: { [C in ReasonCode]?: Remedy<C> } = {
     fix: 'IPv4 protocol 41 to the DirectAccess server is blocked on the way (firewalls and many NATs drop it), or 6to4 is disabled on the server. Allow protocol 41, or disable 6to4 on the clients (Set-Net6to4Configuration -State Disabled) so they go straight to Teredo or IP-HTTPS.',
     confirm: ['netsh interface 6to4 show state', 'Get-Net6to4Configuration', IPHTTPS_IF],
   }),
+  'icmpv6.packet_too_big': remedy<'icmpv6.packet_too_big'>({
+    fix: 'Let path MTU discovery work: allow ICMPv6 Packet Too Big (type 2) through every firewall on the path and on both clients (Windows Defender Firewall: "Core Networking - Packet Too Big (ICMPv6-In)"); if it still stalls, lower the MTU of the tunnel interface (netsh interface ipv6 set subinterface IPHTTPSInterface mtu=1280) so ESP fits.',
+    confirm: ['Get-NetIPInterface -AddressFamily IPv6 | Where-Object InterfaceAlias -like "*IPHTTPS*" | Format-Table InterfaceAlias, NlMtu', 'Get-NetFirewallRule -DisplayName "Core Networking - Packet Too Big (ICMPv6-In)" | Format-Table DisplayName, Enabled, Profile'],
+  }),
   'pair.no_data': remedy<'pair.no_data'>({
     fix: 'Nothing to change yet: no data packet between the clients is in the capture. Capture on the IP-HTTPS tunnel interface while the session runs (netsh trace start capture=yes), then run da-audit again.',
     confirm: [MM_SA, QM_SA],

@@ -7,7 +7,7 @@
 import type { IkeNegotiation } from '../app/ike-negotiations.js';
 import type { JudgedFlow, SaJudgement } from '../classify/classified-flow.js';
 import { frameSpan, reason, type Reason } from '../classify/reasons.js';
-import { FAILED_STATES, identifyService, rdpSecurityNote, type Service, type ServiceOptions } from '../classify/sessions.js';
+import { FAILED_STATES, identifyService, packetTooBigNote, rdpSecurityNote, type Service, type ServiceOptions } from '../classify/sessions.js';
 import { hex, sameBytes } from '../util/bytes.js';
 import { linkFindings } from './link.js';
 import { coverageOf, type CoverageInput } from './coverage.js';
@@ -308,6 +308,8 @@ function sessionRecord(group: JudgedFlow[], bucket: PairBucket, input: VerifyInp
   } else if (state) notes.unshift(state.reason); // how the session went, with its frames (tcp.established, udp.answered, …)
   const rdp = rdpSecurityNote(f);
   if (rdp) notes.push(rdp);
+  const tooBig = packetTooBigNote(group.map((r) => r.flow));
+  if (tooBig) notes.push(tooBig);
   if (negotiations.length > 0) notes.push(reason('keying.negotiations', { list: negotiations.map((n) => `${n.protocol} ${n.outcome} (frames ${n.frames.join(', ')})`) }, negotiations.flatMap((n) => n.frames)));
   const deciding = [...(state?.frames ?? []), ...main.service.frames, firstFrame].filter((v, i, s) => v > 0 && s.indexOf(v) === i);
   return {
@@ -481,6 +483,8 @@ function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: Negotiation
   const ahAttempts = ah.filter((r) => !ahData.includes(r));
   if (ahAttempts.length > 0) notes.push(reason('attempts.failed_ah', { frames: ahAttempts.map((r) => r.flow.firstFrame) }, ahAttempts.map((r) => r.flow.firstFrame)));
   if (clearAttempts.length > 0 && verdict !== 'failed') notes.push(reason('attempts.failed_clear', { frames: clearAttempts.map((r) => r.flow.firstFrame) }, clearAttempts.map((r) => r.flow.firstFrame)));
+  const tooBig = packetTooBigNote(bucket.flows.map((r) => r.flow));
+  if (tooBig) notes.push(tooBig);
   if (esp.length > 0) {
     const before = negotiations.filter((n) => n.frames[0]! <= firstEsp);
     if (before.length > 0) {

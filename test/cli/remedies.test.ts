@@ -1,15 +1,17 @@
 /** Cause, fix and check on every verdict that is not encrypted (issue "Troubleshooting" item 1), checked against tshark. */
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reason } from '../../src/classify/reasons.js';
 import { checkOf, shellQuote } from '../../src/report/check.js';
 import type { RecordJson, VerifyReport } from '../../src/report/verify.js';
 import { fixOf, REMEDIES } from '../../src/rules/remedies.js';
+import { concat, Prng, u32 } from '../helpers/build.js';
 import { cli } from '../helpers/cli.js';
 import { HAVE_TSHARK, ROOT } from '../helpers/inputs.js';
+import { Scenario } from '../helpers/scenario.js';
 import { suiteTempDir } from '../helpers/temp.js';
 
 const CAPTURES = 'fixtures/captures';
@@ -120,5 +122,42 @@ describe('fixes name what to change, following the evidence', () => {
     // trust-authip-notify-mode-none: NOTIFY_STATUS carrying ERROR_IPSEC_IKE_AUTH_FAIL, so the authentication variant.
     expect(fixFor('authip.notify').cause!.text).toContain('ERROR_IPSEC_IKE_AUTH_FAIL');
     expect(fixFor('authip.notify').fix!.text).toMatch(/Kerberos tickets/);
+  });
+});
+
+describe('a Packet Too Big on the path (protocols.md §7 row 19)', () => {
+  const A = 'fe80::8d4:1c2b:3a4d:5e6f';
+  const B = 'fe80::a1b2:c3d4:e5f6:789';
+  const ROUTER = 'fe80::1';
+
+  /** A clear Remote Assistance connection on client A's tunnel interface; the router refuses its large packet with MTU 1280. */
+  function capture(): { path: string; ptb: number } {
+    const s = new Scenario({ t0: 1_764_140_400, local: [A], seed: 91 });
+    const link = s.rawLink(s.interface('raw', 1));
+    const ra = s.tcp({ client: A, server: B, sport: 49600, dport: 3389, via: link }).open();
+    ra.send(true, new Prng(91).bytes(1400));
+    const big = s.lastSent!;
+    // RFC 4443 §3.2: type 2, code 0, the MTU, then as much of the invoking packet as fits in 1280 bytes.
+    s.icmpv6({ from: ROUTER, to: A, type: 2, body: concat(u32(1280), big.subarray(0, 1232)), via: link });
+    const ptb = s.frames.length;
+    ra.send(false, new Prng(92).bytes(200));
+    const path = join(dir, 'packet-too-big.pcapng');
+    writeFileSync(path, s.bytes());
+    return { path, ptb };
+  }
+
+  it('is a note on the session and the pair, with its MTU, frame and fix; never a session of its own', () => {
+    const { path, ptb } = capture();
+    const r = verify(path);
+    expect([...r.sessions, ...r.pairs].map((x) => x.verdict)).toEqual(['clear', 'clear']);
+    for (const x of [...r.sessions, ...r.pairs]) {
+      const note = x.notes.find((n) => n.code === 'icmpv6.packet_too_big')!;
+      expect(note.frames).toEqual([ptb]);
+      expect(note.facts).toEqual({ frame: ptb, mtu: 1280, count: 1, version: 6 });
+      expect(note.fix!.text).toContain('Packet Too Big (ICMPv6-In)');
+    }
+    const text = cli(['verify', '--width', '0', path]).stdout;
+    expect(text).toContain(`  note   icmpv6.packet_too_big: 1 ICMPv6 Packet Too Big error(s) from the path, the first in frame ${ptb} with MTU 1280`);
+    expect(text).toMatch(/^ {2}fix {4}Let path MTU discovery work/m);
   });
 });
