@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reason } from '../../src/classify/reasons.js';
+import { reason, REASONS } from '../../src/classify/reasons.js';
 import { checkOf, shellQuote } from '../../src/report/check.js';
 import type { RecordJson, VerifyReport } from '../../src/report/verify.js';
 import { fixOf, REMEDIES } from '../../src/rules/remedies.js';
@@ -94,6 +94,18 @@ describe('cause, fix and check', () => {
     const c = checkOf(name, [3, 1], 'tcp.syn_unanswered', false);
     expect(c.tshark[0]).toBe(`tshark -r '${join(dir, "it'\\''s a capture.pcapng")}' -Y 'frame.number in {1,3}' -T fields -e frame.number -e _ws.col.Protocol -e _ws.col.Info`);
     if (HAVE_TSHARK) expect(sh(c.tshark[0]!).trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['1', '3']);
+  });
+});
+
+describe('the remedies table', () => {
+  it('every code that can name why a verdict is not encrypted has a fix and a check; only ciphertext, the good outcome, has none', () => {
+    const causes = Object.entries(REASONS).filter(([, spec]) => spec.kind === 'reason' || spec.kind === 'cause').map(([code]) => code);
+    expect(causes.filter((c) => !(c in REMEDIES))).toEqual(['esp.ciphertext']);
+    for (const [code, r] of Object.entries(REMEDIES)) {
+      expect(['reason', 'cause', 'note'], code).toContain(REASONS[code as keyof typeof REASONS].kind);
+      expect(r!.fix.length, code).toBeGreaterThan(40);
+      expect(r!.confirm.length, code).toBeGreaterThan(0);
+    }
   });
 });
 
