@@ -131,6 +131,13 @@ export const REASONS = {
     evidence: 'An ICMPv6 Packet Too Big (or ICMP fragmentation needed) quoting a packet of the session or pair.',
     text: (f) => `${f.count} ${f.version === 6 ? 'ICMPv6 Packet Too Big' : 'ICMP fragmentation needed'} error(s) from the path, the first in frame ${f.frame} with MTU ${f.mtu}: packets larger than that were dropped on the way (IP-HTTPS carries at most 1280 bytes, and ESP adds its own header and trailer)`,
   }),
+  'dns.peer_global': spec<{ name: string; frame: number; cls: string }>({
+    kind: 'note', meaning: 'The peer was reached by a name that DNS resolved to its global IP-HTTPS or Teredo address (protocols.md §7 row 6), so the traffic went through the DirectAccess server rather than over fe80:: on the IP-HTTPS link.',
+    evidence: 'A DNS answer in the capture giving the peer\'s address, of class IP-HTTPS or Teredo, for a session or pair that was not encrypted.',
+    text: (f) => f.cls === 'teredo'
+      ? `the peer's name ${f.name} resolved to its Teredo address (DNS answer in frame ${f.frame}): the connection went over Teredo instead of over fe80:: on the IP-HTTPS link`
+      : `the peer's name ${f.name} resolved to its global IP-HTTPS address (DNS answer in frame ${f.frame}): the connection went through the DirectAccess server, the IP-HTTPS router, instead of over fe80:: on the IP-HTTPS link`,
+  }),
   'rdp.own_security': spec<{ frame: number; selected: string | null; standard: boolean }>({
     kind: 'note', meaning: "RDP's own security, reported beside the IPsec verdict: it never replaces IPsec.", evidence: 'The RDP Connection Confirm (MS-RDPBCGR §2.2.1.2).',
     text: (f) => f.selected === null ? `RDP's own security is unknown: the Connection Confirm (frame ${f.frame}) carries negotiation data that is not an RDP_NEG_RSP`

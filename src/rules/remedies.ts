@@ -179,6 +179,10 @@ export const REMEDIES: { [C in ReasonCode]?: Remedy<C> } = {
     fix: 'Let path MTU discovery work: allow ICMPv6 Packet Too Big (type 2) through every firewall on the path and on both clients (Windows Defender Firewall: "Core Networking - Packet Too Big (ICMPv6-In)"); if it still stalls, lower the MTU of the tunnel interface (netsh interface ipv6 set subinterface IPHTTPSInterface mtu=1280) so ESP fits.',
     confirm: ['Get-NetIPInterface -AddressFamily IPv6 | Where-Object InterfaceAlias -like "*IPHTTPS*" | Format-Table InterfaceAlias, NlMtu', 'Get-NetFirewallRule -DisplayName "Core Networking - Packet Too Big (ICMPv6-In)" | Format-Table DisplayName, Enabled, Profile'],
   }),
+  'dns.peer_global': remedy<'dns.peer_global'>({
+    fix: `Connect by the peer's link-local address instead: ${LINK_LOCAL_INSTEAD.replace(/^connect to /, '')}; or require IPsec for client-to-client traffic on the global addresses too (a connection security rule for the IP-HTTPS prefix).`,
+    confirm: ['Resolve-DnsName <peer> -Type AAAA', 'Get-NetNeighbor -InterfaceAlias IPHTTPSInterface', RULES],
+  }),
   'pair.no_data': remedy<'pair.no_data'>({
     fix: 'Nothing to change yet: no data packet between the clients is in the capture. Capture on the IP-HTTPS tunnel interface while the session runs (netsh trace start capture=yes), then run da-audit again.',
     confirm: [MM_SA, QM_SA],

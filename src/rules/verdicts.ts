@@ -8,6 +8,8 @@ import type { IkeNegotiation } from '../app/ike-negotiations.js';
 import type { JudgedFlow, SaJudgement } from '../classify/classified-flow.js';
 import { frameSpan, reason, type Reason } from '../classify/reasons.js';
 import { FAILED_STATES, identifyService, packetTooBigNote, rdpSecurityNote, type Service, type ServiceOptions } from '../classify/sessions.js';
+import type { NameMap } from '../app/names.js';
+import { AddressClass } from '../classify/prefixes.js';
 import { hex, sameBytes } from '../util/bytes.js';
 import { linkFindings } from './link.js';
 import { coverageOf, type CoverageInput } from './coverage.js';
@@ -23,6 +25,8 @@ export interface VerifyInput {
   coverage: CoverageInput;
   /** DirectAccess server names given (--da-server): a ClientHello naming one tried to bring up IP-HTTPS. */
   daServers?: readonly string[];
+  /** Names learnt from the capture (DNS answers and others), to say when a peer was reached by its global name. */
+  names?: NameMap;
 }
 
 export interface VerifyResult {
@@ -129,10 +133,26 @@ export function verify(input: VerifyInput): VerifyResult {
   }
   result.sessions.sort((x, y) => x.firstFrame - y.firstFrame);
   result.pairs.sort((x, y) => x.firstFrame - y.firstFrame);
+  if (input.names) for (const r of [...result.sessions, ...result.pairs]) globalNameNote(r, input.names);
   result.isolation.sort((x, y) => x.frames[0]! - y.frames[0]!);
   result.coverage = coverageOf(input, result.pairs, result.esp);
   result.result = captureResult(result);
   return result;
+}
+
+/**
+ * protocols.md §7 row 6: when traffic that was not encrypted went to a peer's global IP-HTTPS or Teredo address that a
+ * DNS answer in the capture gave for its name, the name is why it went through the DA server and not over fe80::.
+ */
+function globalNameNote(r: VerdictRecord, names: NameMap): void {
+  if (r.verdict === 'encrypted') return;
+  for (const end of [r.b, r.a]) {
+    if (end.cls !== AddressClass.IpHttps && end.cls !== AddressClass.Teredo) continue;
+    const dns = names.names(end.address).find((n) => n.source === 'dns' && n.frame > 0);
+    if (!dns) continue;
+    r.notes.push(reason('dns.peer_global', { name: dns.name, frame: dns.frame, cls: end.cls }, [dns.frame]));
+    return;
+  }
 }
 
 /** protocols.md §8 step 5: "encrypted" only with nothing clear, nothing unjudged and nothing out of sight. */

@@ -137,6 +137,26 @@ describe('fixes name what to change, following the evidence', () => {
   });
 });
 
+describe('a peer reached by the global address its name resolved to (protocols.md §7 row 6)', () => {
+  it('is a note, with the DNS answer\'s frame and the fix, on what was not encrypted only', () => {
+    const r = verify(`${CAPTURES}/sample-directaccess.pcapng`);
+    const clear = [...r.sessions, ...r.pairs].filter((x) => x.verdict === 'clear');
+    expect(clear).toHaveLength(2);
+    for (const x of clear) {
+      const note = x.notes.find((n) => n.code === 'dns.peer_global')!;
+      expect(note.text).toBe('the peer\'s name client3.corp.contoso.example resolved to its global IP-HTTPS address (DNS answer in frame 99): the connection went through the DirectAccess server, the IP-HTTPS router, instead of over fe80:: on the IP-HTTPS link');
+      expect(note.fix!.text).toContain("the peer's fe80:: address on the IP-HTTPS interface");
+    }
+    expect(r.pairs.find((x) => x.verdict === 'encrypted')!.notes.map((n) => n.code)).not.toContain('dns.peer_global');
+    // Frame 99 carries the answer inside IP-HTTPS: tshark reads it from what extract takes out.
+    if (HAVE_TSHARK) {
+      const inner = join(dir, 'sample-inner.pcapng');
+      const answer = sh(`da-audit extract ${CAPTURES}/sample-directaccess.pcapng -o ${inner} && tshark -r ${inner} -Y 'frame.comment matches "^outer frame 99;"' -T fields -e dns.resp.name -e dns.aaaa`).trim();
+      expect(answer).toBe(`client3.corp.contoso.example\t${clear[0]!.b.address}`);
+    }
+  });
+});
+
 describe('a Packet Too Big on the path (protocols.md §7 row 19)', () => {
   const A = 'fe80::8d4:1c2b:3a4d:5e6f';
   const B = 'fe80::a1b2:c3d4:e5f6:789';
