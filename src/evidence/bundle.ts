@@ -1,0 +1,113 @@
+/** The compliance evidence bundle (issue 15): every file, built in memory from the inputs and the options, deterministically. */
+
+import { basename } from 'node:path';
+import { analyze, type AnalyzeOptions } from '../analyze.js';
+import type { CaptureResult } from '../capture/open.js';
+import { buildInfo } from '../report/info.js';
+import { renderEvidenceHtml } from './html.js';
+import { byteSize, escapeCsv, escapeMarkdown } from '../report/format.js';
+import { buildVerify, verifyDocument, type VerifyReport } from '../report/verify.js';
+import { proofFrames, reasonCodes, recordOptions, type EvidenceDocument, type InputJson } from './document.js';
+import { renderVerifyMarkdown } from '../report/verify-render.js';
+import { sha256Hex, signText, sumsText } from './manifest.js';
+import { copyFrames, type FrameRequest } from './packets.js';
+import { recheckMarkdown, recheckScript } from './recheck.js';
+
+export interface BundleInput {
+  path: string;
+  /** The bundle name; see bundleNames. */
+  name: string;
+}
+
+export interface Bundle {
+  /** File name → bytes, in the order they are listed in SHA256SUMS. */
+  files: Map<string, Uint8Array>;
+  doc: EvidenceDocument;
+  /** Deciding frames the second reading did not find. */
+  missing: { name: string; frame: number }[];
+  /** What reading each input met (its problems, its hash), in input order. */
+  captures: CaptureResult[];
+}
+
+export const BUNDLE_FILES = ['report.json', 'report.md', 'report.html', 'verdicts.csv', 'evidence.pcapng', 'recheck.sh', 'recheck.md'] as const;
+export const SUMS = 'SHA256SUMS';
+export const SIGNATURE = 'SHA256SUMS.sig';
+
+/**
+ * Bundle names of the inputs: each file's own name with anything but letters, digits, `.`, `_`, `+` and `-` made `_`
+ * (so it is safe unquoted in a shell, Markdown, HTML and SHA256SUMS), prefixed with its position when two clash.
+ * The path as typed is not recorded: the bundle must not depend on where the captures lay.
+ */
+export function bundleNames(paths: string[]): string[] {
+  const names = paths.map((p) => basename(p).replace(/[^A-Za-z0-9._+-]/g, '_').replace(/^\.+/, '_') || 'capture');
+  return names.map((n, i) => (names.indexOf(n) !== i ? `${i + 1}-${n}` : n));
+}
+
+function csv(doc: EvidenceDocument): string {
+  const head = ['file', 'kind', 'verdict', 'a', 'a_port', 'a_names', 'b', 'b_port', 'b_names', 'protocol', 'service', 'path', 'reason_codes', 'why', 'deciding_frames'];
+  const rows = doc.files.flatMap((f) => [...f.sessions, ...f.pairs].map((r) => [
+    f.file, r.kind, r.verdict, r.a.address, r.a.port ?? '', r.a.names.join(' '), r.b.address, r.b.port ?? '', r.b.names.join(' '),
+    r.protocol ?? '', r.service.name, r.path, reasonCodes(r).join(' '), (r.cause ?? r.reasons[0])?.text ?? '', proofFrames(r).join(' '),
+  ]));
+  return [head, ...rows].map((row) => row.map((v) => escapeCsv(String(v))).join(',')).join('\r\n') + '\r\n';
+}
+
+/** report.md: the bundle's facts (tool, options, inputs), then the verify report as `verify --format md` writes it. */
+function markdown(doc: EvidenceDocument): string {
+  const e = doc.evidence;
+  const opts = Object.entries(e.options).map(([k, v]) => `| ${k} | ${escapeMarkdown(Array.isArray(v) ? (v.length > 0 ? v.join(', ') : '—') : String(v))} |`);
+  const inputs = e.inputs.map((i) => `| inputs/${i.name} | ${byteSize(i.bytes)} | \`${i.sha256}\` | ${i.capture.packets} |`);
+  return [
+    `# Evidence bundle: ${doc.tool.name} ${doc.tool.version}`, '',
+    e.generated !== null ? `Generated ${e.generated}.` : 'No time recorded (run with --timestamp to record one).', '',
+    '## Options', '', '| Option | Value |', '| --- | --- |', ...opts, '',
+    '## Inputs', '', '| Name | Size | SHA-256 | Packets |', '| --- | --- | --- | --- |', ...inputs, '',
+    renderVerifyMarkdown(doc.files),
+  ].join('\n');
+}
+
+const enc = new TextEncoder();
+
+/** Analyses every input and lays out every file of the bundle. `signingKey`: a PEM Ed25519 private key, or null. */
+export async function buildBundle(inputs: BundleInput[], options: AnalyzeOptions, timestamp: string | null, signingKey: string | null): Promise<Bundle> {
+  const reports: VerifyReport[] = [];
+  const requests: FrameRequest[] = [];
+  const inputJson: InputJson[] = [];
+  const captures: CaptureResult[] = [];
+  for (const input of inputs) {
+    const analysis = await analyze(input.path, options);
+    const report = { ...buildVerify(analysis), file: input.name };
+    const capture = { ...buildInfo(analysis.capture), file: input.name };
+    reports.push(report);
+    captures.push(analysis.capture);
+    inputJson.push({ name: input.name, bytes: analysis.capture.fileBytes, sha256: analysis.capture.sha256 ?? '', capture });
+    const comments = new Map<number, string[]>();
+    for (const r of [...report.sessions, ...report.pairs]) {
+      const text = `${input.name} frame %d: ${r.kind} ${r.a.address}${r.a.port !== null ? ` port ${r.a.port}` : ''} ↔ ${r.b.address}${r.b.port !== null ? ` port ${r.b.port}` : ''}: verdict ${r.verdict}, reason ${reasonCodes(r).join(', ')}`;
+      for (const n of proofFrames(r)) comments.set(n, [...(comments.get(n) ?? []), text.replace('%d', String(n))]);
+    }
+    requests.push({ path: input.path, name: input.name, capture: analysis.capture, comments });
+  }
+  const base = verifyDocument(reports) as Pick<EvidenceDocument, 'schemaVersion' | 'tool' | 'files'>;
+  // Key order as a reader expects it: versions first, the bundle's facts, then the per-file reports.
+  const doc: EvidenceDocument = {
+    schemaVersion: base.schemaVersion, tool: base.tool, evidence: { generated: timestamp, options: recordOptions(options), inputs: inputJson }, files: base.files,
+  };
+  const packets = await copyFrames(requests);
+  const files = new Map<string, Uint8Array>([
+    ['report.json', enc.encode(JSON.stringify(doc, null, 2) + '\n')],
+    ['report.md', enc.encode(markdown(doc))],
+    ['report.html', enc.encode(renderEvidenceHtml(doc))],
+    ['verdicts.csv', enc.encode(csv(doc))],
+    ['evidence.pcapng', packets.bytes],
+    ['recheck.sh', enc.encode(recheckScript(doc))],
+    ['recheck.md', enc.encode(recheckMarkdown(doc))],
+  ]);
+  const sums = sumsText([
+    ...[...files].map(([name, bytes]) => ({ name, sha256: sha256Hex(bytes) })),
+    ...inputJson.map((i) => ({ name: `inputs/${i.name}`, sha256: i.sha256 })),
+  ]);
+  files.set(SUMS, enc.encode(sums));
+  if (signingKey !== null) files.set(SIGNATURE, enc.encode(signText(enc.encode(sums), signingKey)));
+  return { files, doc, missing: packets.missing, captures };
+}
