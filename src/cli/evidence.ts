@@ -56,9 +56,13 @@ export async function runEvidence(files: string[], opts: EvidenceOptions, err: W
   let code: ExitCode = ExitCode.Ok;
   for (const [i, capture] of bundle.captures.entries()) {
     reportCaptureProblems(capture, err);
-    const wholeHash = capture.sha256Covers === 'whole input';
-    if (!wholeHash) err(`da-audit: error: ${escapeTerminal(capture.file)}: could not hash the whole input; the bundle cannot prove what was read`);
-    code = worst(code, verdictExitCode(bundle.doc.files[i]!, opts.strict, capture.error !== null || capture.warnings.length > 0 || !wholeHash));
+    code = worst(code, verdictExitCode(bundle.doc.files[i]!, opts.strict, capture.error !== null || capture.warnings.length > 0));
+  }
+  // A bundle must name what it read by its hash: without one (unreadable, a pipe read in part) nothing is written.
+  const unhashed = bundle.captures.filter((c) => c.sha256Covers !== 'whole input');
+  if (unhashed.length > 0) {
+    for (const c of unhashed) err(`da-audit: error: ${escapeTerminal(c.file)}: not hashed as a whole; no bundle written`);
+    return ExitCode.Input;
   }
   for (const m of bundle.missing) {
     err(`da-audit: error: inputs/${m.name}: frame ${m.frame} was not found again for evidence.pcapng (did the file change while it was read?)`);
