@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { AnalyzeOptions } from '../analyze.js';
 import { buildBundle, bundleNames, SIGNATURE, SUMS, BUNDLE_FILES } from '../evidence/bundle.js';
 import type { EvidenceDocument } from '../evidence/document.js';
-import { checkSignature, parseSums, sha256Hex } from '../evidence/manifest.js';
+import { checkSignature, parseSums, sha256Hex, signText } from '../evidence/manifest.js';
 import { escapeTerminal } from '../report/format.js';
 import { reportCaptureProblems, type Writer } from './diagnostics.js';
 import { ExitCode, worst } from './exit-codes.js';
@@ -43,16 +43,17 @@ export async function runEvidence(files: string[], opts: EvidenceOptions, err: W
   }
   const key = opts.sign === null ? null : readKey(opts.sign, err);
   if (opts.sign !== null && key === null) return ExitCode.Input;
-  const names = bundleNames(files);
-  let bundle;
-  try {
-    bundle = await buildBundle(files.map((path, i) => ({ path, name: names[i]! })), opts.analyze, opts.timestamp ? new Date().toISOString() : null, key);
-  } catch (e) {
-    // Only a key node:crypto cannot use gets here: analysis reports input problems, it does not throw them.
-    if (key === null) throw e;
-    err(`da-audit: error: cannot sign with ${escapeTerminal(opts.sign!)}: ${e instanceof Error ? e.message : String(e)}`);
-    return ExitCode.Usage;
+  if (key !== null) {
+    // Tried before the analysis, so that a wrong key is a usage error at once, not after a long run.
+    try {
+      signText(new Uint8Array(0), key);
+    } catch (e) {
+      err(`da-audit: error: cannot sign with ${escapeTerminal(opts.sign!)}: ${e instanceof Error ? e.message : String(e)}`);
+      return ExitCode.Usage;
+    }
   }
+  const names = bundleNames(files);
+  const bundle = await buildBundle(files.map((path, i) => ({ path, name: names[i]! })), opts.analyze, opts.timestamp ? new Date().toISOString() : null, key);
   let code: ExitCode = ExitCode.Ok;
   for (const [i, capture] of bundle.captures.entries()) {
     reportCaptureProblems(capture, err);

@@ -11,9 +11,9 @@ const CSS = `
 body { font: 10pt/1.35 system-ui, sans-serif; color: #111; max-width: 190mm; margin: 0 auto; padding: 8px; }
 h1 { font-size: 16pt; } h2 { font-size: 13pt; margin-top: 1.4em; border-bottom: 1px solid #999; } h3 { font-size: 11pt; }
 table { border-collapse: collapse; width: 100%; margin: .4em 0; table-layout: auto; }
-th, td { border: 1px solid #bbb; padding: 2px 4px; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+th, td { border: 1px solid #bbb; padding: 2px 4px; vertical-align: top; text-align: left; overflow-wrap: break-word; }
 th { background: #eee; }
-code, .mono { font-family: ui-monospace, monospace; font-size: 9pt; overflow-wrap: anywhere; }
+code, .mono { font-family: ui-monospace, monospace; font-size: 9pt; word-break: break-all; }
 .v-encrypted { color: #075; font-weight: bold; } .v-clear, .v-integrity-only { color: #b00; font-weight: bold; }
 .v-failed, .v-inconclusive { color: #a60; font-weight: bold; }
 figure { margin: .6em 0; break-inside: avoid; } figcaption { font-size: 9pt; }

@@ -3,6 +3,7 @@
  * builders, checked against the inputs themselves, tshark, capinfos and sha256sum; determinism; the manifest, the
  * signature and the re-run.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ const CLEAR = 'fixtures/captures/verify-clear.pcapng';
 const FILES = ['SHA256SUMS', 'evidence.pcapng', 'recheck.md', 'recheck.sh', 'report.html', 'report.json', 'report.md', 'verdicts.csv'];
 const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
+/** openssl has no --version (haveCommand's probe): it answers `openssl version`. */
+const HAVE_OPENSSL = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const doc = (dir: string): EvidenceDocument => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as EvidenceDocument;
 const proof = (r: VerifyReport['pairs'][number]): number[] => (r.frames.deciding.length > 0 ? r.frames.deciding : r.evidence.map((e) => e.frame));
@@ -303,6 +306,32 @@ describe('da-audit verify-bundle', () => {
     r = cli(['verify-bundle', join(tmp, 'no-such-folder')]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('SHA256SUMS: cannot be read');
+  });
+
+  it.skipIf(!HAVE_OPENSSL)('openssl (an independent Ed25519 implementation) accepts the signature', () => {
+    const dir = testTempDir('da-verify-bundle-openssl-');
+    writeFileSync(join(dir, 'sig.bin'), Buffer.from(readFileSync(join(tmp, 'signed', 'SHA256SUMS.sig'), 'utf8').trim(), 'base64'));
+    const ok = run('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', join(tmp, 'pub.pem'), '-rawin', '-in', join(tmp, 'signed', 'SHA256SUMS'), '-sigfile', join(dir, 'sig.bin')]);
+    expect(ok.stdout).toContain('Signature Verified Successfully');
+    const bad = run('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', join(tmp, 'other.pem'), '-rawin', '-in', join(tmp, 'signed', 'SHA256SUMS'), '-sigfile', join(dir, 'sig.bin')]);
+    expect(bad.status).not.toBe(0);
+  });
+
+  it('keys: one that is not Ed25519 is a usage error (exit 2) before any analysis; one that cannot be read is exit 3', () => {
+    const dir = testTempDir('da-verify-bundle-keys-');
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    writeFileSync(join(dir, 'rsa.pem'), rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(join(dir, 'rsa-pub.pem'), rsa.publicKey.export({ type: 'spki', format: 'pem' }));
+    let r = bundle(join(dir, 'b'), '--sign', join(dir, 'rsa.pem'), SAMPLE);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the key is rsa, not Ed25519');
+    expect(existsSync(join(dir, 'b'))).toBe(false);
+    r = bundle(join(dir, 'b'), '--sign', join(dir, 'none.pem'), SAMPLE);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('cannot read the key');
+    r = cli(['verify-bundle', '--pubkey', join(dir, 'rsa-pub.pem'), join(tmp, 'signed')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not Ed25519');
   });
 
   it('exit 1: report.json edited and SHA256SUMS recomputed to match (no signature asked): the re-run shows the difference', () => {
