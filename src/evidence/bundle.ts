@@ -6,12 +6,13 @@ import type { CaptureResult } from '../capture/open.js';
 import { buildInfo } from '../report/info.js';
 import { renderEvidenceHtml } from './html.js';
 import { byteSize, escapeCsv, escapeMarkdown } from '../report/format.js';
-import { buildVerify, verifyDocument, type VerifyReport } from '../report/verify.js';
+import { buildVerify, verifyDocument, type RecordJson, type VerifyReport } from '../report/verify.js';
 import { proofFrames, reasonCodes, recordOptions, type EvidenceDocument, type InputJson } from './document.js';
 import { renderVerifyMarkdown } from '../report/verify-render.js';
 import { sha256Hex, signText, sumsText } from './manifest.js';
 import { copyFrames, type FrameRequest } from './packets.js';
 import { recheckMarkdown, recheckScript } from './recheck.js';
+import { directionMarks, type DirectionMark } from './timeline.js';
 
 export interface BundleInput {
   path: string;
@@ -74,9 +75,13 @@ export async function buildBundle(inputs: BundleInput[], options: AnalyzeOptions
   const requests: FrameRequest[] = [];
   const inputJson: InputJson[] = [];
   const captures: CaptureResult[] = [];
+  const directions = new Map<RecordJson, DirectionMark[]>();
   for (const input of inputs) {
     const analysis = await analyze(input.path, options);
     const report = { ...buildVerify(analysis), file: input.name };
+    // buildVerify keeps the order of the verdict records.
+    const records = [...analysis.verdicts.sessions, ...analysis.verdicts.pairs];
+    [...report.sessions, ...report.pairs].forEach((r, k) => directions.set(r, directionMarks(analysis, records[k]!)));
     const capture = { ...buildInfo(analysis.capture), file: input.name };
     reports.push(report);
     captures.push(analysis.capture);
@@ -97,7 +102,7 @@ export async function buildBundle(inputs: BundleInput[], options: AnalyzeOptions
   const files = new Map<string, Uint8Array>([
     ['report.json', enc.encode(JSON.stringify(doc, null, 2) + '\n')],
     ['report.md', enc.encode(markdown(doc))],
-    ['report.html', enc.encode(renderEvidenceHtml(doc))],
+    ['report.html', enc.encode(renderEvidenceHtml(doc, directions))],
     ['verdicts.csv', enc.encode(csv(doc))],
     ['evidence.pcapng', packets.bytes],
     ['recheck.sh', enc.encode(recheckScript(doc))],

@@ -5,6 +5,7 @@ import type { Cell, Section } from '../report/sections.js';
 import type { RecordJson, VerifyReport } from '../report/verify.js';
 import { verifySections } from '../report/verify-render.js';
 import { proofFrames, reasonCodes, type EvidenceDocument } from './document.js';
+import type { DirectionMark } from './timeline.js';
 
 const CSS = `
 @page { size: A4; margin: 14mm; }
@@ -40,52 +41,59 @@ function sectionsHtml(sections: Section[]): string {
 
 interface Mark {
   frame: number;
-  lane: number;
+  lane: string;
   label: string;
   deciding: boolean;
 }
 
-const LANES = ['negotiation', 'traffic', 'deciding'];
+const LANE_COLORS: Record<string, string> = { 'negotiation': '#06c', 'A → B': '#075', 'B → A': '#075', 'no IPsec': '#b60', 'evidence': '#333', 'deciding': '#c00' };
 const WIDTH = 700;
 const LEFT = 90;
 const RIGHT = 20;
-const LANE_HEIGHT = 56;
+const LANE_HEIGHT = 50;
 /** Markers drawn per lane at most; the caption lists every deciding frame in any case. */
 const MAX_MARKS = 40;
 
 /**
- * A timeline of one record on a frame-number axis: its negotiation messages, its first and last packet and the other
- * evidence frames, and its deciding frames (red), each labelled with its frame number. Labels that would overlap are
- * set on up to three rows.
+ * A timeline of one record on a frame-number axis, one lane each (when it has any marker): the negotiation messages;
+ * per direction (A → B, B → A), the first and last packet of each IPsec SA; the first and last packet without IPsec;
+ * the other evidence frames (first and last packet of the record); and its deciding frames (red). Each marker is
+ * labelled with its frame number (its title says what it is); labels that would overlap are set on up to three rows.
  */
-export function timelineSvg(r: RecordJson): string {
+export function timelineSvg(r: RecordJson, directions: DirectionMark[]): string {
   const marks: Mark[] = [];
-  for (const n of r.negotiations) for (const f of n.frames) marks.push({ frame: f, lane: 0, label: `${n.protocol} (${n.outcome})`, deciding: false });
+  for (const n of r.negotiations) for (const f of n.frames) marks.push({ frame: f, lane: 'negotiation', label: `${n.protocol} (${n.outcome})`, deciding: false });
+  for (const d of directions) marks.push({ frame: d.frame, lane: d.lane, label: d.label, deciding: false });
   const deciding = new Set(proofFrames(r));
-  for (const e of r.evidence) if (!deciding.has(e.frame)) marks.push({ frame: e.frame, lane: 1, label: e.what, deciding: false });
-  for (const f of deciding) marks.push({ frame: f, lane: 2, label: r.evidence.find((e) => e.frame === f)?.what ?? 'decides the verdict', deciding: true });
+  for (const e of r.evidence) if (!deciding.has(e.frame)) marks.push({ frame: e.frame, lane: 'evidence', label: e.what, deciding: false });
+  for (const f of deciding) marks.push({ frame: f, lane: 'deciding', label: r.evidence.find((e) => e.frame === f)?.what ?? 'decides the verdict', deciding: true });
   if (marks.length === 0) return '<p><em>no frames to draw</em></p>';
+  const lanes = Object.keys(LANE_COLORS).filter((l) => marks.some((m) => m.lane === l));
   const frames = marks.map((m) => m.frame);
   const lo = Math.min(...frames);
   const hi = Math.max(...frames);
   const x = (f: number): number => (hi === lo ? (LEFT + WIDTH - RIGHT) / 2 : LEFT + ((f - lo) / (hi - lo)) * (WIDTH - LEFT - RIGHT));
-  const height = LANES.length * LANE_HEIGHT + 24;
+  const height = lanes.length * LANE_HEIGHT + 24;
   const out: string[] = [];
-  for (const [i, lane] of LANES.entries()) {
+  for (const [i, lane] of lanes.entries()) {
     const y = 20 + i * LANE_HEIGHT + LANE_HEIGHT - 12;
-    out.push(`<text x="4" y="${y + 4}" font-size="11">${lane}</text>`, `<line x1="${LEFT}" y1="${y}" x2="${WIDTH - RIGHT}" y2="${y}" stroke="#999"/>`);
+    const color = LANE_COLORS[lane]!;
+    out.push(`<text x="4" y="${y + 4}" font-size="11">${escapeHtml(lane)}</text>`, `<line x1="${LEFT}" y1="${y}" x2="${WIDTH - RIGHT}" y2="${y}" stroke="#999"/>`);
     const lastX = [-Infinity, -Infinity, -Infinity];
-    const inLane = marks.filter((m) => m.lane === i).sort((a, b) => a.frame - b.frame).filter((m, k, all) => k === 0 || all[k - 1]!.frame !== m.frame);
-    for (const m of inLane.slice(0, MAX_MARKS)) {
+    const inLane = marks.filter((m) => m.lane === lane).sort((a, b) => a.frame - b.frame);
+    // One marker per frame; its title keeps every label (an SA's first packet may also be the record's first).
+    const byFrame = new Map<number, Mark & { labels: string[] }>();
+    for (const m of inLane) byFrame.set(m.frame, { ...m, labels: [...(byFrame.get(m.frame)?.labels ?? []), m.label] });
+    const shown = [...byFrame.values()];
+    for (const m of shown.slice(0, MAX_MARKS)) {
       const mx = x(m.frame);
       const row = Math.max(0, lastX.findIndex((lx) => mx - lx >= 30));
       lastX[row] = mx;
-      const color = m.deciding ? '#c00' : i === 0 ? '#06c' : '#333';
-      out.push(`<g><title>frame ${m.frame}: ${escapeHtml(m.label)}</title>`
+      out.push(`<g><title>frame ${m.frame}: ${escapeHtml(m.labels.join('; '))}</title>`
         + `<circle cx="${mx.toFixed(1)}" cy="${y}" r="${m.deciding ? 5 : 4}" fill="${color}"/>`
-        + `<text x="${mx.toFixed(1)}" y="${y - 9 - row * 12}" font-size="10" text-anchor="middle" fill="${color}">${m.frame}</text></g>`);
+        + `<text x="${mx.toFixed(1)}" y="${y - 9 - row * 11}" font-size="10" text-anchor="middle" fill="${color}">${m.frame}</text></g>`);
     }
-    if (inLane.length > MAX_MARKS) out.push(`<text x="${WIDTH - RIGHT}" y="${y + 14}" font-size="10" text-anchor="end">and ${inLane.length - MAX_MARKS} more</text>`);
+    if (shown.length > MAX_MARKS) out.push(`<text x="${WIDTH - RIGHT}" y="${y + 14}" font-size="10" text-anchor="end">and ${shown.length - MAX_MARKS} more</text>`);
   }
   out.push(`<text x="${LEFT}" y="${height - 2}" font-size="10">frame ${lo}</text>`, `<text x="${WIDTH - RIGHT}" y="${height - 2}" font-size="10" text-anchor="end">frame ${hi} (axis: frame number)</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="timeline of frames ${lo} to ${hi}">${out.join('')}</svg>`;
@@ -96,18 +104,19 @@ function recordTitle(r: RecordJson): string {
   return `${end(r.a)} ↔ ${end(r.b)}${r.protocol ? ` ${r.protocol}` : ''}`;
 }
 
-function timelines(f: VerifyReport): string {
+function timelines(f: VerifyReport, directions: ReadonlyMap<RecordJson, DirectionMark[]>): string {
   const records = [...f.pairs, ...f.sessions];
   if (records.length === 0) return '';
-  return `<h3>Timelines</h3>` + records.map((r) => `<figure><figcaption><span class="v-${r.verdict}">${escapeHtml(r.verdict.toUpperCase())}</span> ${r.kind} `
-    + `${escapeHtml(recordTitle(r))} — reason ${escapeHtml(reasonCodes(r).join(', '))}; deciding frames ${proofFrames(r).join(', ')}</figcaption>${timelineSvg(r)}</figure>`).join('\n');
+  return `<h3>Timelines</h3><p>A is the first address named, B the second.</p>` + records.map((r) => `<figure><figcaption><span class="v-${r.verdict}">${escapeHtml(r.verdict.toUpperCase())}</span> ${r.kind} `
+    + `${escapeHtml(recordTitle(r))} — reason ${escapeHtml(reasonCodes(r).join(', '))}; deciding frames ${proofFrames(r).join(', ')}</figcaption>${timelineSvg(r, directions.get(r) ?? [])}</figure>`).join('\n');
 }
 
-export function renderEvidenceHtml(doc: EvidenceDocument): string {
+/** `directions`: per record, the per-direction packets of its timeline (timeline.ts), which report.json does not hold. */
+export function renderEvidenceHtml(doc: EvidenceDocument, directions: ReadonlyMap<RecordJson, DirectionMark[]>): string {
   const e = doc.evidence;
   const opts = Object.entries(e.options).map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td class="mono">${escapeHtml(Array.isArray(v) ? (v.length > 0 ? v.join(', ') : '—') : String(v))}</td></tr>`);
   const inputs = e.inputs.map((i) => `<tr><td class="mono">inputs/${escapeHtml(i.name)}</td><td>${escapeHtml(byteSize(i.bytes))}</td><td class="mono">${escapeHtml(i.sha256)}</td><td>${i.capture.packets}</td><td>${escapeHtml(i.capture.status)}</td></tr>`);
-  const files = doc.files.map((f) => `<section><h2>Encryption verdicts: ${escapeHtml(f.file)}</h2>${sectionsHtml(verifySections(f))}${timelines(f)}</section>`);
+  const files = doc.files.map((f) => `<section><h2>Encryption verdicts: ${escapeHtml(f.file)}</h2>${sectionsHtml(verifySections(f))}${timelines(f, directions)}</section>`);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">

@@ -349,3 +349,42 @@ describe('da-audit verify-bundle', () => {
     expect(cli(['verify-bundle', '--pubkey', join(tmp, 'pub.pem'), dir, SAMPLE]).code).toBe(3);
   });
 });
+
+describe.skipIf(!HAVE_TSHARK)('report.html timelines per direction', () => {
+  const tmp = suiteTempDir('da-evidence-timeline-');
+  const ENCRYPTED = 'fixtures/captures/verify-encrypted.pcapng';
+  const dir = join(tmp, 'b');
+  const made = bundle(dir, ENCRYPTED, CLEAR);
+
+  /** The figure of a file's pair in report.html. */
+  const figureOf = (file: string, a: string, b: string): string => readFileSync(join(dir, 'report.html'), 'utf8').split('<section>').find((x) => x.includes(`Encryption verdicts: ${file}`))!
+    .split('<figure>').find((f) => f.includes(`pair ${a} ↔ ${b}`))!;
+  /** Frame numbers tshark shows for a display filter. */
+  const frames = (path: string, filter: string): number[] => run('tshark', ['-r', path, '-Y', filter, '-T', 'fields', '-e', 'frame.number']).stdout.trim().split('\n').map(Number);
+
+  it('each ESP SA: its first and last packet on the lane of its direction, as tshark finds them', () => {
+    expect(made.code).toBe(1);
+    const d = doc(dir);
+    const pair = d.files[0]!.pairs[0]!;
+    expect(pair.verdict).toBe('encrypted');
+    const figure = figureOf('verify-encrypted.pcapng', pair.a.address, pair.b.address);
+    for (const [lane, src] of [['A → B', pair.a.address], ['B → A', pair.b.address]] as const) {
+      const esp = frames(ENCRYPTED, `esp && ipv6.src == ${src}`);
+      const spi = run('tshark', ['-r', ENCRYPTED, '-Y', `frame.number == ${esp[0]}`, '-T', 'fields', '-e', 'esp.spi']).stdout.trim();
+      const laneSvg = figure.slice(figure.indexOf(`>${lane}</text>`)).split('</text><line')[1]!.split(/<text x="4"/)[0]!;
+      expect(laneSvg).toContain(`<title>frame ${esp[0]}: first ESP SPI ${spi} packet</title>`);
+      expect(laneSvg).toContain(`<title>frame ${esp[esp.length - 1]}: last ESP SPI ${spi} packet</title>`);
+    }
+    expect(figure).not.toContain('>no IPsec</text>');
+  });
+
+  it('traffic without IPsec: its first and last packet', () => {
+    const pair = doc(dir).files[1]!.pairs[0]!;
+    expect(pair.verdict).toBe('clear');
+    const tcp = frames(CLEAR, 'tcp');
+    const figure = figureOf('verify-clear.pcapng', pair.a.address, pair.b.address);
+    expect(figure).toContain(`<title>frame ${tcp[0]}: first packet without IPsec`);
+    expect(figure).toContain(`<title>frame ${tcp[tcp.length - 1]}: last packet without IPsec`);
+    expect(figure).not.toContain('>A → B</text>');
+  });
+});
