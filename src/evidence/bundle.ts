@@ -3,12 +3,12 @@
 import { basename } from 'node:path';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import type { CaptureResult } from '../capture/open.js';
-import { buildInfo } from '../report/info.js';
-import { renderEvidenceHtml } from './html.js';
 import { byteSize, escapeCsv, escapeMarkdown } from '../report/format.js';
+import { buildInfo } from '../report/info.js';
 import { buildVerify, verifyDocument, type RecordJson, type VerifyReport } from '../report/verify.js';
-import { proofFrames, reasonCodes, recordOptions, type EvidenceDocument, type InputJson } from './document.js';
 import { renderVerifyMarkdown } from '../report/verify-render.js';
+import { proofFrames, reasonCodes, recordOptions, type EvidenceDocument, type InputJson } from './document.js';
+import { renderEvidenceHtml } from './html.js';
 import { sha256Hex, signText, sumsText } from './manifest.js';
 import { copyFrames, type FrameRequest } from './packets.js';
 import { recheckMarkdown, recheckScript } from './recheck.js';
@@ -40,8 +40,14 @@ export const SIGNATURE = 'SHA256SUMS.sig';
  * The path as typed is not recorded: the bundle must not depend on where the captures lay.
  */
 export function bundleNames(paths: string[]): string[] {
-  const names = paths.map((p) => basename(p).replace(/[^A-Za-z0-9._+-]/g, '_').replace(/^\.+/, '_') || 'capture');
-  return names.map((n, i) => (names.indexOf(n) !== i ? `${i + 1}-${n}` : n));
+  const names: string[] = [];
+  for (const [i, p] of paths.entries()) {
+    const own = basename(p).replace(/[^A-Za-z0-9._+-]/g, '_').replace(/^\.+/, '_') || 'capture';
+    let name = own;
+    for (let k = i + 1; names.includes(name); k++) name = `${k}-${own}`;
+    names.push(name);
+  }
+  return names;
 }
 
 function csv(doc: EvidenceDocument): string {
@@ -99,15 +105,16 @@ export async function buildBundle(inputs: BundleInput[], options: AnalyzeOptions
     schemaVersion: base.schemaVersion, tool: base.tool, evidence: { generated: timestamp, options: recordOptions(options), inputs: inputJson }, files: base.files,
   };
   const packets = await copyFrames(requests);
-  const files = new Map<string, Uint8Array>([
-    ['report.json', enc.encode(JSON.stringify(doc, null, 2) + '\n')],
-    ['report.md', enc.encode(markdown(doc))],
-    ['report.html', enc.encode(renderEvidenceHtml(doc, directions))],
-    ['verdicts.csv', enc.encode(csv(doc))],
-    ['evidence.pcapng', packets.bytes],
-    ['recheck.sh', enc.encode(recheckScript(doc))],
-    ['recheck.md', enc.encode(recheckMarkdown(doc))],
-  ]);
+  const content: Record<(typeof BUNDLE_FILES)[number], Uint8Array> = {
+    'report.json': enc.encode(JSON.stringify(doc, null, 2) + '\n'),
+    'report.md': enc.encode(markdown(doc)),
+    'report.html': enc.encode(renderEvidenceHtml(doc, directions)),
+    'verdicts.csv': enc.encode(csv(doc)),
+    'evidence.pcapng': packets.bytes,
+    'recheck.sh': enc.encode(recheckScript(doc)),
+    'recheck.md': enc.encode(recheckMarkdown(doc)),
+  };
+  const files = new Map<string, Uint8Array>(BUNDLE_FILES.map((name) => [name, content[name]]));
   const sums = sumsText([
     ...[...files].map(([name, bytes]) => ({ name, sha256: sha256Hex(bytes) })),
     ...inputJson.map((i) => ({ name: `inputs/${i.name}`, sha256: i.sha256 })),

@@ -7,15 +7,11 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /**
- * One line per file, `<hex>  <name>` (two spaces: text mode, as sha256sum writes). A name holding a backslash or a
- * line break is written as sha256sum does: the line starts with `\`, and those characters become `\\` and `\n`.
+ * One line per file, `<hex>  <name>` (two spaces: text mode, as sha256sum writes). Bundle names hold no backslash or
+ * line break (bundleNames), so no line needs sha256sum's escaped form.
  */
 export function sumsText(entries: { name: string; sha256: string }[]): string {
-  return entries.map(({ name, sha256 }) => {
-    const odd = /[\\\n\r]/.test(name);
-    const shown = odd ? name.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : name;
-    return `${odd ? '\\' : ''}${sha256}  ${shown}\n`;
-  }).join('');
+  return entries.map(({ name, sha256 }) => `${sha256}  ${name}\n`).join('');
 }
 
 /** Reads a SHA256SUMS text back; null when a line is not in the format (the file was altered). */
@@ -23,10 +19,9 @@ export function parseSums(text: string): { name: string; sha256: string }[] | nu
   const out: { name: string; sha256: string }[] = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;
-    const m = /^(\\?)([0-9a-f]{64}) [ *](.+)$/.exec(line);
+    const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
     if (m === null) return null;
-    const name = m[1] === '\\' ? m[3]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : c)) : m[3]!;
-    out.push({ name, sha256: m[2]! });
+    out.push({ name: m[2]!, sha256: m[1]! });
   }
   return out;
 }
