@@ -89,7 +89,7 @@ async function hashFile(path: string): Promise<string> {
 }
 
 /** Paths where two JSON values differ ("files[0].pairs[1].verdict"), at most `max`. */
-export function jsonDifferences(a: unknown, b: unknown, path = '', max = 20, out: string[] = []): string[] {
+function jsonDifferences(a: unknown, b: unknown, path = '', max = 20, out: string[] = []): string[] {
   if (out.length >= max) return out;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
     if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${path || '(top)'}: recorded ${JSON.stringify(a)}, now ${JSON.stringify(b)}`.slice(0, 300));

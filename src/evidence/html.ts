@@ -60,7 +60,7 @@ const MAX_MARKS = 40;
  * the other evidence frames (first and last packet of the record); and its deciding frames (red). Each marker is
  * labelled with its frame number (its title says what it is); labels that would overlap are set on up to three rows.
  */
-export function timelineSvg(r: RecordJson, directions: DirectionMark[]): string {
+function timelineSvg(r: RecordJson, directions: DirectionMark[]): string {
   const marks: Mark[] = [];
   for (const n of r.negotiations) for (const f of n.frames) marks.push({ frame: f, lane: 'negotiation', label: `${n.protocol} (${n.outcome})`, deciding: false });
   for (const d of directions) marks.push({ frame: d.frame, lane: d.lane, label: d.label, deciding: false });

@@ -17,8 +17,6 @@ export interface FrameRequest {
 
 export interface CopiedFrames {
   bytes: Uint8Array;
-  /** Frames copied, per input in request order. */
-  copied: number[];
   /** Frames wanted that the second reading did not deliver as packets (the input changed, or a non-packet record). */
   missing: { name: string; frame: number }[];
 }
@@ -48,7 +46,6 @@ export async function copyFrames(requests: FrameRequest[]): Promise<CopiedFrames
       });
     }
   }
-  const copied: number[] = [];
   const missing: CopiedFrames['missing'] = [];
   for (const [k, r] of requests.entries()) {
     const seen = new Set<number>();
@@ -63,8 +60,7 @@ export async function copyFrames(requests: FrameRequest[]): Promise<CopiedFrames
       }, r.capture.interfaces[f.interfaceId]?.tsOffset ?? 0);
       if (f.number >= last) throw new StopReading();
     }, { hash: false });
-    copied.push(seen.size);
     for (const n of [...r.comments.keys()].sort((x, y) => x - y)) if (!seen.has(n)) missing.push({ name: r.name, frame: n });
   }
-  return { bytes: sink.bytes(), copied, missing };
+  return { bytes: sink.bytes(), missing };
 }
