@@ -127,7 +127,12 @@ export async function runVerifyBundle(dir: string, captures: string[], opts: Ver
   const sums = sumsBytes === null ? null : parseSums(sumsBytes.toString('utf8'));
   if (sumsBytes !== null && sums === null) altered.push(`${SUMS}: not in the format sha256sum writes`);
   for (const s of sums ?? []) {
-    if (s.name.startsWith('inputs/')) continue;
+    if (/^inputs\/[A-Za-z0-9._+-]+$/.test(s.name) && !s.name.startsWith('inputs/.')) continue;
+    // Only the bundle's own files are read: a line naming another path (../…) is an alteration, not a file to open.
+    if (!(BUNDLE_FILES as readonly string[]).includes(s.name)) {
+      altered.push(`${escapeTerminal(s.name)}: not a file of an evidence bundle, listed in ${SUMS}`);
+      continue;
+    }
     const bytes = read(s.name);
     if (bytes !== null && sha256Hex(bytes) !== s.sha256) altered.push(`${s.name}: its SHA-256 is not the one in ${SUMS}`);
   }
@@ -143,6 +148,8 @@ export async function runVerifyBundle(dir: string, captures: string[], opts: Ver
       return ExitCode.Usage;
     }
     if (sig !== null && altered.length === 0) out(`${SIGNATURE}: valid Ed25519 signature of ${SUMS}`);
+  } else if (existsSync(join(dir, SIGNATURE))) {
+    out(`${SIGNATURE}: present, not checked (give --pubkey with the signer's public key)`);
   }
   let doc: EvidenceDocument | null = null;
   if (altered.length === 0) {

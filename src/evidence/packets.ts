@@ -55,8 +55,10 @@ export async function copyFrames(requests: FrameRequest[]): Promise<CopiedFrames
       if (comments === undefined || f.kind !== RecordKind.Packet) return;
       seen.add(f.number);
       // The writer copies the bytes into its block before returning, as it must: the frame and buffer are reused.
+      // An EPB always has a time: a Simple Packet Block's copy gets 0 and says so.
+      const said = f.hasTs ? comments : [...comments, 'the original (a Simple Packet Block) has no timestamp; 0 written'];
       w.packet({ sec: f.tsSec, nsec: f.tsNsec }, buf.subarray(f.dataStart, f.dataStart + f.capLen), {
-        iface: base[k]! + f.interfaceId, wireLen: f.wireLen, comments, ...(f.epbFlags >= 0 ? { flags: f.epbFlags } : {}),
+        iface: base[k]! + f.interfaceId, wireLen: f.wireLen, comments: said, ...(f.epbFlags >= 0 ? { flags: f.epbFlags } : {}),
       }, r.capture.interfaces[f.interfaceId]?.tsOffset ?? 0);
       if (f.number >= last) throw new StopReading();
     }, { hash: false });

@@ -274,6 +274,7 @@ describe('da-audit verify-bundle', () => {
     const dir = copy();
     const bare = cli(['verify-bundle', dir]);
     expect(bare.code).toBe(0);
+    expect(bare.stdout).toContain('SHA256SUMS.sig: present, not checked (give --pubkey');
     expect(bare.stdout).toContain('analysis not re-run: no capture given for inputs/sample-directaccess.pcapng');
     mkdirSync(join(dir, 'inputs'));
     copyFileSync(SAMPLE, join(dir, 'inputs', 'sample-directaccess.pcapng'));
@@ -294,6 +295,12 @@ describe('da-audit verify-bundle', () => {
     r = cli(['verify-bundle', missing, SAMPLE]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('evidence.pcapng: not listed in SHA256SUMS');
+
+    const outside = copy();
+    writeFileSync(join(outside, 'SHA256SUMS'), `${readFileSync(join(outside, 'SHA256SUMS'), 'utf8')}${sha256(readFileSync('package.json'))}  ../../package.json\n`);
+    r = cli(['verify-bundle', outside, SAMPLE]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('../../package.json: not a file of an evidence bundle');
 
     r = cli(['verify-bundle', join(tmp, 'signed'), CLEAR]);
     expect(r.code).toBe(3);
