@@ -55,11 +55,13 @@ export async function copyFrames(requests: FrameRequest[]): Promise<CopiedFrames
       if (comments === undefined || f.kind !== RecordKind.Packet) return;
       seen.add(f.number);
       // The writer copies the bytes into its block before returning, as it must: the frame and buffer are reused.
-      // An EPB always has a time: a Simple Packet Block's copy gets 0 and says so.
-      const said = f.hasTs ? comments : [...comments, 'the original (a Simple Packet Block) has no timestamp; 0 written'];
-      w.packet({ sec: f.tsSec, nsec: f.tsNsec }, buf.subarray(f.dataStart, f.dataStart + f.capLen), {
+      const tsOffset = r.capture.interfaces[f.interfaceId]?.tsOffset ?? 0;
+      // An EPB always has a time: a Simple Packet Block's copy gets tick 0 (the interface's if_tsoffset) and says so.
+      const said = f.hasTs ? comments : [...comments, 'the original (a Simple Packet Block) has no timestamp; tick 0 written'];
+      const ts = f.hasTs ? { sec: f.tsSec, nsec: f.tsNsec } : { sec: tsOffset, nsec: 0 };
+      w.packet(ts, buf.subarray(f.dataStart, f.dataStart + f.capLen), {
         iface: base[k]! + f.interfaceId, wireLen: f.wireLen, comments: said, ...(f.epbFlags >= 0 ? { flags: f.epbFlags } : {}),
-      }, r.capture.interfaces[f.interfaceId]?.tsOffset ?? 0);
+      }, tsOffset);
       if (f.number >= last) throw new StopReading();
     }, { hash: false });
     for (const n of [...r.comments.keys()].sort((x, y) => x - y)) if (!seen.has(n)) missing.push({ name: r.name, frame: n });
