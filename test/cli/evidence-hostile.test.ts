@@ -109,3 +109,25 @@ describe('evidence with hostile strings', () => {
     for (const c of comments) expect(c.startsWith(`${d.evidence.inputs[0]!.name} frame `)).toBe(true);
   });
 });
+
+describe('summary with the hostile SNI and names (the other reports that show packet strings)', () => {
+  const tmp = suiteTempDir('da-summary-hostile-');
+  const input = join(tmp, 'hostile.pcapng');
+  writeFileSync(input, hostileScenario().bytes());
+
+  it('Markdown: the SNI is text in every row; no markup, link or control character', () => {
+    const md = cli(['summary', '--format', 'md', input]);
+    expect(md.stdout).toContain(`SNI ${escapeMarkdown(HOSTILE.sni)}`);
+    const rows = md.stdout.split('\n').filter((l) => l.includes('evil'));
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    for (const row of rows) expect(row.replaceAll('<br>', ' ')).not.toMatch(/(?<!\\)[<>`]|(?<!\\):\/\//);
+    expect(md.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+  });
+
+  it('terminal: no escape sequence reaches the table', () => {
+    const table = cli(['summary', '--width', '0', input]);
+    expect(table.stdout).toContain(HOSTILE.sni);
+    expect(table.stdout).toContain('\\x1b[31mred\\x07');
+    expect(table.stdout + table.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+  });
+});
