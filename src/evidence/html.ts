@@ -34,7 +34,11 @@ function sectionsHtml(sections: Section[]): string {
     const title = `<h3>${escapeHtml(s.title)}</h3>`;
     if (s.rows.length === 0) return `${title}<p><em>${escapeHtml(s.empty ?? 'none')}</em></p>`;
     const head = s.head === null ? '' : `<thead><tr>${s.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`;
-    const rows = s.rows.map((r) => `<tr>${r.map((c, i) => (s.head === null && i === 0 ? `<th>${cellHtml(c)}</th>` : `<td>${cellHtml(c)}</td>`)).join('')}</tr>`);
+    // The verdict column is coloured by verdict (its cells are the verdict in capitals, e.g. INTEGRITY-ONLY).
+    const verdictColumn = s.head?.indexOf('Verdict') ?? -1;
+    const cell = (c: Cell, i: number): string => (s.head === null && i === 0 ? `<th>${cellHtml(c)}</th>`
+      : i === verdictColumn && typeof c === 'string' ? `<td class="v-${escapeHtml(c.toLowerCase())}">${cellHtml(c)}</td>` : `<td>${cellHtml(c)}</td>`);
+    const rows = s.rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`);
     return `${title}<table>${head}<tbody>${rows.join('')}</tbody></table>${(s.notes ?? []).map((n) => `<p>${escapeHtml(n)}</p>`).join('')}`;
   }).join('\n');
 }

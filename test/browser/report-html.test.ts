@@ -82,6 +82,11 @@ describe.skipIf(BROWSER === undefined)('report.html in headless Chromium', () =>
       const marker = await svg.locator('circle[fill="#c00"]').first().boundingBox();
       expect(marker!.width).toBeGreaterThan(0);
     }
+    // The inline style applies: verdict cells are coloured by verdict. (Run in the page, where globalThis is the window;
+    // the tests' types have no DOM.)
+    const color = (e: unknown): string => (globalThis as unknown as { getComputedStyle(x: unknown): { color: string } }).getComputedStyle(e).color;
+    expect(await page.locator('td.v-clear').first().evaluate(color)).toBe('rgb(187, 0, 0)');
+    expect(await page.locator('td.v-encrypted').first().evaluate(color)).toBe('rgb(0, 119, 85)');
     const shot = join(OUTPUT, 'report-sample.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(10_000);
