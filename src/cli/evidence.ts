@@ -1,7 +1,7 @@
 /** `da-audit evidence` writes the compliance evidence bundle; `da-audit verify-bundle` checks one and re-runs its analysis. */
 
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnalyzeOptions } from '../analyze.js';
 import { buildBundle, bundleNames, SIGNATURE, SUMS, BUNDLE_FILES } from '../evidence/bundle.js';
@@ -72,6 +72,8 @@ export async function runEvidence(files: string[], opts: EvidenceOptions, err: W
   try {
     mkdirSync(opts.output, { recursive: true });
     for (const [name, bytes] of bundle.files) writeFileSync(join(opts.output, name), bytes, name === 'recheck.sh' ? { mode: 0o755 } : {});
+    // A signature left by an earlier run would not sign this SHA256SUMS.
+    if (key === null) rmSync(join(opts.output, SIGNATURE), { force: true });
   } catch (e) {
     err(`da-audit: error: cannot write the bundle to ${escapeTerminal(opts.output)}: ${ioText(e)}; the bundle is incomplete`);
     return worst(code, ExitCode.Input);

@@ -235,6 +235,11 @@ describe('da-audit evidence', () => {
     const missing = bundle(join(dir, 'y'), join(dir, 'no-such.pcapng'));
     expect(missing.code).toBe(3);
     expect(missing.stderr).toContain('no such file');
+    expect(missing.stderr).toContain('no bundle written');
+    expect(existsSync(join(dir, 'y'))).toBe(false);
+    const unwritable = bundle(join(dir, 'file', 'sub'), SAMPLE);
+    expect(unwritable.code).toBe(3);
+    expect(unwritable.stderr).toContain(`cannot write the bundle to ${join(dir, 'file', 'sub')}: a part of the path is not a folder`);
   });
 });
 
@@ -255,10 +260,13 @@ describe('da-audit verify-bundle', () => {
     return dir;
   }
 
-  it('a signed bundle: the signature is SHA256SUMS.sig and is not listed in SHA256SUMS', () => {
+  it('a signed bundle: the signature is SHA256SUMS.sig and is not listed in SHA256SUMS; an unsigned run into the folder removes it', () => {
     expect(made.code).toBe(1);
     expect(existsSync(join(tmp, 'signed', 'SHA256SUMS.sig'))).toBe(true);
     expect(readFileSync(join(tmp, 'signed', 'SHA256SUMS'), 'utf8')).not.toContain('SHA256SUMS.sig');
+    const dir = copy();
+    expect(bundle(dir, SAMPLE).code).toBe(1);
+    expect(existsSync(join(dir, 'SHA256SUMS.sig'))).toBe(false);
   });
 
   it('exit 0: the manifest, the signature and the re-run all match', () => {
