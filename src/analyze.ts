@@ -1,6 +1,7 @@
 /** The analysis pipeline, wired in one function: read → decode → flows (+ app facts) → classify → verdicts. */
 
 import { AnomalyRecorder } from './anomalies/recorder.js';
+import { A } from './anomalies/registry.js';
 import type { IkeNegotiation } from './app/ike-negotiations.js';
 import type { NameMap } from './app/names.js';
 import { Direction, Frame, RecordKind } from './capture/frame.js';
@@ -252,6 +253,8 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     bounds: [bounds.evicted.hit(), bounds.idle.hit(), bounds.retained.hit(), bounds.sas.hit(), ikeNegotiations.hit(), ikeMessages.hit(),
       bounds.espSamples.hit(), reassemblyBound(app.tunnels, app.budget.maxBytes)],
     midstreamTunnels, opaqueTunnels: opaqueTunnels(labelled, daServers, app.names), carriersEnded, carriersEndedNotListed,
+    interfaceDrops: [...capture.interfaceStats].map(([id, st]) => ({ interface: id, dropped: (st.dropped ?? 0) + (st.osDropped ?? 0) })).filter((d) => d.dropped > 0),
+    timeBackwards: timeBackwards(anomalies),
   };
   const judged = judgeFlows({ ...facts, flows: labelled, service: { raPorts: options.raPorts ?? [] }, snaplen: captureSnaplen(capture) }, context);
   const judgedById = new Map(judged.flows.map((r) => [r.flow.id, r]));
@@ -278,6 +281,12 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     coverage,
     verdicts,
   };
+}
+
+/** Frames stamped earlier than the one before, as the reader counted them (capture.time_went_backwards). */
+function timeBackwards(anomalies: AnomalyRecorder): Coverage['timeBackwards'] {
+  const a = anomalies.list().find((x) => x.def.code === A.CaptureTimeWentBackwards);
+  return { count: a?.count ?? 0, frames: a?.frames ?? [] };
 }
 
 /** The capture's snaplen as its interfaces declare it (the smallest real one), 0 when none is set. */

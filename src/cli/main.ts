@@ -5,11 +5,13 @@ import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
 import { runDecode, type DecodeOptions } from './decode.js';
 import { runEvidence, runVerifyBundle } from './evidence.js';
+import { runExplain } from './explain.js';
 import { runExtract } from './extract.js';
 import { runInfo } from './info.js';
 import { runSummary } from './summary.js';
 import { runVerify } from './verify.js';
 import type { AnalyzeOptions } from '../analyze.js';
+import { colourOn, type ColourMode } from '../report/colour.js';
 import { tableWidth } from '../report/table.js';
 import { escapeTerminal } from '../report/format.js';
 import { parsePrefix } from '../classify/prefixes.js';
@@ -62,9 +64,14 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
     .argument('<capture...>', "capture files (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'md']).default('table'))
     .option('--ra-port <port>', 'another TCP port Remote Assistance listens on (besides 3389 and the RDP signature); repeatable', collectPort, [])
-    .option('--strict', 'exit 0 only when every judged verdict is encrypted and nothing was out of sight: also exit 1 on failed, inconclusive, incomplete or no client traffic', false))
-    .action(async (files: string[], opts: { format: 'table' | 'json' | 'md'; raPort: number[]; strict: boolean } & AnalysisFlags) => {
-      setCode(await runVerify(files, { format: opts.format, strict: opts.strict, width: width(), analyze: { ...analysisOptions(opts), raPorts: opts.raPort } }, io.out, io.err));
+    .option('--strict', 'exit 0 only when every judged verdict is encrypted and nothing was out of sight: also exit 1 on failed, inconclusive, incomplete or no client traffic', false)
+    .option('--details', 'the full evidence (every reason and note, protection paths, ESP SAs, isolation findings) instead of the report to scan', false)
+    .addOption(new Option('--color <when>', 'colour the verdict words: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it), always, never').choices(['auto', 'always', 'never']).default('auto')))
+    .action(async (files: string[], opts: { format: 'table' | 'json' | 'md'; raPort: number[]; strict: boolean; details: boolean; color: ColourMode } & AnalysisFlags) => {
+      const colour = colourOn(opts.color, process.env, process.stdout.isTTY === true);
+      setCode(await runVerify(files, {
+        format: opts.format, strict: opts.strict, width: width(), details: opts.details, colour, analyze: { ...analysisOptions(opts), raPorts: opts.raPort },
+      }, io.out, io.err));
     });
 
   addAnalysisOptions(program
@@ -99,6 +106,14 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
     .requiredOption('-o, --output <file>', "pcapng file to write ('-' for standard output)"))
     .action(async (file: string, opts: { output: string } & AnalysisFlags) => {
       setCode(await runExtract(file, { output: opts.output, analyze: analysisOptions(opts) }, io.err));
+    });
+
+  program
+    .command('explain')
+    .description('what a reason code of the verify report means, the evidence that raises it, the fix and how to confirm it; without a code, list every code')
+    .argument('[code]', 'a reason code, e.g. iphttps.auth_none')
+    .action((code: string | undefined) => {
+      setCode(runExplain(code, io.out, io.err));
     });
 
   program

@@ -11,6 +11,10 @@ export interface VerifyOptions {
   strict: boolean;
   /** Columns tables must fit (Infinity: no limit); see tableWidth. */
   width: number;
+  /** The full evidence (every reason, path and ESP SA) instead of the report to scan. */
+  details: boolean;
+  /** Colour the verdict words (terminal format only). */
+  colour: boolean;
   analyze: AnalyzeOptions;
 }
 
@@ -35,6 +39,8 @@ export async function runVerify(files: string[], opts: VerifyOptions, out: Write
     reports.push(report);
     code = worst(code, verdictExitCode(report, opts.strict, analysis.capture.error !== null || analysis.capture.warnings.length > 0));
   }
-  out(opts.format === 'json' ? renderVerifyJson(reports) : opts.format === 'md' ? renderVerifyMarkdown(reports) : renderVerifyTable(reports, opts.width));
+  out(opts.format === 'json' ? renderVerifyJson(reports)
+    : opts.format === 'md' ? renderVerifyMarkdown(reports, opts.details)
+      : renderVerifyTable(reports, { width: opts.width, details: opts.details, colour: opts.colour }));
   return code;
 }

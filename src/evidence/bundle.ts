@@ -59,7 +59,7 @@ function csv(doc: EvidenceDocument): string {
   return [head, ...rows].map((row) => row.map((v) => escapeCsv(String(v))).join(',')).join('\r\n') + '\r\n';
 }
 
-/** report.md: the bundle's facts (tool, options, inputs), then the verify report as `verify --format md` writes it. */
+/** report.md: the bundle's facts (tool, options, inputs), then the verify report as `verify --format md` and `--details` write it. */
 function markdown(doc: EvidenceDocument): string {
   const e = doc.evidence;
   const opts = Object.entries(e.options).map(([k, v]) => `| ${k} | ${escapeMarkdown(Array.isArray(v) ? (v.length > 0 ? v.join(', ') : '—') : String(v))} |`);
@@ -69,7 +69,8 @@ function markdown(doc: EvidenceDocument): string {
     e.generated !== null ? `Generated ${e.generated}.` : 'No time recorded (run with --timestamp to record one).', '',
     '## Options', '', '| Option | Value |', '| --- | --- |', ...opts, '',
     '## Inputs', '', '| Name | Size | SHA-256 | Packets |', '| --- | --- | --- | --- |', ...inputs, '',
-    renderVerifyMarkdown(doc.files),
+    // The report to scan (each verdict with its cause, fix and check), then the full evidence: as verify --format md writes them.
+    renderVerifyMarkdown(doc.files, false), '# Full evidence', '', renderVerifyMarkdown(doc.files, true),
   ].join('\n');
 }
 
@@ -84,11 +85,13 @@ export async function buildBundle(inputs: BundleInput[], options: AnalyzeOptions
   const directions = new Map<RecordJson, DirectionMark[]>();
   for (const input of inputs) {
     const analysis = await analyze(input.path, options);
-    const report = { ...buildVerify(analysis), file: input.name };
+    // Named by its bundle name everywhere (the report, its tshark checks, the capture facts): never by the path typed.
+    const named = { ...analysis, capture: { ...analysis.capture, file: input.name } };
+    const report = buildVerify(named);
     // buildVerify keeps the order of the verdict records.
     const records = [...analysis.verdicts.sessions, ...analysis.verdicts.pairs];
     [...report.sessions, ...report.pairs].forEach((r, k) => directions.set(r, directionMarks(analysis, records[k]!)));
-    const capture = { ...buildInfo(analysis.capture), file: input.name };
+    const capture = buildInfo(named.capture);
     reports.push(report);
     captures.push(analysis.capture);
     inputJson.push({ name: input.name, bytes: analysis.capture.fileBytes, sha256: analysis.capture.sha256 ?? '', capture });

@@ -14,7 +14,8 @@ h1 { font-size: 16pt; } h2 { font-size: 13pt; margin-top: 1.4em; border-bottom: 
 table { border-collapse: collapse; width: 100%; margin: .4em 0; table-layout: auto; }
 th, td { border: 1px solid #bbb; padding: 2px 4px; vertical-align: top; text-align: left; overflow-wrap: break-word; }
 th { background: #eee; }
-code, .mono { font-family: ui-monospace, monospace; font-size: 9pt; word-break: break-all; }
+code, .mono, pre { font-family: ui-monospace, monospace; font-size: 9pt; word-break: break-all; }
+pre { white-space: pre-wrap; background: #f4f4f4; padding: 4px; }
 .v-encrypted { color: #075; font-weight: bold; } .v-clear, .v-integrity-only { color: #b00; font-weight: bold; }
 .v-failed, .v-inconclusive { color: #a60; font-weight: bold; }
 figure { margin: .6em 0; break-inside: avoid; } figcaption { font-size: 9pt; }
@@ -108,11 +109,19 @@ function recordTitle(r: RecordJson): string {
   return `${end(r.a)} ↔ ${end(r.b)}${r.protocol ? ` ${r.protocol}` : ''}`;
 }
 
+/** What to change and how to check it, for a verdict that is not encrypted (rules/remedies.ts, report/check.ts). */
+function remedy(r: RecordJson): string {
+  const fix = r.fix === null ? '' : `<p><strong>Fix</strong> (<code>${escapeHtml(r.fix.code)}</code>): ${escapeHtml(r.fix.text)}</p>`;
+  const commands = r.check === null ? [] : [...r.check.tshark, ...r.check.windows];
+  return `${fix}${commands.length === 0 ? '' : `<p><strong>Check</strong> in the capture, then on the client:</p><pre>${commands.map(escapeHtml).join('\n')}</pre>`}`;
+}
+
 function timelines(f: VerifyReport, directions: ReadonlyMap<RecordJson, DirectionMark[]>): string {
   const records = [...f.pairs, ...f.sessions];
   if (records.length === 0) return '';
   return `<h3>Timelines</h3><p>A is the first address named, B the second.</p>` + records.map((r) => `<figure><figcaption><span class="v-${r.verdict}">${escapeHtml(r.verdict.toUpperCase())}</span> ${r.kind} `
-    + `${escapeHtml(recordTitle(r))} — reason ${escapeHtml(reasonCodes(r).join(', '))}; deciding frames ${proofFrames(r).join(', ')}</figcaption>${timelineSvg(r, directions.get(r) ?? [])}</figure>`).join('\n');
+    + `${escapeHtml(recordTitle(r))} — reason ${escapeHtml(reasonCodes(r).join(', '))}; deciding frames ${proofFrames(r).join(', ')}</figcaption>${timelineSvg(r, directions.get(r) ?? [])}`
+    + `${remedy(r)}</figure>`).join('\n');
 }
 
 /** `directions`: per record, the per-direction packets of its timeline (timeline.ts), which report.json does not hold. */

@@ -137,7 +137,7 @@ export function escapeCsv(text: string): string {
   return /[",\r\n]/.test(plain) ? `"${plain.replace(/"/g, '""')}"` : plain;
 }
 
-/** A word for a POSIX shell: as is when it holds only characters the shell takes literally, else single-quoted (nothing inside is expanded). */
+/** A POSIX shell word: as is when it holds only characters the shell takes literally, else single-quoted, with any single quote closed, escaped and reopened (nothing inside is expanded). */
 export function shellQuote(text: string): string {
-  return /^[A-Za-z0-9._:/=+@%-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+  return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { EvidenceDocument } from '../../src/evidence/document.js';
 import type { VerifyReport } from '../../src/report/verify.js';
 import { cli } from '../helpers/cli.js';
-import { HAVE_CAPINFOS, HAVE_TSHARK, haveCommand, run } from '../helpers/inputs.js';
+import { HAVE_CAPINFOS, HAVE_TSHARK, haveCommand, ROOT, run } from '../helpers/inputs.js';
 import { readPath } from '../helpers/read.js';
 import { expectSchemaValid, validateReport } from '../helpers/schema.js';
 import { suiteTempDir, testTempDir } from '../helpers/temp.js';
@@ -65,10 +65,14 @@ describe('da-audit evidence', () => {
       expect(input.sha256).toBe(sha256(bytes));
       expect(input.capture.file).toBe(input.name);
       expect(input.capture.packets).toBe(d.files[i]!.packets);
-      // The same report verify writes with the same options, but named by the bundle name (not the path typed).
-      const verify = JSON.parse(cli(['verify', '--format', 'json', '--ra-port', '4000', '--da-server', 'da.contoso.example', path]).stdout) as { files: VerifyReport[] };
+      // The same report verify writes with the same options on the capture under its bundle name (the name the
+      // report and its tshark checks use, never the path typed).
+      const dir = testTempDir('da-evidence-verify-');
+      copyFileSync(path, join(dir, input.name));
+      const out = spawnSync(process.execPath, [join(ROOT, 'bin/da-audit.js'), 'verify', '--format', 'json', '--ra-port', '4000', '--da-server', 'da.contoso.example', input.name], { cwd: dir, encoding: 'utf8' });
+      const verify = JSON.parse(out.stdout) as { files: VerifyReport[] };
       expectSchemaValid(verify);
-      expect(d.files[i]).toEqual({ ...verify.files[0], file: input.name });
+      expect(d.files[i]).toEqual(verify.files[0]);
     }
     expect(d.files[0]!.assumptions.map((a) => a.code)).toContain('context.ra_prefix');
   });
@@ -80,13 +84,16 @@ describe('da-audit evidence', () => {
     expect(validateReport(bad)).toBe(false);
     const extra = { ...structuredClone(d), surprise: 1 };
     expect(validateReport(extra)).toBe(false);
-    // Issue 14's fields are allowed on a record, in their shapes.
+    // fix and check (issue 14) are on every record, null or in their shapes.
     const fixed = structuredClone(d) as unknown as { files: { pairs: Record<string, unknown>[] }[] };
     fixed.files[0]!.pairs[0]!['fix'] = { code: 'fix.x', text: 'do this' };
     fixed.files[0]!.pairs[0]!['check'] = { tshark: ['tshark -r x'], windows: [] };
     expect(validateReport(fixed)).toBe(true);
     fixed.files[0]!.pairs[0]!['check'] = { tshark: 'not a list' };
     expect(validateReport(fixed)).toBe(false);
+    delete fixed.files[0]!.pairs[0]!['check'];
+    expect(validateReport(fixed)).toBe(false);
+    expect(d.files[0]!.sessions[0]!.fix).not.toBeNull();
   });
 
   it('SHA256SUMS lists every bundle file and every input (under inputs/), as sha256sum -c reads it', () => {
