@@ -52,7 +52,12 @@ export interface AnalyzeOptions {
    * Called for every IPv6 packet taken out of an IP-HTTPS tunnel, after it went through the decoder and the flows.
    * The packet is p.buf[p.start, p.end). `p` and its buffer are reused for later packets: copy what you keep.
    */
-  onInnerPacket?: (p: QueuedInnerPacket) => void;
+  onInnerPacket?: (p: QueuedInnerPacket, view: PacketView, frame: Frame) => void;
+  /**
+   * Called for every record as it is read, before the flows see it: a packet with its decoded view, any other record
+   * (a pcapng custom block, a journal entry) with null. What `decode` prints; it may throw StopReading.
+   */
+  onRecord?: (f: Frame, buf: Uint8Array, view: PacketView | null) => void;
 }
 
 /** A retained flow with everything classification decided about it. */
@@ -196,7 +201,7 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     dissectSafely(innerView, innerFrame, q.buf);
     tracker.onPacket(innerView, innerFrame, q.carrier.id, 'ip-https');
     if (q.carrier.ipHttpsInferred !== null && innerFrame.direction === Direction.Outbound) learnSourcePrefix(sourcePrefixes, q);
-    options.onInnerPacket?.(q);
+    options.onInnerPacket?.(q, innerView, innerFrame);
   };
   const drainInner = (): void => app.inner.drain(onInner);
   let lastFrame = 0;
@@ -204,8 +209,12 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
   let interfaces: readonly unknown[] = [];
   const capture = await readCapture(path, (f, buf) => {
     lastFrame = f.number;
-    if (f.kind !== RecordKind.Packet) return;
+    if (f.kind !== RecordKind.Packet) {
+      options.onRecord?.(f, buf, null);
+      return;
+    }
     dissectSafely(view, f, buf);
+    options.onRecord?.(f, buf, view);
     tracker.checkCopies = interfaces.length > 1;
     tracker.onPacket(view, f);
     if (app.inner.length > 0) drainInner();
@@ -262,7 +271,7 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
   const table = tracker.table;
   const negotiations = ike.finish();
   const verdicts = verify({
-    flows: judged.flows, negotiations, service: { raPorts: options.raPorts ?? [] }, flowById: (id) => judgedById.get(id), coverage,
+    flows: judged.flows, negotiations, service: { raPorts: options.raPorts ?? [] }, flowById: (id) => judgedById.get(id), coverage, daServers,
   });
   return {
     capture, flows: judged.flows, byId, classes,

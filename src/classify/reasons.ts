@@ -242,6 +242,26 @@ export const REASONS = {
     kind: 'note', meaning: 'The SAs were negotiated before the capture started; the ESP itself still decides.', evidence: 'ESP between the clients and no IKE/AuthIP before it.',
     text: (f) => `no IKE/AuthIP between these clients precedes the first ESP packet (frame ${f.firstEsp}): the SA was established before the capture started`,
   }),
+  'iphttps.tls_alert': spec<{ flow: number; server: string; from: 'client' | 'server'; alert: string; frame: number; hello: number }>({
+    kind: 'cause', meaning: 'The IP-HTTPS link did not come up: the TLS handshake ended with a fatal alert (protocols.md §7 row 1).',
+    evidence: 'A plaintext TLS alert of level fatal on a connection that tried to bring up IP-HTTPS, before the server\'s 200 OK.',
+    text: (f) => `the IP-HTTPS link to ${f.server} (flow ${f.flow}) did not come up: after the ClientHello (frame ${f.hello}) the ${f.from} sent the fatal TLS alert ${f.alert} (frame ${f.frame})`,
+  }),
+  'iphttps.reset_after_hello': spec<{ flow: number; server: string; hello: number; last: number }>({
+    kind: 'cause', meaning: 'The IP-HTTPS link did not come up: the server side reset the connection after the ClientHello (protocols.md §7 row 1).',
+    evidence: 'A ClientHello that tried to bring up IP-HTTPS, no ServerHello, and a RST from the server side.',
+    text: (f) => `the IP-HTTPS link to ${f.server} (flow ${f.flow}) did not come up: the server side reset the connection after the ClientHello (frame ${f.hello}) without a ServerHello (last frame ${f.last})`,
+  }),
+  'iphttps.http_status': spec<{ flow: number; server: string; status: number; text: string; frame: number }>({
+    kind: 'cause', meaning: 'The IP-HTTPS link did not come up: the server answered the IP-HTTPS request with an HTTP status other than 200 (MS-IPHTTPS §3.2.5.1).',
+    evidence: 'The HTTP response, readable under a NULL cipher suite, to the client\'s POST.',
+    text: (f) => `the IP-HTTPS link to ${f.server} (flow ${f.flow}) did not come up: the server answered HTTP ${f.status} ${f.text} (frame ${f.frame}) instead of 200 OK`,
+  }),
+  'iphttps.reconnects': spec<{ server: string; attempts: number; frames: number[]; gaps: number[] }>({
+    kind: 'cause', meaning: 'The client tried to bring up IP-HTTPS again and again: every attempt failed (MS-IPHTTPS §3.1.2.1 reconnects at about 30 s, then at growing intervals).',
+    evidence: 'Two or more connections to one server that tried to bring up IP-HTTPS and never got a 200 OK or carried IPv6.',
+    text: (f) => `${f.attempts} attempts to bring up IP-HTTPS to ${f.server} failed (first frames ${f.frames.join(', ')}${f.attempts > f.frames.length ? ', …' : ''}; ${f.gaps.length > 0 ? `seconds between them: ${f.gaps.join(', ')}` : ''}): the client keeps retrying and the link never comes up`,
+  }),
   'iphttps.auth_none': spec<{ connections: { flow: number; frame: number }[] }>({
     kind: 'cause', meaning: 'The IP-HTTPS server does not authenticate clients (mode None) and so drops link-local unicast between them (MS-IPHTTPS §3.2.5.2.2; protocols.md §1.5, §7 row 7).',
     evidence: 'No CertificateRequest in the handshake of the IP-HTTPS connection that carried (or was up during) an attempt over fe80:: that got no packet at all back from the peer.',

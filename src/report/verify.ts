@@ -66,6 +66,8 @@ export interface VerifyReport {
   assumptions: ReasonJson[];
   /** What was out of sight; a blocking item makes the result `incomplete`. */
   coverage: (ReasonJson & { blocking: boolean })[];
+  /** Why the IP-HTTPS link did not come up, each with its fix and check (rules/link.ts). */
+  link: (ReasonJson & { fix: { code: string; text: string } | null; check: Check })[];
   /** Every bound of the analysis (docs/cli.md "Bounds"), with what it dropped, 0 included. */
   bounds: { id: string; limit: number; dropped: number; clientCapable: number; frames: number[] }[];
   /** Every endpoint whose role the capture shows. */
@@ -108,6 +110,7 @@ export function buildVerify(a: Analysis): VerifyReport {
     firstPacketTime: info.firstPacketTime, lastPacketTime: info.lastPacketTime, result: v.result, totals,
     assumptions: a.assumptions.map(reasonJson),
     coverage: v.coverage.map((c) => ({ ...reasonJson(c.reason), blocking: c.blocking })),
+    link: v.link.map((l) => ({ ...reasonJson(l), fix: fixOf(l, { linkLocal: false }), check: checkOf(a.capture.file, l.frames, l.code, false) })),
     bounds: a.coverage.bounds.map((b) => ({ id: b.id, limit: b.limit, dropped: b.dropped, clientCapable: b.clientCapable, frames: b.frames })),
     roles: a.roles.entries().map(({ address, fact }) => ({ address: addressText(address), role: fact.role, basis: fact.basis, frames: fact.frames })),
     sessions, pairs,

@@ -39,6 +39,7 @@ const RA_RULES = 'Get-NetFirewallRule -DisplayGroup "Remote Assistance" | Format
 const PROFILE = 'Get-NetConnectionProfile';
 const IPHTTPS_IF = 'netsh interface httpstunnel show interfaces';
 const IPHTTPS_STATE = 'Get-NetIPHttpsState';
+const IPHTTPS_CONFIG = 'Get-NetIPHttpsConfiguration | Format-List Profile, ServerURL, AuthMode, StrongCRLRequired';
 const IPHTTPS_MODE = 'Get-NetIPHttpsConfiguration | Format-List Profile, AuthMode, ServerURL   # on the DirectAccess server';
 const IKE_FAILURES = 'Get-WinEvent -LogName Security -FilterXPath "*[System[(EventID=4653 or EventID=4654)]]" -MaxEvents 20   # after: auditpol /set /subcategory:"IPsec Main Mode" /failure:enable';
 const KERBEROS = 'klist; w32tm /query /status';
@@ -149,6 +150,22 @@ export const REMEDIES: { [C in ReasonCode]?: Remedy<C> } = {
   'iphttps.auth_none': remedy<'iphttps.auth_none'>({
     fix: `Make the IP-HTTPS server authenticate its clients (on the DirectAccess server: Set-NetIPHttpsConfiguration -AuthMode Certificates, or "Use computer certificates" for IP-HTTPS in the Remote Access Management console), so it forwards link-local unicast between clients; or connect to the peer's global IP-HTTPS address, which the DirectAccess rules protect.`,
     confirm: [IPHTTPS_MODE, IPHTTPS_IF, IPHTTPS_STATE],
+  }),
+  'iphttps.tls_alert': remedy<'iphttps.tls_alert'>({
+    fix: 'The TLS handshake of IP-HTTPS failed. Check that the client trusts the IP-HTTPS server certificate and can reach its CRL (StrongCRLRequired), that in Certificates mode the client has a valid computer certificate, and that nothing in front of the DirectAccess server (a TLS-inspecting firewall, a load balancer or proxy) refuses the NULL cipher suites Windows 8+ clients offer: publish IP-HTTPS without TLS inspection.',
+    confirm: [IPHTTPS_IF, IPHTTPS_STATE, IPHTTPS_CONFIG],
+  }),
+  'iphttps.reset_after_hello': remedy<'iphttps.reset_after_hello'>({
+    fix: 'Something on the way to the DirectAccess server, or the listener on port 443, refused the TLS handshake of IP-HTTPS: a TLS-inspecting firewall or load balancer that does not accept the NULL cipher suites, or a port 443 service that is not the IP-HTTPS listener. Publish IP-HTTPS straight to the DirectAccess server, without TLS inspection, and check the ServerURL.',
+    confirm: [IPHTTPS_IF, IPHTTPS_CONFIG],
+  }),
+  'iphttps.http_status': remedy<'iphttps.http_status'>({
+    fix: 'The IP-HTTPS URL does not reach the IP-HTTPS listener: the client\'s ServerURL (…/IPHTTPS) must name the DirectAccess server\'s IP-HTTPS URL, and no web server or reverse proxy may answer it in its place.',
+    confirm: [IPHTTPS_CONFIG, IPHTTPS_IF],
+  }),
+  'iphttps.reconnects': remedy<'iphttps.reconnects'>({
+    fix: 'The client retries IP-HTTPS and every attempt fails: fix the failure its attempts show (above), then the link comes up at the next retry (or at once with: netsh interface httpstunnel reset, or a restart of the IP Helper service).',
+    confirm: [IPHTTPS_IF, IPHTTPS_STATE],
   }),
   'pair.no_data': remedy<'pair.no_data'>({
     fix: 'Nothing to change yet: no data packet between the clients is in the capture. Capture on the IP-HTTPS tunnel interface while the session runs (netsh trace start capture=yes), then run da-audit again.',

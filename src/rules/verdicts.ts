@@ -9,6 +9,7 @@ import type { JudgedFlow, SaJudgement } from '../classify/classified-flow.js';
 import { frameSpan, reason, type Reason } from '../classify/reasons.js';
 import { FAILED_STATES, identifyService, rdpSecurityNote, type Service, type ServiceOptions } from '../classify/sessions.js';
 import { hex, sameBytes } from '../util/bytes.js';
+import { linkFindings } from './link.js';
 import { coverageOf, type CoverageInput } from './coverage.js';
 import type { AuditResult, Endpoint, IsolationFinding, NegotiationLink, Verdict, VerdictRecord } from './types.js';
 
@@ -20,6 +21,8 @@ export interface VerifyInput {
   flowById: (id: number) => JudgedFlow | undefined;
   /** What the analysis could not see: bounds that dropped, opaque or resynchronised tunnels. */
   coverage: CoverageInput;
+  /** DirectAccess server names given (--da-server): a ClientHello naming one tried to bring up IP-HTTPS. */
+  daServers?: readonly string[];
 }
 
 export interface VerifyResult {
@@ -31,6 +34,8 @@ export interface VerifyResult {
   coverage: { reason: Reason; blocking: boolean }[];
   /** Every ESP SA judged between clients, by flow id and SPI. */
   esp: { flow: number; spi: number; fromOrig: boolean; judgement: SaJudgement['judgement']; copyFlows: number[] }[];
+  /** Why the IP-HTTPS link did not come up, when it did not (iphttps.tls_alert, …; rules/link.ts). */
+  link: Reason[];
 }
 
 function spiText(spi: number): string {
@@ -110,7 +115,7 @@ export function verify(input: VerifyInput): VerifyResult {
     if (!bucket) buckets.set(key, bucket = { a: f.origAddr, b: f.respAddr, flows: [] });
     bucket.flows.push(r);
   }
-  const result: VerifyResult = { result: 'no-client-traffic', sessions: [], pairs: [], isolation: [], coverage: [], esp: [] };
+  const result: VerifyResult = { result: 'no-client-traffic', sessions: [], pairs: [], isolation: [], coverage: [], esp: [], link: linkFindings(input.flows, input.daServers ?? []) };
   for (const bucket of buckets.values()) {
     // Neighbour discovery, bubbles and ICMPv6 errors alone are not two clients talking.
     if (bucket.flows.every((r) => NOT_A_CONVERSATION.has(r.kind))) continue;

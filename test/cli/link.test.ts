@@ -1,0 +1,60 @@
+/** The IP-HTTPS link not coming up (issue "Troubleshooting" item 1; protocols.md §7 row 1), each finding checked by tshark. */
+
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { VerifyReport } from '../../src/report/verify.js';
+import { cli } from '../helpers/cli.js';
+import { ipHttpsLinkFailsScenario } from '../helpers/fixtures/verify-fixtures.js';
+import { HAVE_TSHARK, run } from '../helpers/inputs.js';
+
+const FILE = 'fixtures/captures/iphttps-link-fails.pcapng';
+
+function verify(file: string, ...args: string[]): VerifyReport {
+  return (JSON.parse(cli(['verify', '--format', 'json', ...args, file]).stdout) as { files: VerifyReport[] }).files[0]!;
+}
+
+describe('IP-HTTPS link findings', () => {
+  const s = ipHttpsLinkFailsScenario();
+  const frame = (...labels: string[]): number => s.framesWith(...labels)[0]!.number;
+  const hello = (i: number): number => frame(`attempt-${i}`, 'tls-1');
+  const r = verify(FILE);
+
+  it('each failed attempt names how it failed, with the ClientHello and the deciding frame from the capture\'s ledger', () => {
+    expect(r.link.map((l) => [l.code, l.frames])).toEqual([
+      ['iphttps.tls_alert', [hello(1), frame('attempt-1', 'alert')]],
+      ['iphttps.reset_after_hello', [hello(2), frame('attempt-2', 'reset')]],
+      ['iphttps.http_status', [hello(3), frame('attempt-3', 'http-response')]],
+      ['iphttps.reconnects', [frame('attempt-1'), frame('attempt-2'), frame('attempt-3')]],
+    ]);
+    expect(r.link[0]!.text).toContain('the server sent the fatal TLS alert handshake_failure');
+    expect(r.link[2]!.text).toContain('the server answered HTTP 403 Forbidden');
+    expect(r.link[3]!.facts).toMatchObject({ server: '203.0.113.10:443', attempts: 3, gaps: [30, 60] });
+    for (const l of r.link) {
+      expect(l.fix!.code).toBe(l.code);
+      expect(l.check.windows).toContain('netsh interface httpstunnel show interfaces');
+    }
+    // Without the link no traffic between clients exists to judge: the result says so, exit 0 (--strict: 1).
+    expect([r.result, r.pairs.length]).toEqual(['no-client-traffic', 0]);
+  });
+
+  it.runIf(HAVE_TSHARK)('tshark, run with each check as printed, shows the alert, the reset and the 403 in those frames', () => {
+    const info = (command: string): string => run('bash', ['-c', command]).stdout;
+    expect(info(r.link[0]!.check.tshark[0]!)).toMatch(/\tAlert \(Level: Fatal, Description: Handshake Failure\)/);
+    expect(info(r.link[1]!.check.tshark[0]!)).toMatch(/\[RST, ACK\]/);
+    expect(info(r.link[2]!.check.tshark[0]!)).toMatch(/\tHTTP\/1\.1 403 Forbidden/);
+  });
+
+  it('the report to scan puts the link first, with cause, fix and check', () => {
+    const text = cli(['verify', '--width', '0', FILE]).stdout;
+    expect(text).toMatch(/^IP-HTTPS LINK did not come up\n {2}cause {2}iphttps\.tls_alert: /m);
+    expect(text.indexOf('IP-HTTPS LINK')).toBeLessThan(text.indexOf('no traffic between DirectAccess clients is visible in this capture'));
+    expect(cli(['verify', '--format', 'md', FILE]).stdout).toContain('## IP-HTTPS LINK — did not come up\n\n- **Cause** (`iphttps.tls_alert`)');
+    expect(cli(['verify', '--details', '--width', '0', FILE]).stdout).toMatch(/│ iphttps\.http_status +│ the IP-HTTPS link to 203\.0\.113\.10:443/);
+  });
+
+  it('no other fixture has a link finding: a link that came up, or an encrypting suite that hides how it went, is none', () => {
+    for (const name of readdirSync('fixtures/captures').filter((n) => /^(verify|trust|da|iphttps|sample)-.*\.pcapng$/.test(n) && `fixtures/captures/${n}` !== FILE)) {
+      expect(verify(`fixtures/captures/${name}`, '--da-server', 'da.contoso.example').link, name).toEqual([]);
+    }
+  });
+});
