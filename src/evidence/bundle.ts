@@ -90,7 +90,8 @@ export async function buildBundle(inputs: BundleInput[], options: AnalyzeOptions
     const report = buildVerify(named);
     // buildVerify keeps the order of the verdict records.
     const records = [...analysis.verdicts.sessions, ...analysis.verdicts.pairs];
-    [...report.sessions, ...report.pairs].forEach((r, k) => directions.set(r, directionMarks(analysis, records[k]!)));
+    const judged = new Map(analysis.flows.map((f) => [f.flow.id, f]));
+    [...report.sessions, ...report.pairs].forEach((r, k) => directions.set(r, directionMarks(judged, records[k]!)));
     const capture = buildInfo(named.capture);
     reports.push(report);
     captures.push(analysis.capture);

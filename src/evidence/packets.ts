@@ -49,7 +49,8 @@ export async function copyFrames(requests: FrameRequest[]): Promise<CopiedFrames
   const missing: CopiedFrames['missing'] = [];
   for (const [k, r] of requests.entries()) {
     const seen = new Set<number>();
-    const last = Math.max(0, ...r.comments.keys());
+    let last = 0;
+    for (const n of r.comments.keys()) last = Math.max(last, n);
     await readCapture(r.path, (f, buf) => {
       const comments = r.comments.get(f.number);
       if (comments === undefined || f.kind !== RecordKind.Packet) return;

@@ -1,6 +1,6 @@
 /** The packets a verdict's timeline shows per direction: first and last packet of each IPsec SA, and of the traffic without IPsec. */
 
-import type { Analysis } from '../analyze.js';
+import type { JudgedFlow } from '../classify/classified-flow.js';
 import type { VerdictRecord } from '../rules/types.js';
 import { sameBytes } from '../util/bytes.js';
 
@@ -17,9 +17,9 @@ export interface DirectionMark {
  * For each ESP/AH SA of the record's flows, its first and last packet on the lane of its direction; for its traffic
  * flows without IPsec, their first and last packet. The same packets captured again (another interface or carrier:
  * the same SPI and direction, or clear flows of one record) count once, from the earliest first to the latest last.
+ * `judged`: the analysis's retained flows by id, built once per capture (a capture may have many flows and records).
  */
-export function directionMarks(a: Analysis, r: VerdictRecord): DirectionMark[] {
-  const judged = new Map(a.flows.map((f) => [f.flow.id, f]));
+export function directionMarks(judged: ReadonlyMap<number, JudgedFlow>, r: VerdictRecord): DirectionMark[] {
   const sas = new Map<string, { lane: Lane; name: string; first: number; last: number }>();
   // Frames are numbered from 1: last 0 means no flow without IPsec.
   const clear = { first: Infinity, last: 0 };
