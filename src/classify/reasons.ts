@@ -262,6 +262,16 @@ export const REASONS = {
     evidence: 'Two or more connections to one server that tried to bring up IP-HTTPS and never got a 200 OK or carried IPv6.',
     text: (f) => `${f.attempts} attempts to bring up IP-HTTPS to ${f.server} failed (first frames ${f.frames.join(', ')}${f.attempts > f.frames.length ? ', …' : ''}; ${f.gaps.length > 0 ? `seconds between them: ${f.gaps.join(', ')}` : ''}): the client keeps retrying and the link never comes up`,
   }),
+  'teredo.no_answer': spec<{ flow: number; server: string; packets: number; first: number; last: number; seconds: number }>({
+    kind: 'cause', meaning: 'Teredo did not come up: the Teredo server never answered the client (protocols.md §7 row 3); the client falls back to IP-HTTPS.',
+    evidence: 'Two or more packets of the client to UDP 3544 (a Teredo flow) and none back.',
+    text: (f) => `Teredo did not come up: ${f.packets} packets to the Teredo server ${f.server} (UDP 3544, frames ${f.first}–${f.last}, over ${f.seconds} s) got no answer`,
+  }),
+  '6to4.no_answer': spec<{ flow: number; server: string; packets: number; first: number; last: number; seconds: number }>({
+    kind: 'cause', meaning: '6to4 did not come up: the 6to4 relay never answered (protocols.md §7 row 4); the client falls back to Teredo or IP-HTTPS.',
+    evidence: 'Two or more 6to4 packets (IPv4 protocol 41) to one relay and none back.',
+    text: (f) => `6to4 did not come up: ${f.packets} packets of IPv6 in IPv4 (protocol 41) to the relay ${f.server} (frames ${f.first}–${f.last}, over ${f.seconds} s) got no answer`,
+  }),
   'iphttps.auth_none': spec<{ connections: { flow: number; frame: number }[] }>({
     kind: 'cause', meaning: 'The IP-HTTPS server does not authenticate clients (mode None) and so drops link-local unicast between them (MS-IPHTTPS §3.2.5.2.2; protocols.md §1.5, §7 row 7).',
     evidence: 'No CertificateRequest in the handshake of the IP-HTTPS connection that carried (or was up during) an attempt over fe80:: that got no packet at all back from the peer.',

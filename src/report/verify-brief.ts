@@ -43,7 +43,7 @@ export interface Brief {
   facts: string;
   result: [word: string, text: string];
   assumptions: string[];
-  /** Why the IP-HTTPS link did not come up. */
+  /** Why a transition link (IP-HTTPS, Teredo, 6to4) did not come up. */
   link: Remedied[];
   entries: Entry[];
   coverage: string[];
@@ -111,7 +111,7 @@ export function renderBriefTerminal(briefs: Brief[], width: number, colour: bool
       if (e.fix) explained.add(e.fix);
     };
     if (b.link.length > 0) {
-      out.push(`${paintWord(colour, 'IP-HTTPS LINK')} did not come up`);
+      out.push(`${paintWord(colour, 'LINK')} a transition technology did not come up (IP-HTTPS, Teredo, 6to4)`);
       for (const l of b.link) remedied(l);
       out.push('');
     }
@@ -162,7 +162,7 @@ export function renderBriefMarkdown(briefs: Brief[], runTotals: string | null): 
       }
     };
     if (b.link.length > 0) {
-      out.push('', '## IP-HTTPS LINK — did not come up');
+      out.push('', '## LINK — a transition technology did not come up');
       for (const l of b.link) remedied(l);
     }
     for (const e of b.entries) {

@@ -47,7 +47,7 @@ export function verifySections(r: VerifyReport): Section[] {
   }];
   if (r.link.length > 0) {
     sections.push({
-      title: 'IP-HTTPS link: why it did not come up', head: ['Code', 'What', 'Fix', 'Frames'],
+      title: 'Links: why a transition technology did not come up', head: ['Code', 'What', 'Fix', 'Frames'],
       rows: r.link.map((l) => [l.code, l.text, l.fix?.text ?? '—', l.frames.join(', ')]),
     });
   }

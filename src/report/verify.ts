@@ -66,7 +66,7 @@ export interface VerifyReport {
   assumptions: ReasonJson[];
   /** What was out of sight; a blocking item makes the result `incomplete`. */
   coverage: (ReasonJson & { blocking: boolean })[];
-  /** Why the IP-HTTPS link did not come up, each with its fix and check (rules/link.ts). */
+  /** Why a transition link (IP-HTTPS, Teredo, 6to4) did not come up, each with its fix and check (rules/link.ts). */
   link: (ReasonJson & { fix: { code: string; text: string } | null; check: Check })[];
   /** Every bound of the analysis (docs/cli.md "Bounds"), with what it dropped, 0 included. */
   bounds: { id: string; limit: number; dropped: number; clientCapable: number; frames: number[] }[];

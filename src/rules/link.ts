@@ -1,11 +1,13 @@
 /**
- * The IP-HTTPS link not coming up (protocols.md §7 row 1; MS-IPHTTPS §3.1.2.1): a fatal TLS alert, a reset after the
- * ClientHello, an HTTP status other than 200, and the client reconnecting. Without the link there is no traffic between
- * clients to judge; these findings say why.
+ * Transition links not coming up (protocols.md §7 rows 1, 3, 4): IP-HTTPS (MS-IPHTTPS §3.1.2.1) with a fatal TLS alert,
+ * a reset after the ClientHello, an HTTP status other than 200, the client reconnecting; Teredo (RFC 4380 §5.2.1) and
+ * 6to4 (RFC 3056) sent to and never answered. Without a link there is no traffic between clients to judge; these say why.
  */
 
 import type { JudgedFlow } from '../classify/classified-flow.js';
 import { reason, type Reason } from '../classify/reasons.js';
+import { Layer } from '../decode/layers.js';
+import type { Flow } from '../flow/flow.js';
 
 /** Connections of one server listed by frame in a reconnect finding, at most. */
 const LISTED = 10;
@@ -27,15 +29,35 @@ function cameUp(r: JudgedFlow): boolean {
   return r.flow.tls?.facts.http.response?.status === 200 || (carried !== undefined && carried.client.packets + carried.server.packets > 0);
 }
 
+/** An IPv4 flow's addresses are kept IPv4-mapped (16 bytes): the last 4 are the address. */
+function ipv4Of(a: Uint8Array): string {
+  return a.subarray(a.length - 4).join('.');
+}
+
+/**
+ * A Teredo client's packets to a Teredo server (UDP 3544), or 6to4 packets (protocol 41) to a relay, at least twice and
+ * never one back: the client retries, then falls back to the next transition technology.
+ */
+function unanswered(f: Flow): boolean {
+  return f.family === 4 && f.parent < 0 && f.respPackets === 0 && f.origPackets >= 2
+    && ((f.proto === 17 && f.respPort === 3544 && f.appLayer === Layer.Teredo) || f.proto === 41);
+}
+
 export function linkFindings(flows: readonly JudgedFlow[], daServers: readonly string[]): Reason[] {
   const out: Reason[] = [];
+  for (const r of flows) {
+    const f = r.flow;
+    if (!unanswered(f)) continue;
+    const facts = { flow: f.id, server: ipv4Of(f.respAddr), packets: f.origPackets, first: f.firstFrame, last: f.lastFrame, seconds: Math.round(f.lastSec - f.firstSec) };
+    if (f.proto === 17) out.push(reason('teredo.no_answer', facts, [f.firstFrame, f.lastFrame]));
+    else if (r.label.transition === '6to4') out.push(reason('6to4.no_answer', facts, [f.firstFrame, f.lastFrame]));
+  }
   const failedBy = new Map<string, JudgedFlow[]>();
   for (const r of flows) {
     if (!attempt(r, daServers) || cameUp(r)) continue;
     const f = r.flow;
     const tls = f.tls!.facts;
-    // An IPv4 flow's addresses are kept IPv4-mapped (16 bytes): the last 4 are the address.
-    const server = `${f.respAddr.subarray(f.respAddr.length - 4).join('.')}:${f.respPort}`;
+    const server = `${ipv4Of(f.respAddr)}:${f.respPort}`;
     const hello = tls.clientHello!.frame;
     const fatal = tls.alerts.find((a) => !a.encrypted && a.level === 2);
     const status = tls.http.response;

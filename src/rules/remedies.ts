@@ -167,6 +167,14 @@ export const REMEDIES: { [C in ReasonCode]?: Remedy<C> } = {
     fix: 'The client retries IP-HTTPS and every attempt fails: fix the failure its attempts show (above), then the link comes up at the next retry (or at once with: netsh interface httpstunnel reset, or a restart of the IP Helper service).',
     confirm: [IPHTTPS_IF, IPHTTPS_STATE],
   }),
+  'teredo.no_answer': remedy<'teredo.no_answer'>({
+    fix: 'UDP 3544 to the DirectAccess server (its two consecutive public IPv4 addresses) is blocked on the way, or Teredo is disabled on the server, or the client sits behind a NAT Teredo cannot traverse. Open UDP 3544 outbound, or leave Teredo to fail and let the client use IP-HTTPS (the fallback it takes).',
+    confirm: ['netsh interface teredo show state', 'Get-NetTeredoState', IPHTTPS_IF],
+  }),
+  '6to4.no_answer': remedy<'6to4.no_answer'>({
+    fix: 'IPv4 protocol 41 to the DirectAccess server is blocked on the way (firewalls and many NATs drop it), or 6to4 is disabled on the server. Allow protocol 41, or disable 6to4 on the clients (Set-Net6to4Configuration -State Disabled) so they go straight to Teredo or IP-HTTPS.',
+    confirm: ['netsh interface 6to4 show state', 'Get-Net6to4Configuration', IPHTTPS_IF],
+  }),
   'pair.no_data': remedy<'pair.no_data'>({
     fix: 'Nothing to change yet: no data packet between the clients is in the capture. Capture on the IP-HTTPS tunnel interface while the session runs (netsh trace start capture=yes), then run da-audit again.',
     confirm: [MM_SA, QM_SA],

@@ -34,7 +34,7 @@ export interface VerifyResult {
   coverage: { reason: Reason; blocking: boolean }[];
   /** Every ESP SA judged between clients, by flow id and SPI. */
   esp: { flow: number; spi: number; fromOrig: boolean; judgement: SaJudgement['judgement']; copyFlows: number[] }[];
-  /** Why the IP-HTTPS link did not come up, when it did not (iphttps.tls_alert, …; rules/link.ts). */
+  /** Why a transition link did not come up, when one did not (iphttps.tls_alert, teredo.no_answer, …; rules/link.ts). */
   link: Reason[];
 }
 
