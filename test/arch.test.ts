@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/inputs.js';
 
 /** analyze.ts wires capture…rules into one pass; reports and the CLI consume its result. */
-const STAGES = ['capture', 'decode', 'app', 'flow', 'classify', 'rules', 'analyze.ts', 'report', 'cli'];
+const STAGES = ['capture', 'decode', 'app', 'flow', 'classify', 'rules', 'analyze.ts', 'report', 'evidence', 'cli'];
 const SHARED = new Set(['util', 'anomalies', 'version.ts']);
 
 function sources(dir: string): string[] {

@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
 import { runDecode, type DecodeOptions } from './decode.js';
+import { runEvidence, runVerifyBundle } from './evidence.js';
 import { runExplain } from './explain.js';
 import { runExtract } from './extract.js';
 import { runInfo } from './info.js';
@@ -71,6 +72,31 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
       setCode(await runVerify(files, {
         format: opts.format, strict: opts.strict, width: width(), details: opts.details, colour, analyze: { ...analysisOptions(opts), raPorts: opts.raPort },
       }, io.out, io.err));
+    });
+
+  addAnalysisOptions(program
+    .command('evidence')
+    .description('write a compliance evidence bundle to a folder: report.json/.md/.html, verdicts.csv, evidence.pcapng (the deciding frames), recheck.sh/.md (tshark commands), SHA256SUMS (docs/evidence.md)')
+    .argument('<capture...>', 'capture files (pcap or pcapng, optionally gzip-compressed); not standard input: a reviewer must re-read them')
+    .requiredOption('-o, --output <folder>', 'folder to write the bundle into (created when missing; bundle files in it are replaced)')
+    .option('--ra-port <port>', 'another TCP port Remote Assistance listens on (besides 3389 and the RDP signature); repeatable', collectPort, [])
+    .option('--timestamp', 'record the time of the run in the bundle (without it, two runs give byte-identical bundles)', false)
+    .option('--sign <key>', 'PEM Ed25519 private key: sign SHA256SUMS into SHA256SUMS.sig')
+    .option('--strict', 'exit codes as verify --strict', false))
+    .action(async (files: string[], opts: { output: string; raPort: number[]; timestamp: boolean; sign?: string; strict: boolean } & AnalysisFlags) => {
+      setCode(await runEvidence(files, {
+        output: opts.output, timestamp: opts.timestamp, sign: opts.sign ?? null, strict: opts.strict, analyze: { ...analysisOptions(opts), raPorts: opts.raPort },
+      }, io.err));
+    });
+
+  program
+    .command('verify-bundle')
+    .description('check an evidence bundle: every file against SHA256SUMS (and its signature), then re-run the analysis with the recorded options on the captures and compare (exit 0 identical, 1 different, 3 missing or altered)')
+    .argument('<folder>', 'the bundle folder')
+    .argument('[capture...]', "the captures analysed (default: the bundle's inputs/ folder); each is matched by its SHA-256")
+    .option('--pubkey <key>', 'PEM Ed25519 public key: SHA256SUMS.sig must be its valid signature of SHA256SUMS')
+    .action(async (dir: string, captures: string[], opts: { pubkey?: string }) => {
+      setCode(await runVerifyBundle(dir, captures, { pubkey: opts.pubkey ?? null }, io.out, io.err));
     });
 
   addAnalysisOptions(program

@@ -2,14 +2,11 @@
 
 import type { ReasonCode } from '../classify/reasons.js';
 import { confirmOf } from '../rules/remedies.js';
+import { shellQuote } from './format.js';
 
 /** Frames named in one tshark filter, at most (the first ones, in frame order). */
 const MAX_FRAMES = 32;
 
-/** A POSIX shell word: single quotes, with any single quote closed, escaped and reopened. */
-export function shellQuote(s: string): string {
-  return /^[\w./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 export interface Check {
   /** tshark on this capture (and, for packets inside IP-HTTPS, on what `da-audit extract` takes out of it). */

@@ -111,7 +111,33 @@ export function addressText(a: Uint8Array): string {
   return mapped ? `${a[12]}.${a[13]}.${a[14]}.${a[15]}` : ipv6Text(a, 0);
 }
 
-/** Escapes text for a Markdown table cell: pipes, backticks, angle brackets, and control characters. */
+/**
+ * Escapes text for a Markdown table cell: pipes, backticks, angle brackets, and control characters. GitHub-style
+ * Markdown also turns bare `http://…`, `www.…` and `user@host` into links: a backslash before `:`, `.` or `@` there
+ * keeps a hostile name from becoming one.
+ */
 export function escapeMarkdown(text: string): string {
-  return escapeTerminal(text).replace(/[|`*_<>[\]\\]/g, (c) => `\\${c}`);
+  return escapeTerminal(text).replace(/[|`*_<>[\]\\]/g, (c) => `\\${c}`)
+    .replace(/:\/\//g, '\\://').replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\\.`).replace(/@/g, '\\@');
+}
+
+/** Escapes text for HTML text and attribute values, after making control characters visible (escapeTerminal). */
+export function escapeHtml(text: string): string {
+  return escapeTerminal(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * One CSV field (RFC 4180), control characters made visible (escapeTerminal): quoted when it holds a comma, quote or line break, and, against formula injection
+ * (OWASP "CSV Injection"), a leading `=`, `+`, `-`, `@`, tab or carriage return is preceded by `'` so that a
+ * spreadsheet shows it as text.
+ */
+export function escapeCsv(text: string): string {
+  const visible = escapeTerminal(text);
+  const plain = /^[=+\-@\t\r]/.test(visible) ? `'${visible}` : visible;
+  return /[",\r\n]/.test(plain) ? `"${plain.replace(/"/g, '""')}"` : plain;
+}
+
+/** A POSIX shell word: as is when it holds only characters the shell takes literally, else single-quoted, with any single quote closed, escaped and reopened (nothing inside is expanded). */
+export function shellQuote(text: string): string {
+  return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -14,6 +14,7 @@ import { readPackets } from '../helpers/pcapng-edit.js';
 import type { FrameRecord, InnerRecord } from '../helpers/scenario.js';
 import { suiteTempDir } from '../helpers/temp.js';
 import { TSHARK_ARGS } from '../helpers/tshark.js';
+import { expectSchemaValid } from '../helpers/schema.js';
 
 const C1 = DA.client1;
 const C2 = DA.client2;
@@ -75,6 +76,7 @@ interface Run {
 function verify(path: string, ...args: string[]): Run {
   const out = cli(['verify', '--format', 'json', ...args, path]);
   const doc = JSON.parse(out.stdout) as { files: FileReport[] };
+  expectSchemaValid(doc);
   expect(doc.files).toHaveLength(1);
   return { code: out.code, r: doc.files[0]! };
 }
@@ -646,7 +648,9 @@ describe('precision over every fixture and the shared corpus (issue 12 deliver 5
     for (let at = 0; at < all.length; at += 20) {
       const chunk = all.slice(at, at + 20);
       const out = cli(['verify', '--format', 'json', ...chunk]);
-      const files = (JSON.parse(out.stdout) as { files: FileReport[] }).files;
+      const doc = JSON.parse(out.stdout) as { files: FileReport[] };
+      expectSchemaValid(doc);
+      const files = doc.files;
       expect(files.map((f) => f.file)).toEqual(chunk);
       files.forEach((f) => reports.set(f.file, f));
     }

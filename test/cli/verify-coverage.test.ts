@@ -9,6 +9,7 @@ import { esp, espNullBody, Prng, Proto, tcp, TcpFlag, udp, type Bytes } from '..
 import { cli } from '../helpers/cli.js';
 import { Scenario } from '../helpers/scenario.js';
 import { suiteTempDir } from '../helpers/temp.js';
+import { expectSchemaValid } from '../helpers/schema.js';
 
 const dir = suiteTempDir('da-audit-coverage-');
 const A = 'fe80::8d4:1c2b:3a4d:5e6f';
@@ -27,7 +28,9 @@ function capture(name: string, seed: number, story: (send: (src: string, dst: st
 
 function verify(path: string, ...args: string[]): { code: number | null; r: VerifyReport } {
   const out = cli(['verify', '--format', 'json', ...args, path]);
-  return { code: out.code, r: (JSON.parse(out.stdout) as { files: VerifyReport[] }).files[0]! };
+  const doc = JSON.parse(out.stdout) as { files: VerifyReport[] };
+  expectSchemaValid(doc);
+  return { code: out.code, r: doc.files[0]! };
 }
 
 /** `encrypted` ciphertext SAs between A and B (alternate directions, 5 packets of 96 random bytes each), then an ESP-NULL SA carrying TCP. */

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { editPcapng } from '../helpers/pcapng-edit.js';
 import { testTempDir } from '../helpers/temp.js';
+import { expectSchemaValid } from '../helpers/schema.js';
 
 interface Session {
   verdict: string;
@@ -15,6 +16,7 @@ interface Session {
 function sessions(path: string): { code: number | null; list: Session[] } {
   const out = cli(['verify', '--format', 'json', path]);
   const doc = JSON.parse(out.stdout) as { files: { sessions: Session[] }[] };
+  expectSchemaValid(doc);
   return { code: out.code, list: doc.files[0]!.sessions };
 }
 

@@ -22,6 +22,7 @@ import { editPcapng, readPackets, type Capture } from '../helpers/pcapng-edit.js
 import { Scenario, type FrameRecord, type InnerRecord } from '../helpers/scenario.js';
 import { testTempDir } from '../helpers/temp.js';
 import { TSHARK_ARGS } from '../helpers/tshark.js';
+import { expectSchemaValid } from '../helpers/schema.js';
 
 const C1 = DA.client1;
 const C2 = DA.client2;
@@ -39,6 +40,7 @@ interface Run {
 function verify(path: string, ...args: string[]): Run {
   const out = cli(['verify', '--format', 'json', ...args, path]);
   const doc = JSON.parse(out.stdout) as { schemaVersion: number; files: VerifyReport[] };
+  expectSchemaValid(doc);
   expect(doc.schemaVersion).toBe(2);
   expect(doc.files).toHaveLength(1);
   return { code: out.code, r: doc.files[0]!, stderr: out.stderr };
@@ -812,7 +814,9 @@ describe('verify: exit codes, formats and hostile strings', () => {
     const out = cli(['verify', '--format', 'json', 'fixtures/bad/truncated-record.pcap']);
     expect(out.code).toBe(3);
     expect(out.stderr).toMatch(/^da-audit: warning: fixtures\/bad\/truncated-record\.pcap: byte offset \d+, frame \d+: /m);
-    expect((JSON.parse(out.stdout) as { files: VerifyReport[] }).files[0]!.status).toBe('truncated');
+    const doc = JSON.parse(out.stdout) as { files: VerifyReport[] };
+    expectSchemaValid(doc);
+    expect(doc.files[0]!.status).toBe('truncated');
   });
 
   it('several files: the exit code is the largest', () => {

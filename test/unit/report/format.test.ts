@@ -1,8 +1,9 @@
 /** Display text (src/report/format.ts): RFC 5952 address text, escaping of packet-derived strings, times and sizes. */
 
+import { spawnSync } from 'node:child_process';
 import ip6addr from 'ip6addr';
 import { describe, expect, it } from 'vitest';
-import { addressText, byteSize, escapeMarkdown, escapeTerminal, ipv6Text, isoTime } from '../../../src/report/format.js';
+import { addressText, byteSize, escapeCsv, escapeHtml, escapeMarkdown, escapeTerminal, ipv6Text, isoTime, shellQuote } from '../../../src/report/format.js';
 
 function bytesOf(text: string): Uint8Array {
   return new Uint8Array(ip6addr.parse(text).toBuffer());
@@ -105,6 +106,52 @@ describe('escapeMarkdown', () => {
     expect(escapeMarkdown('*bold* _it_ `code` [link](x)')).toBe('\\*bold\\* \\_it\\_ \\`code\\` \\[link\\](x)');
     expect(escapeMarkdown('line\nbreak')).toBe('line\\\\nbreak');
     expect(escapeMarkdown('line\nbreak')).not.toContain('\n');
+  });
+});
+
+describe('escapeMarkdown: no link can be formed', () => {
+  it('breaks bare URLs, www. and e-mail autolinks', () => {
+    expect(escapeMarkdown('http://evil.example/x')).toBe('http\\://evil.example/x');
+    expect(escapeMarkdown('see WWW.evil.example')).toBe('see WWW\\.evil.example');
+    expect(escapeMarkdown('admin@evil.example')).toBe('admin\\@evil.example');
+    expect(escapeMarkdown('[a](http://evil)')).toBe('\\[a\\](http\\://evil)');
+    // Words that merely contain "www" are left alone.
+    expect(escapeMarkdown('awww.x')).toBe('awww.x');
+  });
+});
+
+describe('escapeHtml', () => {
+  it('leaves no markup, attribute break or control character', () => {
+    expect(escapeHtml('<img src=x onerror="alert(1)">')).toBe('&#60;img src=x onerror=&#34;alert(1)&#34;&#62;');
+    expect(escapeHtml("a'b & c")).toBe('a&#39;b &#38; c');
+    expect(escapeHtml('red\x1b[31m\u202e')).toBe('red\\x1b[31m\\u202e');
+    const all = escapeHtml(Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join(''));
+    expect(all).not.toMatch(/[<>"'\x00-\x1f\x7f-\x9f]/);
+    expect(all.replace(/&#[0-9]+;/g, '')).not.toContain('&');
+  });
+});
+
+describe('escapeCsv', () => {
+  it('quotes what would split a field and defuses formulas', () => {
+    expect(escapeCsv('plain')).toBe('plain');
+    expect(escapeCsv('a,b')).toBe('"a,b"');
+    expect(escapeCsv('say "hi"')).toBe('"say ""hi"""');
+    expect(escapeCsv('=HYPERLINK("http://evil")')).toBe('"\'=HYPERLINK(""http://evil"")"');
+    for (const lead of ['+', '-', '@']) expect(escapeCsv(`${lead}1+1`)).toBe(`'${lead}1+1`);
+    expect(escapeCsv('\t=1')).toBe('\\t=1');
+    expect(escapeCsv('two\nlines')).toBe('two\\nlines');
+  });
+});
+
+describe('shellQuote', () => {
+  it('gives a word sh reads back as the same text, expanding nothing', () => {
+    const words = ['plain.pcapng', "it's", '$(touch x)', '`id`', 'a b', '"q"', '\\', '*', '-Y', 'frame.number in {1,2}', '', '~', 'a;b', 'a|b'];
+    for (const w of words) {
+      const r = spawnSync('sh', ['-c', `printf '%s' ${shellQuote(w)}`], { encoding: 'utf8' });
+      expect(r.stdout).toBe(w);
+    }
+    expect(shellQuote('plain.pcapng')).toBe('plain.pcapng');
+    expect(shellQuote("it's")).toBe("'it'\\''s'");
   });
 });
 
