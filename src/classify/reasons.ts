@@ -94,6 +94,11 @@ export const REASONS = {
     kind: 'note', meaning: 'A TCP session was already established when the capture started.', evidence: 'Data in both directions and no handshake in the capture.',
     text: (f) => `data flows both ways (frames ${f.orig}, ${f.resp}) but no handshake is in the capture: the session started before it`,
   }),
+  'tcp.one_side': spec<{ syn: number; ack: number }>({
+    kind: 'note', meaning: 'The TCP handshake completed, but the capture holds only the originator\'s side: its ACKs and data answer a SYN-ACK that is not in it.',
+    evidence: 'A SYN, then pure ACKs or data from the same side, and no packet from the other side (RFC 9293 §3.5).',
+    text: (f) => `the TCP handshake completed (SYN frame ${f.syn}; the originator acknowledges in frame ${f.ack} a SYN-ACK the capture does not hold): only this side of the connection was captured`,
+  }),
   'tcp.refused': spec<{ syn: number; rst: number }>({
     kind: 'reason', meaning: 'The connection was refused: nothing listens on that port, or a firewall rejects it.', evidence: 'A RST answers the SYN.',
     text: (f) => `no session was established: the SYN (frame ${f.syn}) was refused with a RST (frame ${f.rst})`,
@@ -324,6 +329,11 @@ export const REASONS = {
     kind: 'coverage', meaning: 'The capture tool reported packets it dropped: traffic between clients may be missing from the capture.',
     evidence: 'A pcapng Interface Statistics Block with isb_ifdrop or isb_osdrop above 0 (pcapng §4.6).',
     text: (f) => `the capture tool dropped packets: ${f.interfaces.map((i) => `${i.dropped} on interface ${i.interface}`).join(', ')} (pcapng Interface Statistics); what they carried is not in the capture, so capture again with a larger buffer or a filter`,
+  }),
+  'coverage.one_side': spec<{ connections: number; flows: number[] }>({
+    kind: 'coverage', meaning: 'The capture holds only one direction of TCP connections between clients: what the other direction carried was not seen.',
+    evidence: 'A TCP connection between two clients whose packets all come from one side, which sends pure ACKs: they acknowledge packets the capture does not hold (RFC 9293 §3.4).',
+    text: (f) => `${f.connections} TCP connection(s) between clients were captured in one direction only (flows ${f.flows.join(', ')}${f.connections > f.flows.length ? ', …' : ''}), although that side acknowledges packets the capture does not hold: a capture filter, asymmetric routing, or an interface not captured; capture on both clients, or on every interface (netsh trace … capture=yes)`,
   }),
   'coverage.time_order': spec<{ count: number; frames: number[] }>({
     kind: 'coverage', meaning: 'Packets are not in time order in the file: the first and last frame of a session may not be its first and last packet in time.',

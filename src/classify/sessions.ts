@@ -67,6 +67,12 @@ export function sessionState(flow: Flow): StateFacts {
       return { state: 'refused', frames, reason: reason('tcp.refused', { syn: flow.synFrame, rst: flow.rstFrame }, frames) };
     }
     if (flow.rstFrame !== 0) return { state: 'reset', frames: [flow.rstFrame], reason: reason('tcp.reset', { rst: flow.rstFrame }, [flow.rstFrame]) };
+    // An ACK or data from the originator after its SYN answers a SYN-ACK (RFC 9293 §3.5): the handshake completed, and the
+    // capture holds only this side of it. Calling it unanswered would contradict the originator's own packets.
+    if (flow.synFrame !== 0 && flow.respPackets === 0 && (flow.history.includes('A') || flow.origDataFrame !== 0)) {
+      const frames = [flow.synFrame, flow.origDataFrame || flow.lastFrame];
+      return { state: 'established', frames, reason: reason('tcp.one_side', { syn: flow.synFrame, ack: frames[1]! }, frames) };
+    }
     if (flow.synFrame !== 0 && flow.respPackets === 0) {
       return { state: 'unanswered', frames: [flow.synFrame], reason: reason('tcp.syn_unanswered', { syns: flow.origPackets, first: flow.synFrame, last: flow.lastFrame }, [flow.synFrame, flow.lastFrame]) };
     }

@@ -66,6 +66,13 @@ export function coverageOf(input: VerifyInput, pairs: readonly VerdictRecord[], 
     add(reason('coverage.snaplen', { spis: cut.map((e) => `0x${(e.spi >>> 0).toString(16).padStart(8, '0')}`), undecided: cut.filter((e) => e.judgement.verdict === 'inconclusive').length },
       cut.flatMap((e) => e.judgement.decidingFrames.slice(0, 1))), false);
   }
+  // A pure ACK from one side with nothing from the other acknowledges packets the capture does not hold (RFC 9293 §3.4):
+  // only one direction of the connection was captured, so what the other carried was not seen.
+  const oneSided = input.flows.filter((r) => r.flow.proto === 6 && r.orig.role === 'da-client' && r.resp.role === 'da-client'
+    && r.flow.respPackets === 0 && r.flow.history.includes('A'));
+  if (oneSided.length > 0) {
+    add(reason('coverage.one_side', { connections: oneSided.length, flows: oneSided.slice(0, 5).map((r) => r.flow.id) }, oneSided.slice(0, 5).map((r) => r.flow.firstFrame)), false);
+  }
   // Packets the capture tool itself dropped could have been traffic between clients: nothing says they were not.
   if (input.coverage.interfaceDrops.length > 0) add(reason('coverage.interface_drops', { interfaces: input.coverage.interfaceDrops }, []), true);
   const late = input.coverage.timeBackwards;

@@ -7,6 +7,7 @@ import { runVerify } from '../../src/cli/verify.js';
 import type { VerifyReport } from '../../src/report/verify.js';
 import { esp, espNullBody, Prng, Proto, tcp, TcpFlag, udp, type Bytes } from '../helpers/build.js';
 import { cli } from '../helpers/cli.js';
+import { editPcapng } from '../helpers/pcapng-edit.js';
 import { Scenario } from '../helpers/scenario.js';
 import { suiteTempDir } from '../helpers/temp.js';
 import { expectSchemaValid } from '../helpers/schema.js';
@@ -130,5 +131,33 @@ describe('what the capture tool itself reports', () => {
     const { r } = verify('fixtures/captures/pcapng-tsresol.pcapng');
     expect(r.coverage.map((c) => [c.code, c.blocking, c.frames])).toEqual([['coverage.time_order', false, [3, 4]], ['coverage.no_client_traffic', false, []]]);
     expect(r.result).toBe('no-client-traffic');
+  });
+});
+
+describe('a capture that holds one side of a connection', () => {
+  /** A clear Remote Assistance connection between A and B on A's tunnel interface; `oneSide`: B's packets are cut out. */
+  function connection(oneSide: boolean): { path: string; first: number } {
+    const s = new Scenario({ t0: T0, local: [A], seed: 93 });
+    const link = s.rawLink(s.interface('raw', 1));
+    const rng = new Prng(93);
+    const ra = s.tcp({ client: A, server: B, sport: 49700, dport: 3389, via: link }).open();
+    for (let k = 0; k < 3; k++) ra.send(true, rng.bytes(200)).send(false, rng.bytes(300));
+    const keep = new Set(s.frames.filter((f) => f.outbound || !oneSide).map((f) => f.number));
+    const bytes = editPcapng(s.bytes(), { packets: (ps) => ps.filter((p) => keep.has(p.from)) });
+    const path = join(dir, `one-side-${oneSide}.pcapng`);
+    writeFileSync(path, bytes);
+    return { path, first: 1 };
+  }
+
+  it('is said, with the connection\'s flow and first frame, beside the verdict on what was seen', () => {
+    const both = verify(connection(false).path);
+    expect(both.r.coverage.map((c) => c.code)).toEqual([]);
+    const { path, first } = connection(true);
+    const one = verify(path);
+    // A's ACKs answer B's SYN-ACK: established, never "SYN unanswered" (which A's own packets would refute).
+    expect(one.r.sessions.map((x) => [x.verdict, x.state])).toEqual([['clear', 'established']]);
+    expect(one.r.sessions[0]!.notes.map((n) => n.code)).toContain('tcp.one_side');
+    expect(one.r.coverage.map((c) => [c.code, c.blocking, c.frames])).toEqual([['coverage.one_side', false, [first]]]);
+    expect(one.r.coverage[0]!.text).toMatch(/^1 TCP connection\(s\) between clients were captured in one direction only \(flows \d+\)/);
   });
 });
