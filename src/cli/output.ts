@@ -66,7 +66,11 @@ export class StdOutput {
   async flush(): Promise<NodeJS.ErrnoException | null> {
     if (!this.failure && this.written) {
       await new Promise<void>((resolve) => {
-        this.stream.write('', () => resolve());
+        // A file stream calls back with the error before it emits 'error': take it from here.
+        this.stream.write('', (e?: Error | null) => {
+          if (e) this.failure ??= e as NodeJS.ErrnoException;
+          resolve();
+        });
       });
     }
     return this.failure;

@@ -7,7 +7,7 @@ import ip6addr from 'ip6addr';
 import type { EndpointJson, RecordJson } from '../report/verify.js';
 import type { RecordTime } from './judge.js';
 
-/** An address (compared as bytes, whatever way it was typed) or a name (compared without case or a trailing dot). */
+/** An address (compared written out in full, whatever way it was typed) or a name (compared without case or a trailing dot). */
 export type HostMatch = { text: string } & ({ address: string } | { name: string });
 
 export interface Filters {
@@ -25,11 +25,10 @@ export function anyFilter(f: Filters): boolean {
   return f.hosts.length > 0 || f.pairs.length > 0 || f.since !== null || f.until !== null || f.spis.length > 0;
 }
 
-/** The address as 16 bytes in hex, or null when `text` is not an address. */
+/** The address written out in full as IPv6 (an IPv4 address as ::ffff:a.b.c.d), or null when `text` is not an address. */
 function addressKey(text: string): string | null {
   try {
-    const a = ip6addr.parse(text);
-    return Buffer.from(a.toBuffer(new Uint8Array(16))).toString('hex');
+    return ip6addr.parse(text).toString({ format: 'v6', zeroElide: false, zeroPad: true });
   } catch {
     return null;
   }
