@@ -4,17 +4,19 @@ import { readFileSync } from 'node:fs';
 import type { AnalyzeOptions } from '../analyze.js';
 import type { Filters } from '../fleet/filters.js';
 import { expandInputs } from '../fleet/inputs.js';
-import type { FileResult } from '../fleet/judge.js';
+import type { FileResult, RecordTime } from '../fleet/judge.js';
 import { judgeAll } from '../fleet/pool.js';
 import { Progress } from '../fleet/progress.js';
 import { recordMatches } from '../fleet/filters.js';
+import { mergeAcrossFiles, type Side } from '../fleet/merge.js';
+import { acrossJson, acrossRow, acrossSections } from '../report/across.js';
 import { csvHeader, csvLine } from '../report/csv.js';
 import { escapeTerminal } from '../report/format.js';
 import { jsonlLine } from '../report/jsonl.js';
 import { fileRow, otherFileRow, verdictRow } from '../report/rows.js';
 import { totalsSection, type RunTotals } from '../report/run-totals.js';
 import { renderSectionsMarkdown, renderSectionsTable } from '../report/sections.js';
-import { countVerdicts, verifyDocument, type VerifyReport } from '../report/verify.js';
+import { countVerdicts, verifyDocument, type RecordJson, type VerifyReport } from '../report/verify.js';
 import { renderVerifyMarkdown, renderVerifyTable } from '../report/verify-render.js';
 import type { Verdict } from '../rules/types.js';
 import type { Writer } from './diagnostics.js';
@@ -102,6 +104,9 @@ export async function runVerify(args: string[], opts: VerifyOptions, out: Writer
   const fileStatus: { file: string; status: string; result: string | null; damaged: boolean; error: string | null }[] = [];
   const progress = opts.progress && !opts.quiet && inputs.captures.length > 0 ? new Progress(inputs.captures, opts.progress) : null;
   const failOn = new Set<string>(opts.failOn);
+  /** Every reported verdict of every file, kept small, for the rows across files. */
+  const sides: Side[] = [];
+  let judged = 0;
 
   const take = (r: FileResult): void => {
     progress?.clear();
@@ -115,6 +120,17 @@ export async function runVerify(args: string[], opts: VerifyOptions, out: Writer
       return;
     }
     const rep = reported(r, opts.filters);
+    const fileIndex = judged++;
+    const side = (x: RecordJson, t: RecordTime): Side => ({
+      fileIndex, file: rep.file, kind: x.kind, verdict: x.verdict, a: x.a.address, b: x.b.address, aPort: x.a.port, bPort: x.b.port, protocol: x.protocol,
+      firstSec: t.firstSec, lastSec: t.lastSec, firstTime: t.first, lastTime: t.last, frames: x.frames, reasons: x.reasons.map((c) => c.code),
+    });
+    r.report.sessions.forEach((x, i) => {
+      if (recordMatches(opts.filters, x, r.times.sessions[i]!)) sides.push(side(x, r.times.sessions[i]!));
+    });
+    r.report.pairs.forEach((x, i) => {
+      if (recordMatches(opts.filters, x, r.times.pairs[i]!)) sides.push(side(x, r.times.pairs[i]!));
+    });
     for (const [k, n] of Object.entries(rep.totals)) totals.verdicts[k as Verdict] += n;
     if (r.damaged) totals.files.damaged++;
     else totals.files.read++;
@@ -144,11 +160,20 @@ export async function runVerify(args: string[], opts: VerifyOptions, out: Writer
   });
   progress?.clear();
 
-  const run = { totals, files: fileStatus, skipped: inputs.skipped, settings: opts.settings, exitCode: code };
+  // Across files: only with two files or more (a single capture's rows are its own).
+  const across = judged > 1 ? mergeAcrossFiles(sides) : { pairs: [], sessions: [] };
+  // A disagreement between the two sides makes the merged verdict clear: a finding like any clear verdict.
+  if ([...across.pairs, ...across.sessions].some((m) => failOn.has(m.verdict))) code = worst(code, ExitCode.Findings);
+  const runSections = [...(judged > 1 ? acrossSections(across.pairs, across.sessions) : []), ...totalsSection(totals, inputs.skipped)];
+  const run = {
+    totals, files: fileStatus, skipped: inputs.skipped, ...(judged > 1 ? { acrossFiles: acrossJson(across.pairs, across.sessions) } : {}),
+    settings: opts.settings, exitCode: code,
+  };
+  if (streaming) for (const m of [...across.pairs, ...across.sessions]) write(row(acrossRow(m)));
   if (opts.format === 'jsonl') write(JSON.stringify({ record: 'totals', ...totals, exitCode: code }));
   else if (opts.format === 'json') write(JSON.stringify({ ...verifyDocument(reports), run }, null, 2) + '\n');
-  else if (opts.format === 'md') write(renderVerifyMarkdown(reports) + '\n' + renderSectionsMarkdown('Run', totalsSection(totals, inputs.skipped)));
-  else if (opts.format === 'table') write(renderVerifyTable(reports, opts.width) + '\n' + renderSectionsTable('Run', totalsSection(totals, inputs.skipped), opts.width));
+  else if (opts.format === 'md') write(renderVerifyMarkdown(reports) + '\n' + renderSectionsMarkdown(`Run: ${judged} file(s)`, runSections));
+  else if (opts.format === 'table') write(renderVerifyTable(reports, opts.width) + '\n' + renderSectionsTable(`Run: ${judged} file(s)`, runSections, opts.width));
 
   if (file !== null) {
     const failure = await file.close();

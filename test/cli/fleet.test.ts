@@ -14,7 +14,7 @@ import { progressLine } from '../../src/fleet/progress.js';
 import { cli } from '../helpers/cli.js';
 import { DA } from '../helpers/fixtures/da-fixtures.js';
 import { VERIFY } from '../helpers/fixtures/verify-fixtures.js';
-import { Scenario } from '../helpers/scenario.js';
+import { esp, Scenario, type Protection } from '../helpers/scenario.js';
 import { suiteTempDir, testTempDir } from '../helpers/temp.js';
 
 const CAPTURES = 'fixtures/captures';
@@ -345,6 +345,71 @@ describe('-o and --quiet', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^da-audit: warning: .*cut\.pcapng: byte offset/);
     expect(r.code).toBe(1);
+  });
+});
+
+describe('both sides and across files', () => {
+  const dir = suiteTempDir('da-fleet-sides-');
+  const T0 = 1_764_234_000; // 2025-11-27T09:00:00Z
+  /** One Remote Assistance session from client 1 to client 2, captured on `local`'s tunnel interface, `protect`ed or in clear. */
+  function side(name: string, local: string, protect?: Protection): string {
+    const s = new Scenario({ t0: T0, local: [local], seed: 1616 });
+    const tunnel = s.rawLink(s.interface('raw', 23));
+    s.remoteAssistance({ expert: DA.client1.ll, novice: DA.client2.ll, port: VERIFY.clear.port, via: tunnel, selected: 'rdp', ...(protect ? { protect } : {}) });
+    const path = join(dir, name);
+    writeFileSync(path, s.bytes());
+    return path;
+  }
+  const espOut = side('client1-esp.pcapng', DA.client1.ll, esp({ spi: 0x16161616, reverseSpi: 0x16161617, cipher: 'aes-cbc' }));
+  const clearIn = side('client2-clear.pcapng', DA.client2.ll);
+  const clearOut = side('client1-clear.pcapng', DA.client1.ll);
+
+  it('ESP leaving one client and plaintext arriving at the other is a disagreement, a finding citing both files\' frames', () => {
+    const { code, doc } = json([espOut, clearIn]);
+    expect(doc.files.map((f) => f.pairs.map((p) => p.verdict))).toEqual([['encrypted'], ['clear']]);
+    const across = (doc.run as unknown as { acrossFiles: { pairs: { verdict: string; sides: { file: string; verdict: string; frames: { first: number; last: number } }[]; disagreements: { code: string; text: string }[] }[] } }).acrossFiles;
+    expect(across.pairs).toHaveLength(1);
+    const pair = across.pairs[0]!;
+    expect(pair.verdict).toBe('clear');
+    expect(pair.sides.map((x) => [x.file, x.verdict])).toEqual([[espOut, 'encrypted'], [clearIn, 'clear']]);
+    expect(pair.sides.map((x) => x.frames)).toEqual(doc.files.map((f) => ({ first: f.pairs[0]!.frames.first, last: f.pairs[0]!.frames.last, deciding: f.pairs[0]!.frames.deciding })));
+    expect(pair.disagreements.map((d) => d.code)).toEqual(['fleet.sides_disagree']);
+    expect(pair.disagreements[0]!.text).toBe(`${espOut} shows it encrypted (frames ${pair.sides[0]!.frames.first}–${pair.sides[0]!.frames.last}, deciding ${doc.files[0]!.pairs[0]!.frames.deciding.slice(0, 8).join(', ')}), ` +
+      `${clearIn} in clear (frames ${pair.sides[1]!.frames.first}–${pair.sides[1]!.frames.last}, deciding ${doc.files[1]!.pairs[0]!.frames.deciding.join(', ')}): the two sides of the same traffic disagree`);
+    expect(code).toBe(1);
+    // The same row in JSONL, after the files' rows and before the totals.
+    const rows = jsonl([espOut, clearIn]).lines;
+    expect(rows.map((l) => [l['record'], l['kind']])).toEqual([
+      ['verdict', 'pair'], ['file', null], ['verdict', 'session'], ['verdict', 'pair'], ['file', null], ['fleet-pair', 'pair'], ['totals', undefined],
+    ]);
+    const fleetPair = rows.find((l) => l['record'] === 'fleet-pair')!;
+    expect(fleetPair).toMatchObject({ verdict: 'clear', reasons: ['fleet.sides_disagree'], cause: 'fleet.sides_disagree', a: DA.client1.ll, b: DA.client2.ll });
+    // Run apart in time (beyond the 5 minutes of clock skew Kerberos allows), the two captures are two stories: no disagreement.
+    const later = json([espOut, fixture('verify-clear.pcapng')]);
+    const laterPairs = (later.doc.run as unknown as { acrossFiles: { pairs: { disagreements: unknown[] }[] } }).acrossFiles.pairs;
+    expect(laterPairs.map((x) => x.disagreements)).toEqual([[]]);
+  });
+
+  it('a session both clients captured is one row citing each file; the pair is one row over all files', () => {
+    const { lines } = jsonl([clearOut, clearIn, fixture('verify-encrypted.pcapng')]);
+    const sessions = lines.filter((l) => l['record'] === 'verdict' && l['kind'] === 'session');
+    expect(sessions.map((l) => l['file'])).toEqual([clearOut, clearIn]);
+    // Same addresses and ports on both sides.
+    expect(sessions[0]!['aPort']).toBe(sessions[1]!['aPort']);
+    const merged = lines.filter((l) => l['record'] === 'fleet-session');
+    expect(merged).toHaveLength(1);
+    expect(merged[0]).toMatchObject({ verdict: 'clear', a: sessions[0]!['a'], aPort: sessions[0]!['aPort'], b: sessions[0]!['b'], bPort: sessions[0]!['bPort'], reasons: [] });
+    expect(merged[0]!['detail']).toBe(sessions.map((l) => `${l['file']}: clear, frames ${l['firstFrame']}–${l['lastFrame']}, deciding ${(l['decidingFrames'] as number[]).join(', ')}`).join(' | '));
+    // Client 1 and client 2 in three files (verify-encrypted too): one pair row, its worst verdict.
+    const pairs = lines.filter((l) => l['record'] === 'fleet-pair');
+    expect(pairs).toHaveLength(1);
+    expect(pairs[0]!['verdict']).toBe('clear');
+    expect(String(pairs[0]!['detail']).split(' | ').map((x) => x.split(': ')[0])).toEqual([clearOut, clearIn, fixture('verify-encrypted.pcapng')]);
+  });
+
+  it('one file has no rows across files', () => {
+    const { lines } = jsonl([clearOut]);
+    expect(lines.some((l) => String(l['record']).startsWith('fleet-'))).toBe(false);
   });
 });
 
