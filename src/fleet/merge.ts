@@ -84,14 +84,14 @@ function timeClusters(sides: Side[]): Side[][] {
 export function mergeAcrossFiles(sides: Side[]): { pairs: Merged[]; sessions: Merged[] } {
   const pairGroups = new Map<string, Side[]>();
   const sessionGroups = new Map<string, Side[]>();
+  const add = (groups: Map<string, Side[]>, k: string, s: Side): void => {
+    const g = groups.get(k);
+    if (g) g.push(s);
+    else groups.set(k, [s]);
+  };
   for (const s of sides) {
-    if (s.kind === 'pair') {
-      const k = unordered(s.a, s.b);
-      pairGroups.set(k, [...(pairGroups.get(k) ?? []), s]);
-    } else {
-      const k = `${s.protocol ?? ''} ${unordered(endpointKey(s.a, s.aPort), endpointKey(s.b, s.bPort))}`;
-      sessionGroups.set(k, [...(sessionGroups.get(k) ?? []), s]);
-    }
+    if (s.kind === 'pair') add(pairGroups, unordered(s.a, s.b), s);
+    else add(sessionGroups, `${s.protocol ?? ''} ${unordered(endpointKey(s.a, s.aPort), endpointKey(s.b, s.bPort))}`, s);
   }
   const pairs = [...pairGroups.values()].map((g) => merged('pair', g.sort(byInput)));
   const sessions: Merged[] = [];
