@@ -44,7 +44,7 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
   program
     .command('info')
     .description('state the facts of pcap/pcapng files, like capinfos: format, interfaces, packets, times, SHA-256, anomalies')
-    .argument('<capture...>', "capture files (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
+    .argument('<capture...>', "capture files or folders (pcap or pcapng, optionally gzip-compressed; a folder's captures recognised by their first bytes); '-' reads standard input")
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--strict', 'exit 3 when any capture.* anomaly was found', false)
     .action(async (files: string[], opts: { format: 'table' | 'json'; strict: boolean }) => {
@@ -53,7 +53,7 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
   addAnalysisOptions(program
     .command('summary')
     .description('the DirectAccess picture: transition technologies, servers and clients, IPsec SAs, IKE/AuthIP negotiations, top conversations')
-    .argument('<capture...>', "capture files (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
+    .argument('<capture...>', "capture files or folders (pcap or pcapng, optionally gzip-compressed; a folder's captures recognised by their first bytes); '-' reads standard input")
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'md']).default('table'))
     .option('--top <n>', 'conversations to list', positiveInt, 10)
     .option('--strict', 'exit 3 when any capture.* anomaly was found', false))

@@ -61,7 +61,7 @@ export async function runVerify(args: string[], opts: VerifyOptions, out: Writer
     err("da-audit: error: standard input cannot be both a capture ('-') and the --files-from list");
     return ExitCode.Usage;
   }
-  const inputs = expandInputs(args, opts.filesFrom, () => readFileSync(0, 'utf8'));
+  const inputs = await expandInputs(args, opts.filesFrom, () => readFileSync(0, 'utf8'));
   let code: ExitCode = ExitCode.Ok;
   for (const p of inputs.problems) {
     err(`da-audit: error: ${escapeTerminal(p)}`);

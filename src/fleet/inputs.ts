@@ -1,9 +1,9 @@
 /** Issue 16 item 1: command-line inputs (files, folders, --files-from lists, '-') → the captures to judge, in input order, and the files skipped. */
 
-import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { constants as zlib, gunzipSync } from 'node:zlib';
 import { isPcapMagic } from '../capture/pcap.js';
+import { openSource } from '../capture/source.js';
 import { BlockType } from '../capture/pcapng.js';
 import { u32be } from '../util/bytes.js';
 
@@ -21,37 +21,34 @@ export interface Inputs {
   problems: string[];
 }
 
-/** Bytes read to sniff a file: enough to inflate the 4-byte magic out of a gzip member whatever its header holds. */
-const SNIFF_BYTES = 64 * 1024;
-
-/** What the first bytes of a file say it is: a capture, or why it is not one. */
+/** What the first bytes of a file (decompressed when it is gzip) say it is: a capture, or why it is not one. */
 export function sniff(head: Uint8Array): { capture: true } | { capture: false; reason: string } {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-    let inner: Uint8Array;
-    try {
-      // A partial member: inflate what is there without asking for its end (Z_SYNC_FLUSH does not throw on a cut stream).
-      inner = gunzipSync(head, { finishFlush: zlib.Z_SYNC_FLUSH });
-    } catch {
-      return { capture: false, reason: 'gzip data that cannot be inflated' };
-    }
-    const r = sniff(inner.subarray(0, 8));
-    return r.capture ? r : { capture: false, reason: `gzip-compressed, but not a capture inside (${r.reason})` };
-  }
   if (head.length < 4) return { capture: false, reason: head.length === 0 ? 'empty file' : `only ${head.length} byte(s) long` };
   const magic = u32be(head, 0);
   if (isPcapMagic(magic) || magic === BlockType.SHB) return { capture: true };
   return { capture: false, reason: 'not a pcap or pcapng file (unknown magic)' };
 }
 
-function sniffFile(path: string): { capture: true } | { capture: false; reason: string } {
-  const fd = openSync(path, 'r');
+/**
+ * Reads the first 4 bytes through the reader's own source (capture/source.ts), so that a gzip file is judged as
+ * the reader will read it: several members, a cut stream or bytes after the end are the reader's business (a
+ * damaged capture, judged and reported as such), not a reason to skip it.
+ */
+async function sniffFile(path: string): Promise<{ capture: true } | { capture: false; reason: string }> {
+  const { source, compression } = await openSource(path, false);
   try {
-    const buf = new Uint8Array(SNIFF_BYTES);
+    const head = new Uint8Array(4);
     let n = 0;
-    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, n);
-    return sniff(buf.subarray(0, n));
+    try {
+      for (let got = -1; got !== 0 && n < head.length; n += got) got = await source.read(head, n, head.length - n);
+    } catch {
+      // A gzip error before the first 4 bytes: nothing in it can be read.
+      return { capture: false, reason: 'gzip data that cannot be inflated' };
+    }
+    const r = sniff(head.subarray(0, n));
+    return r.capture || compression === 'none' ? r : { capture: false, reason: `gzip-compressed, but not a capture inside (${r.reason})` };
   } finally {
-    closeSync(fd);
+    await source.close().catch(() => undefined);
   }
 }
 
@@ -68,10 +65,10 @@ function errText(e: unknown): string {
  * pcapng or gzip-compressed capture are judged, the others are skipped. Symbolic links to folders are followed once
  * (a folder met again through a loop is not entered again).
  */
-export function expandInputs(args: string[], filesFrom: string | null, readStdin: () => string): Inputs {
+export async function expandInputs(args: string[], filesFrom: string | null, readStdin: () => string): Promise<Inputs> {
   const out: Inputs = { captures: [], skipped: [], problems: [] };
   const seenDirs = new Set<string>();
-  const walk = (dir: string): void => {
+  const walk = async (dir: string): Promise<void> => {
     let real: string;
     let names: string[];
     try {
@@ -94,11 +91,11 @@ export function expandInputs(args: string[], filesFrom: string | null, readStdin
         out.skipped.push({ path: p, reason: errText(e) });
         continue;
       }
-      if (st.isDirectory()) walk(p);
+      if (st.isDirectory()) await walk(p);
       else if (!st.isFile()) out.skipped.push({ path: p, reason: 'not a regular file' });
       else {
         try {
-          const s = sniffFile(p);
+          const s = await sniffFile(p);
           if (s.capture) out.captures.push(p);
           else out.skipped.push({ path: p, reason: s.reason });
         } catch (e) {
@@ -107,17 +104,17 @@ export function expandInputs(args: string[], filesFrom: string | null, readStdin
       }
     }
   };
-  const named = (p: string): void => {
+  const named = async (p: string): Promise<void> => {
     let dir = false;
     try {
       dir = p !== '-' && statSync(p).isDirectory();
     } catch {
       // Missing or unreadable: the reader says why, with its usual error line (exit 3).
     }
-    if (dir) walk(p);
+    if (dir) await walk(p);
     else out.captures.push(p);
   };
-  for (const a of args) named(a);
+  for (const a of args) await named(a);
   if (filesFrom !== null) {
     let text: string | null = null;
     try {
@@ -128,7 +125,7 @@ export function expandInputs(args: string[], filesFrom: string | null, readStdin
     // One path per line, as `find … > list` writes it; a trailing CR (a list saved on Windows) is not part of the name.
     for (const line of text?.split('\n') ?? []) {
       const p = line.replace(/\r$/, '');
-      if (p !== '') named(p);
+      if (p !== '') await named(p);
     }
   }
   return out;

@@ -56,6 +56,10 @@ describe('inputs: folders, lists, standard input', () => {
   copyFileSync(fixture('pcap-nsec-le.pcap'), join(dir, 'b', 'capture.bin'));
   writeFileSync(join(dir, 'b', 'deeper', 'encrypted.gz'), gzipSync(bytesOf('verify-encrypted.pcapng')));
   copyFileSync(fixture('pcap-usec-be.pcap'), join(dir, 'b', 'deeper', 'z.pcap'));
+  // The other pcap magics: µs little-endian, ns big-endian, the modified-pcap (Kuznetzov) header.
+  copyFileSync(fixture('pcap-usec-le.pcap'), join(dir, 'b', 'deeper', 'z1'));
+  copyFileSync(fixture('pcap-nsec-be.pcap'), join(dir, 'b', 'deeper', 'z2'));
+  copyFileSync(fixture('pcap-modified.pcap'), join(dir, 'b', 'deeper', 'z3'));
   writeFileSync(join(dir, 'b', 'notes.txt.gz'), gzipSync(Buffer.from('not a capture\n')));
   writeFileSync(join(dir, 'c.txt'), 'hello\n');
   writeFileSync(join(dir, 'empty.pcapng'), '');
@@ -64,13 +68,15 @@ describe('inputs: folders, lists, standard input', () => {
     const { code, doc } = json([dir]);
     expect(doc.files.map((f) => f.file)).toEqual([
       join(dir, 'a.pcapng'), join(dir, 'b', 'capture.bin'), join(dir, 'b', 'deeper', 'encrypted.gz'), join(dir, 'b', 'deeper', 'z.pcap'),
+      join(dir, 'b', 'deeper', 'z1'), join(dir, 'b', 'deeper', 'z2'), join(dir, 'b', 'deeper', 'z3'),
     ]);
+    expect(doc.files.map((f) => f.packets).every((n) => n > 0)).toBe(true);
     expect(doc.run.skipped).toEqual([
       { path: join(dir, 'b', 'notes.txt.gz'), reason: 'gzip-compressed, but not a capture inside (not a pcap or pcapng file (unknown magic))' },
       { path: join(dir, 'c.txt'), reason: 'not a pcap or pcapng file (unknown magic)' },
       { path: join(dir, 'empty.pcapng'), reason: 'empty file' },
     ]);
-    expect(doc.run.totals.files).toEqual({ read: 4, damaged: 0, skipped: 3, failed: 0 });
+    expect(doc.run.totals.files).toEqual({ read: 7, damaged: 0, skipped: 3, failed: 0 });
     // verify-clear: session and pair clear; verify-encrypted (gzip): the pair encrypted.
     expect(doc.run.totals.verdicts).toEqual({ encrypted: 1, 'integrity-only': 0, clear: 2, failed: 0, inconclusive: 0 });
     expect(doc.files[2]!.pairs.map((p) => p.verdict)).toEqual(['encrypted']);
@@ -83,7 +89,7 @@ describe('inputs: folders, lists, standard input', () => {
     const r = cli(['verify', '--width', '0', dir]);
     const totals = r.stdout.slice(r.stdout.lastIndexOf('Totals (all files of this run)'));
     expect(totals).toContain('1 encrypted, 0 integrity-only, 2 clear, 0 failed, 0 inconclusive');
-    expect(totals).toContain('4 read, 0 damaged, 3 skipped');
+    expect(totals).toContain('7 read, 0 damaged, 3 skipped');
     expect(totals).toContain(join(dir, 'c.txt'));
   });
 
@@ -92,12 +98,37 @@ describe('inputs: folders, lists, standard input', () => {
     // A CRLF line end and an empty line, as a list written on Windows may have.
     writeFileSync(list, `${fixture('verify-encrypted.pcapng')}\r\n\n${join(dir, 'b')}\n`);
     const fromFile = json([fixture('verify-clear.pcapng'), '--files-from', list]);
-    const expected = [fixture('verify-clear.pcapng'), fixture('verify-encrypted.pcapng'), join(dir, 'b', 'capture.bin'), join(dir, 'b', 'deeper', 'encrypted.gz'), join(dir, 'b', 'deeper', 'z.pcap')];
+    const expected = [fixture('verify-clear.pcapng'), fixture('verify-encrypted.pcapng'), join(dir, 'b', 'capture.bin'), join(dir, 'b', 'deeper', 'encrypted.gz'),
+      ...['z.pcap', 'z1', 'z2', 'z3'].map((n) => join(dir, 'b', 'deeper', n))];
     expect(fromFile.doc.files.map((f) => f.file)).toEqual(expected);
     const fromStdin = json(['--files-from', '-', fixture('verify-clear.pcapng')], readFileSync(list));
     expect(fromStdin.doc.files.map((f) => f.file)).toEqual(expected);
     const stdin = json(['-'], bytesOf('verify-clear.pcapng'));
     expect(stdin.doc.files.map((f) => [f.file, f.sessions.map((s) => s.verdict)])).toEqual([['-', ['clear']]]);
+  });
+
+  it('a damaged gzip capture is judged (and reported damaged), gzip that holds no capture is skipped', () => {
+    const gz = testTempDir('da-fleet-gz-');
+    const sample = bytesOf('sample-directaccess.pcapng');
+    // Bytes after the gzip stream, and two members: the reader reads both as gzip -dc does.
+    writeFileSync(join(gz, 'a-trailing.gz'), Buffer.concat([gzipSync(sample), Buffer.from('24 bytes of garbage here')]));
+    writeFileSync(join(gz, 'b-members.gz'), Buffer.concat([gzipSync(sample.subarray(0, 2)), gzipSync(sample.subarray(2))]));
+    writeFileSync(join(gz, 'c-junk.gz'), Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff, 0xde, 0xad, 0xbe, 0xef]));
+    const { doc } = json([gz]);
+    expect(doc.files.map((f) => [f.file, f.status, f.packets])).toEqual([[join(gz, 'a-trailing.gz'), 'complete', 184], [join(gz, 'b-members.gz'), 'complete', 184]]);
+    expect(doc.run.files.map((f) => f.damaged)).toEqual([true, false]);
+    expect(doc.run.skipped).toEqual([{ path: join(gz, 'c-junk.gz'), reason: 'gzip data that cannot be inflated' }]);
+  });
+
+  it('info and summary take folders too; a skipped file is one line on stderr, not an error', () => {
+    for (const cmd of ['info', 'summary']) {
+      const r = cli([cmd, '-f', 'json', join(dir, 'b')]);
+      expect((JSON.parse(r.stdout) as { files: { file?: string; capture?: { file: string } }[] }).files.map((f) => f.file ?? f.capture?.file)).toEqual([
+        join(dir, 'b', 'capture.bin'), join(dir, 'b', 'deeper', 'encrypted.gz'), ...['z.pcap', 'z1', 'z2', 'z3'].map((n) => join(dir, 'b', 'deeper', n)),
+      ]);
+      expect(r.stderr).toBe(`da-audit: skipped: ${join(dir, 'b', 'notes.txt.gz')}: gzip-compressed, but not a capture inside (not a pcap or pcapng file (unknown magic))\n`);
+      expect(r.code).toBe(0);
+    }
   });
 
   it('usage errors: no capture at all, standard input for both the list and a capture; a missing list is an input problem', () => {
@@ -199,7 +230,8 @@ describe('JSONL and CSV', () => {
     const { code, lines } = jsonl([dir, fixture('sample-directaccess.pcapng')]);
     const report = json([dir, fixture('sample-directaccess.pcapng')]).doc;
     for (const l of lines.slice(0, -1)) expect(Object.keys(l)).toEqual([...ROW_FIELDS]);
-    expect(lines.map((l) => l['record'])).toEqual(['skipped', 'verdict', 'verdict', 'file', 'verdict', 'verdict', 'verdict', 'file', 'totals']);
+    // Then across the two files: client 1 with client 2 (in both), client 1 with client 3 (in the sample).
+    expect(lines.map((l) => l['record'])).toEqual(['skipped', 'verdict', 'verdict', 'file', 'verdict', 'verdict', 'verdict', 'file', 'fleet-pair', 'fleet-pair', 'totals']);
     const verdicts = lines.filter((l) => l['record'] === 'verdict');
     const records = report.files.flatMap((f) => [...f.sessions, ...f.pairs].map((r) => ({ f, r })));
     expect(verdicts.map((l) => [l['file'], l['kind'], l['verdict'], l['a'], l['b'], l['reasons'], l['firstFrame'], l['lastFrame'], l['decidingFrames']])).toEqual(
