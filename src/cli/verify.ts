@@ -164,7 +164,10 @@ export async function runVerify(args: string[], opts: VerifyOptions, out: Writer
   const across = judged > 1 ? mergeAcrossFiles(sides) : { pairs: [], sessions: [] };
   // A disagreement between the two sides makes the merged verdict clear: a finding like any clear verdict.
   if ([...across.pairs, ...across.sessions].some((m) => failOn.has(m.verdict))) code = worst(code, ExitCode.Findings);
-  const runSections = [...(judged > 1 ? acrossSections(across.pairs, across.sessions) : []), ...totalsSection(totals, inputs.skipped)];
+  // One capture and nothing else: its Result section already says it all, so the table stays as it was.
+  const single = judged === 1 && totals.files.skipped === 0 && totals.files.failed === 0 && inputs.problems.length === 0;
+  const runSections = single ? [] : [...(judged > 1 ? acrossSections(across.pairs, across.sessions) : []), ...totalsSection(totals, inputs.skipped)];
+  const runHeading = `Run: ${judged} file(s)`;
   const run = {
     totals, files: fileStatus, skipped: inputs.skipped, ...(judged > 1 ? { acrossFiles: acrossJson(across.pairs, across.sessions) } : {}),
     settings: opts.settings, exitCode: code,
@@ -172,8 +175,8 @@ export async function runVerify(args: string[], opts: VerifyOptions, out: Writer
   if (streaming) for (const m of [...across.pairs, ...across.sessions]) write(row(acrossRow(m)));
   if (opts.format === 'jsonl') write(JSON.stringify({ record: 'totals', ...totals, exitCode: code }));
   else if (opts.format === 'json') write(JSON.stringify({ ...verifyDocument(reports), run }, null, 2) + '\n');
-  else if (opts.format === 'md') write(renderVerifyMarkdown(reports) + '\n' + renderSectionsMarkdown(`Run: ${judged} file(s)`, runSections));
-  else if (opts.format === 'table') write(renderVerifyTable(reports, opts.width) + '\n' + renderSectionsTable(`Run: ${judged} file(s)`, runSections, opts.width));
+  else if (opts.format === 'md') write(renderVerifyMarkdown(reports) + (single ? '' : '\n' + renderSectionsMarkdown(runHeading, runSections)));
+  else if (opts.format === 'table') write(renderVerifyTable(reports, opts.width) + (single ? '' : '\n' + renderSectionsTable(runHeading, runSections, opts.width)));
 
   if (file !== null) {
     const failure = await file.close();

@@ -91,6 +91,8 @@ describe('inputs: folders, lists, standard input', () => {
     expect(totals).toContain('1 encrypted, 0 integrity-only, 2 clear, 0 failed, 0 inconclusive');
     expect(totals).toContain('7 read, 0 damaged, 3 skipped');
     expect(totals).toContain(join(dir, 'c.txt'));
+    // One capture alone: its Result section says it all, the table has no Run part.
+    expect(cli(['verify', join(dir, 'a.pcapng')]).stdout).not.toContain('Totals');
   });
 
   it('reads paths from --files-from (a file, or standard input) after the arguments, and a capture from standard input', () => {
