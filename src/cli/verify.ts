@@ -109,7 +109,7 @@ export async function runVerify(args: string[], opts: VerifyOptions, out: Writer
   let judged = 0;
 
   const take = (r: FileResult): void => {
-    progress?.clear();
+    if (r.diagnostics.length > 0 || r.report === null) progress?.clear();
     for (const line of r.diagnostics) err(line);
     if (r.report === null) {
       err(`da-audit: internal error: ${escapeTerminal(r.path)}: ${r.internalError ?? 'failed'}`);

@@ -14,7 +14,9 @@ export class Progress {
   private done = 0;
   private doneBytes = 0;
   private current = '';
+  /** When the line was last drawn (ms), and whether it is on the screen now. */
   private drawn = 0;
+  private shown = false;
 
   /** `write` takes raw text (no newline is added); `paths` are the captures in input order. */
   constructor(paths: string[], write: (raw: string) => void) {
@@ -43,13 +45,15 @@ export class Progress {
 
   /** Removes the line, so that what follows on stderr starts on a clean line. */
   clear(): void {
-    if (this.drawn > 0) this.write('\r\x1b[K');
+    if (this.shown) this.write('\r\x1b[K');
+    this.shown = false;
   }
 
   private draw(force: boolean): void {
     const now = Date.now();
     if (!force && now - this.drawn < REDRAW_MS) return;
     this.drawn = now;
+    this.shown = true;
     this.write(`\r\x1b[K${progressLine(this.done, this.total, this.doneBytes, this.totalBytes, (now - this.t0) / 1000, this.current)}`);
   }
 }
