@@ -245,7 +245,7 @@ export const REASONS = {
   'iphttps.auth_none': spec<{ connections: { flow: number; frame: number }[] }>({
     kind: 'cause', meaning: 'The IP-HTTPS server does not authenticate clients (mode None) and so drops link-local unicast between them (MS-IPHTTPS §3.2.5.2.2; protocols.md §1.5, §7 row 7).',
     evidence: 'No CertificateRequest in the handshake of the IP-HTTPS connection that carried (or was up during) an attempt over fe80:: that got no packet at all back from the peer.',
-    text: (f) => `likely cause: the IP-HTTPS server does not authenticate clients (authentication mode None: no CertificateRequest in the handshake of ${f.connections.map((c) => `flow ${c.flow}, frame ${c.frame}`).join('; ')}); in that mode it drops link-local unicast between clients (MS-IPHTTPS §3.2.5.2.2), so a session over fe80:: cannot be established and nothing came back from the peer. Fix: enable IP-HTTPS client certificate authentication (Certificates mode) on the DirectAccess server, or connect to the other client's global IP-HTTPS address`,
+    text: (f) => `likely cause: the IP-HTTPS server does not authenticate clients (authentication mode None: no CertificateRequest in the handshake of ${f.connections.map((c) => `flow ${c.flow}, frame ${c.frame}`).join('; ')}); in that mode it drops link-local unicast between clients (MS-IPHTTPS §3.2.5.2.2), so a session over fe80:: cannot be established and nothing came back from the peer`,
   }),
   // --- coverage (rules/coverage.ts) ---
   'coverage.opaque_iphttps': spec<{ flow: number; suite: string }>({

@@ -4,11 +4,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
 import { runDecode, type DecodeOptions } from './decode.js';
+import { runExplain } from './explain.js';
 import { runExtract } from './extract.js';
 import { runInfo } from './info.js';
 import { runSummary } from './summary.js';
 import { runVerify } from './verify.js';
 import type { AnalyzeOptions } from '../analyze.js';
+import { colourOn } from '../report/colour.js';
 import { tableWidth } from '../report/table.js';
 import { escapeTerminal } from '../report/format.js';
 import { availableParallelism } from 'node:os';
@@ -78,10 +80,16 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
     .option('--spi <spi>', 'report only verdicts whose protection path has this ESP SPI (0x1a2b3c4d or decimal); repeatable', collectSpi, [])
     .option('--config <file>', 'JSON file with the site\'s DirectAccess context (daServers, daPrefixes, iphttpsPrefixes, nat64Prefixes, raPorts, failOn); options given here override it')
     .option('--ra-port <port>', 'another TCP port Remote Assistance listens on (besides 3389 and the RDP signature); repeatable', collectPort, [])
-    .option('--strict', 'exit 0 only when every judged verdict is encrypted and nothing was out of sight: also exit 1 on failed, inconclusive, incomplete or no client traffic', false))
+    .option('--strict', 'exit 0 only when every judged verdict is encrypted and nothing was out of sight: also exit 1 on failed, inconclusive, incomplete or no client traffic', false)
+    .option('--details', 'the full evidence (every reason and note, protection paths, ESP SAs, isolation findings) instead of the report to scan', false)
+    .addOption(new Option('--color <when>', 'colour the verdict words: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it), always, never').choices(['auto', 'always', 'never']).default('auto')))
     .action(async (files: string[], opts: VerifyFlags, cmd: Command) => {
       const resolved = resolveVerify(files, opts, (name) => cmd.getOptionValueSource(name) === 'cli', io.err);
-      setCode(resolved === null ? ExitCode.Usage : await runVerify(files, { ...resolved, width: width(), progress: opts.quiet ? null : io.progress ?? null }, io.out, io.err));
+      // A report written to a file (-o) is no terminal: colour only when asked for.
+      const colour = colourOn(opts.color, process.env, process.stdout.isTTY === true && opts.output === undefined);
+      setCode(resolved === null ? ExitCode.Usage : await runVerify(files, {
+        ...resolved, width: width(), details: opts.details, colour, progress: opts.quiet ? null : io.progress ?? null,
+      }, io.out, io.err));
     });
 
   addAnalysisOptions(program
@@ -91,6 +99,14 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
     .requiredOption('-o, --output <file>', "pcapng file to write ('-' for standard output)"))
     .action(async (file: string, opts: { output: string } & AnalysisFlags) => {
       setCode(await runExtract(file, { output: opts.output, analyze: analysisOptions(opts) }, io.err));
+    });
+
+  program
+    .command('explain')
+    .description('what a reason code of the verify report means, the evidence that raises it, the fix and how to confirm it; without a code, list every code')
+    .argument('[code]', 'a reason code, e.g. iphttps.auth_none')
+    .action((code: string | undefined) => {
+      setCode(runExplain(code, io.out, io.err));
     });
 
   program

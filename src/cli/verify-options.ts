@@ -3,6 +3,7 @@
 import type { Writer } from './diagnostics.js';
 import { ConfigError, DEFAULT_FAIL_ON, loadConfig, type SiteConfig } from '../fleet/config.js';
 import type { HostMatch } from '../fleet/filters.js';
+import type { ColourMode } from '../report/colour.js';
 import { escapeTerminal } from '../report/format.js';
 import type { Verdict } from '../rules/types.js';
 import type { AnalysisFlags } from './main.js';
@@ -23,6 +24,8 @@ export interface VerifyFlags extends AnalysisFlags {
   config?: string;
   raPort: number[];
   strict: boolean;
+  details: boolean;
+  color: ColourMode;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface VerifyFlags extends AnalysisFlags {
  * command line, so it replaces the config file's value (a list option replaces the file's whole list).
  */
 export function resolveVerify(files: string[], f: VerifyFlags, given: (option: string) => boolean, err: Writer):
-  Omit<VerifyOptions, 'width' | 'progress'> | null {
+  Omit<VerifyOptions, 'width' | 'progress' | 'details' | 'colour'> | null {
   if (files.length === 0 && f.filesFrom === undefined) {
     err('da-audit: error: no capture given (name files or folders, or use --files-from)');
     return null;

@@ -30,6 +30,10 @@ export interface VerifyOptions {
   strict: boolean;
   /** Columns tables must fit (Infinity: no limit); see tableWidth. */
   width: number;
+  /** The full evidence (every reason, path and ESP SA) instead of the report to scan. */
+  details: boolean;
+  /** Colour the verdict words (terminal format only). */
+  colour: boolean;
   analyze: AnalyzeOptions;
   /** Verdicts that make the exit code 1 (--fail-on). */
   failOn: Verdict[];
@@ -167,7 +171,7 @@ export async function runVerify(args: string[], opts: VerifyOptions, out: Writer
   // One capture and nothing else: its Result section already says it all, so the table stays as it was.
   const single = judged === 1 && totals.files.skipped === 0 && totals.files.failed === 0 && inputs.problems.length === 0;
   const runSections = single ? [] : [...(judged > 1 ? acrossSections(across.pairs, across.sessions) : []), ...totalsSection(totals, inputs.skipped)];
-  const runHeading = `Run: ${judged} file(s)`;
+  const runHeading = `All files of this run (${judged} judged)`;
   const run = {
     totals, files: fileStatus, skipped: inputs.skipped, ...(judged > 1 ? { acrossFiles: acrossJson(across.pairs, across.sessions) } : {}),
     settings: opts.settings, exitCode: code,
@@ -175,8 +179,8 @@ export async function runVerify(args: string[], opts: VerifyOptions, out: Writer
   if (streaming) for (const m of [...across.pairs, ...across.sessions]) write(row(acrossRow(m)));
   if (opts.format === 'jsonl') write(JSON.stringify({ record: 'totals', ...totals, exitCode: code }));
   else if (opts.format === 'json') write(JSON.stringify({ ...verifyDocument(reports), run }, null, 2) + '\n');
-  else if (opts.format === 'md') write(renderVerifyMarkdown(reports) + (single ? '' : '\n' + renderSectionsMarkdown(runHeading, runSections)));
-  else if (opts.format === 'table') write(renderVerifyTable(reports, opts.width) + (single ? '' : '\n' + renderSectionsTable(runHeading, runSections, opts.width)));
+  else if (opts.format === 'md') write(renderVerifyMarkdown(reports, opts.details) + (single ? '' : '\n' + renderSectionsMarkdown(runHeading, runSections)));
+  else if (opts.format === 'table') write(renderVerifyTable(reports, { width: opts.width, details: opts.details, colour: opts.colour }) + (single ? '' : '\n' + renderSectionsTable(runHeading, runSections, opts.width)));
 
   if (file !== null) {
     const failure = await file.close();

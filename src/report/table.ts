@@ -79,6 +79,32 @@ export function paragraph(text: string, width: number, indent: string): string {
 }
 
 /**
+ * `first` then `text` wrapped at spaces to `width`, later lines indented by `rest`. Words are never cut, so an
+ * address or a command stays whole (and copyable) even when it is wider than the line; a no-break space holds
+ * two words on one line (it is printed as a plain space).
+ */
+export function hangingParagraph(text: string, width: number, first: string, rest: string): string {
+  const lines: string[] = [];
+  let line = first;
+  let lineWidth = displayWidth(first);
+  let empty = true;
+  for (const word of text.split(/[ \t\n]+/).filter((w) => w !== '').map((w) => w.replace(/\u00a0/g, ' '))) {
+    const w = displayWidth(word);
+    if (!empty && lineWidth + 1 + w > width) {
+      lines.push(line);
+      line = rest + word;
+      lineWidth = displayWidth(rest) + w;
+    } else {
+      line += (empty ? '' : ' ') + word;
+      lineWidth += (empty ? 0 : 1) + w;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
+/**
  * Content widths that fit a table into `width` columns, or null when the natural widths fit as they
  * are. The widest columns give way first (water-filling), each down to its longest word (up to
  * WHOLE_WORD); if that is not enough, further down to its floor: its header's longest word, at least

@@ -1,7 +1,9 @@
 /** Renders verify reports as terminal tables, Markdown or JSON, from one list of sections. */
 
+import type { Verdict } from '../rules/types.js';
 import { sha256Text } from './format.js';
 import { renderSectionsMarkdown, renderSectionsTable, type Cell, type Section } from './sections.js';
+import { briefOf, renderBriefMarkdown, renderBriefTerminal, SEVERITY, totalsText } from './verify-brief.js';
 import { verifyDocument, type EndpointJson, type RecordJson, type VerifyReport } from './verify.js';
 
 const RESULT_TEXT: Record<VerifyReport['result'], string> = {
@@ -73,11 +75,20 @@ export function verifySections(r: VerifyReport): Section[] {
   return sections;
 }
 
-export function renderVerifyTable(reports: VerifyReport[], width: number): string {
-  return reports.map((r) => renderSectionsTable(`Encryption verdicts: ${r.file}`, verifySections(r), width)).join('\n');
+/** The run's line when there are several captures: how many, and the verdicts of all of them. */
+function runTotals(reports: VerifyReport[]): string | null {
+  if (reports.length < 2) return null;
+  const totals = Object.fromEntries(SEVERITY.map((v) => [v, reports.reduce((n, r) => n + r.totals[v], 0)])) as Record<Verdict, number>;
+  return `${reports.length} captures, ${totalsText(totals)}`;
 }
 
-export function renderVerifyMarkdown(reports: VerifyReport[]): string {
+export function renderVerifyTable(reports: VerifyReport[], opts: { width: number; details: boolean; colour: boolean }): string {
+  if (!opts.details) return renderBriefTerminal(reports.map(briefOf), opts.width, opts.colour, runTotals(reports));
+  return reports.map((r) => renderSectionsTable(`Encryption verdicts: ${r.file}`, verifySections(r), opts.width)).join('\n');
+}
+
+export function renderVerifyMarkdown(reports: VerifyReport[], details: boolean): string {
+  if (!details) return renderBriefMarkdown(reports.map(briefOf), runTotals(reports));
   return reports.map((r) => renderSectionsMarkdown(`Encryption verdicts: ${r.file}`, verifySections(r))).join('\n');
 }
 

@@ -2,8 +2,10 @@
 
 import type { Analysis } from '../analyze.js';
 import type { Reason } from '../classify/reasons.js';
+import { fixOf } from '../rules/remedies.js';
 import type { AuditResult, Endpoint, Verdict, VerdictRecord } from '../rules/types.js';
 import { VERSION } from '../version.js';
+import { checkOf, type Check } from './check.js';
 import { addressText } from './format.js';
 import { buildInfo } from './info.js';
 
@@ -38,6 +40,10 @@ export interface RecordJson {
   notes: ReasonJson[];
   /** For a verdict other than encrypted: the statement that names why. */
   cause: ReasonJson | null;
+  /** What to change, for the cause's code (rules/remedies.ts); null for `encrypted` or a cause with no fix. */
+  fix: { code: string; text: string } | null;
+  /** The commands that show the cause: tshark on this capture, Windows on the live client. */
+  check: Check | null;
   frames: { first: number; last: number; deciding: number[] };
   evidence: { frame: number; what: string }[];
   negotiations: { protocol: string; initiator: string; outcome: string; reason: ReasonJson; authMethods: string[]; frames: number[] }[];
@@ -94,6 +100,8 @@ export function buildVerify(a: Analysis): VerifyReport {
     protocol: r.protocol || null, service: r.service, state: r.state,
     path: r.path.map((p) => p.replace(/^ipv6 link-local$/, 'ipv6 fe80::')).join(' → '),
     reasons: r.reasons.map(reasonJson), notes: r.notes.map(reasonJson), cause: r.cause ? reasonJson(r.cause) : null,
+    fix: r.cause ? fixOf(r.cause, { linkLocal: r.a.cls === 'link-local' && r.b.cls === 'link-local' }) : null,
+    check: r.cause ? checkOf(a.capture.file, [...r.cause.frames, ...r.decidingFrames], r.cause.code, r.path.some((p) => p.includes('ip-https'))) : null,
     frames: { first: r.firstFrame, last: r.lastFrame, deciding: r.decidingFrames },
     evidence: r.evidence,
     negotiations: r.negotiations.map((n) => ({ protocol: n.protocol, initiator: addressText(n.initiator), outcome: n.outcome, reason: reasonJson(n.reason), authMethods: n.authMethods, frames: n.frames })),

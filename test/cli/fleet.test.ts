@@ -87,12 +87,12 @@ describe('inputs: folders, lists, standard input', () => {
 
   it('the table ends with the totals and the skipped files', () => {
     const r = cli(['verify', '--width', '0', dir]);
-    const totals = r.stdout.slice(r.stdout.lastIndexOf('Totals (all files of this run)'));
+    const totals = r.stdout.slice(r.stdout.lastIndexOf('All files of this run'));
     expect(totals).toContain('1 encrypted, 0 integrity-only, 2 clear, 0 failed, 0 inconclusive');
     expect(totals).toContain('7 read, 0 damaged, 3 skipped');
     expect(totals).toContain(join(dir, 'c.txt'));
     // One capture alone: its Result section says it all, the table has no Run part.
-    expect(cli(['verify', join(dir, 'a.pcapng')]).stdout).not.toContain('Totals');
+    expect(cli(['verify', join(dir, 'a.pcapng')]).stdout).not.toContain('All files of this run');
   });
 
   it('reads paths from --files-from (a file, or standard input) after the arguments, and a capture from standard input', () => {

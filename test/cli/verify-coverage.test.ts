@@ -77,7 +77,7 @@ describe('more finished flows than the retention bound before a clear session', 
   async function run(maxRetainedFlows?: number): Promise<{ code: number; report: VerifyReport }> {
     const out: string[] = [];
     const code = await runVerify([path], {
-      format: 'json', strict: false, width: Infinity, analyze: maxRetainedFlows ? { maxRetainedFlows } : {},
+      format: 'json', strict: false, width: Infinity, details: false, colour: false, analyze: maxRetainedFlows ? { maxRetainedFlows } : {},
       failOn: ['clear', 'integrity-only'], jobs: 1, quiet: false, output: null, filesFrom: null, filters: NO_FILTERS, settings: {}, progress: null,
     }, (s) => out.push(s), () => {});
     return { code, report: (JSON.parse(out.join('')) as { files: VerifyReport[] }).files[0]! };

@@ -734,7 +734,9 @@ describe('verify: opaque and failing IP-HTTPS', () => {
       expect(x.verdict).toBe('failed');
       expect(x.reasons[0]!.text).toBe(`no session was established: ${syn.length} SYN(s) from frame ${first(syn)} on, never answered`);
       expect(x.reasons[1]!.text).toMatch(new RegExp(`^likely cause: the IP-HTTPS server does not authenticate clients \\(authentication mode None: no CertificateRequest in the handshake of flow \\d+, frame ${helloDone}\\); in that mode it drops link-local unicast between clients \\(MS-IPHTTPS §3\\.2\\.5\\.2\\.2\\)`));
-      expect(x.reasons[1]!.text).toContain('Fix: enable IP-HTTPS client certificate authentication (Certificates mode) on the DirectAccess server');
+      expect(x.cause!.code).toBe('iphttps.auth_none');
+      expect(x.fix).toMatchObject({ code: 'iphttps.auth_none', text: expect.stringContaining('Set-NetIPHttpsConfiguration -AuthMode Certificates') });
+      expect(x.check!.tshark[0]).toContain(`frame.number in {${[first(syn), helloDone].sort((p, q) => p - q).join(',')}`);
     }
     expect(r.sessions[0]).toMatchObject({ state: 'unanswered', a: { address: C1.ll, port: VERIFY.ipHttps.modeNoneSport }, b: { address: C2.ll, port: VERIFY.ipHttps.modeNonePort } });
     expect(r.pairs[0]!.frames.deciding).toEqual([first(syn), helloDone]);
@@ -801,7 +803,7 @@ describe('verify: the README sample (sample-directaccess.pcapng), each packet se
     expect(build).toBe('npm run build --silent');
     const out = spawnSync('sh', ['-c', run], { encoding: 'utf8' });
     expect(out.status, out.stderr).toBe(0);
-    expect(out.stdout).toContain('1 encrypted, 0 integrity-only, 2 clear, 0 failed, 0 inconclusive');
+    expect(out.stdout).toContain('Totals: 3 verdicts: 2 clear, 1 encrypted');
   });
 });
 
@@ -825,24 +827,43 @@ describe('verify: exit codes, formats and hostile strings', () => {
     expect(cli(['verify', '--format', 'xml', `${CAPTURES}/verify-clear.pcapng`]).code).toBe(2);
   });
 
-  it('renders the verdicts as a table and as Markdown', () => {
-    // Rows are matched whole: --width 0 keeps each on one line.
+  it('renders the verdicts to scan by default, worst first, each not encrypted with cause, fix and check; Markdown the same', () => {
     const table = cli(['verify', '--width', '0', `${CAPTURES}/verify-esp-null.pcapng`]);
     expect(table.code).toBe(1);
     expect(table.stdout).toContain('Encryption verdicts: fixtures/captures/verify-esp-null.pcapng');
-    expect(table.stdout).toMatch(/│ Verdicts\s+│ 0 encrypted, 4 integrity-only, 0 clear, 0 failed, 0 inconclusive\s+│/);
-    expect(table.stdout).toMatch(/│ INTEGRITY-ONLY │ fe80::8d4:1c2b:3a4d:5e6f port \d+\s+│ remote-assistance │/);
-    expect(table.stdout).toMatch(/│ \d+\s+│ 0x00c0ff16 │ NULL encryption │ high\s+│/);
+    expect(table.stdout).toMatch(/^INTEGRITY-ONLY  session fe80::8d4:1c2b:3a4d:5e6f port \d+ → fe80::a1b2:c3d4:e5f6:789 port \d+$/m);
+    expect(table.stdout).toMatch(/^  cause  esp\.null: SPI 0x00c0ff16 /m);
+    expect(table.stdout).toMatch(/^  fix    The Quick Mode proposal lets ESP run without encryption/m);
+    expect(table.stdout).toMatch(/^  check  tshark -r fixtures\/captures\/verify-esp-null\.pcapng -Y 'frame\.number in \{[\d,]+\}'/m);
+    expect(table.stdout).toContain('\nTotals: 4 verdicts: 4 integrity-only\n');
     const md = cli(['verify', '--format', 'md', `${CAPTURES}/verify-failed.pcapng`]);
     expect(md.code).toBe(0);
     expect(md.stdout).toContain('# Encryption verdicts: fixtures/captures/verify-failed.pcapng');
+    expect(md.stdout).toContain('**FAILED:** sessions between clients were attempted and failed');
+    expect(md.stdout).toMatch(/^## FAILED — session fe80::8d4:1c2b:3a4d:5e6f port \d+ → fe80::5c1d:7e2a:9b3c:4d10 port \d+$/m);
+    expect(md.stdout).toMatch(/^- \*\*Cause\*\* \(`icmpv6\.admin_prohibited`\): no session was established: .*code 1 \(communication administratively prohibited\)/m);
+    expect(md.stdout).toMatch(/^```powershell\nGet-NetFirewallRule -DisplayGroup "Remote Assistance"/m);
+    const nothing = cli(['verify', '--width', '0', `${CAPTURES}/pcap-usec-le.pcap`]);
+    expect(nothing.stdout).toContain('NO CLIENT TRAFFIC: no traffic between DirectAccess clients is visible');
+    expect(nothing.stdout).toContain('Totals: 0 verdicts\n');
+  });
+
+  it('--details renders the full evidence as tables and as Markdown', () => {
+    // Rows are matched whole: --width 0 keeps each on one line.
+    const table = cli(['verify', '--details', '--width', '0', `${CAPTURES}/verify-esp-null.pcapng`]);
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(/│ Verdicts\s+│ 0 encrypted, 4 integrity-only, 0 clear, 0 failed, 0 inconclusive\s+│/);
+    expect(table.stdout).toMatch(/│ INTEGRITY-ONLY │ fe80::8d4:1c2b:3a4d:5e6f port \d+\s+│ remote-assistance │/);
+    expect(table.stdout).toMatch(/│ \d+\s+│ 0x00c0ff16 │ NULL encryption │ high\s+│/);
+    const md = cli(['verify', '--details', '--format', 'md', `${CAPTURES}/verify-failed.pcapng`]);
+    expect(md.code).toBe(0);
     expect(md.stdout).toContain('## Sessions between DirectAccess clients');
     expect(md.stdout).toContain('## Client pairs (all traffic between two clients)');
     expect(md.stdout).toMatch(/^\| FAILED \| .*code 1 \(communication administratively prohibited\)/m);
-    const empty = cli(['verify', '--width', '0', `${CAPTURES}/verify-encrypted.pcapng`]);
+    const empty = cli(['verify', '--details', '--width', '0', `${CAPTURES}/verify-encrypted.pcapng`]);
     expect(empty.stdout).toContain('no session between clients can be seen one by one (ESP hides ports and payload); the pairs below are judged as a whole');
     // Nothing seen is not a clean result: the empty sections say so.
-    const nothing = cli(['verify', '--width', '0', `${CAPTURES}/pcap-usec-le.pcap`]);
+    const nothing = cli(['verify', '--details', '--width', '0', `${CAPTURES}/pcap-usec-le.pcap`]);
     expect(nothing.stdout).toContain('no session between clients is visible in this capture');
     expect(nothing.stdout).toContain('none found: no unicast traffic between clients is visible in this capture');
     expect(nothing.stdout).not.toContain('is IPsec-protected');

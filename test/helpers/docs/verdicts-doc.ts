@@ -213,6 +213,7 @@ function statementsOf(file: Record<string, unknown>): Statement[] {
 /** The `<!-- codes -->` directive: one entry per reason code, from the registry, with an example from the fixtures. */
 async function codes(): Promise<string[]> {
   const { REASONS } = await import(pathToFileURL(resolve('dist/classify/reasons.js')).href) as typeof import('../../../src/classify/reasons.js');
+  const { explainLines } = await import(pathToFileURL(resolve('dist/report/explain.js')).href) as typeof import('../../../src/report/explain.js');
   const examples = new Map<string, { fixture: string; s: Statement }>();
   for (const name of readdirSync('fixtures/captures').filter((n) => CODE_EXAMPLE_FIXTURES.test(n)).sort()) {
     const run = await runCli(['verify', '--format', 'json', `fixtures/captures/${name}`]);
@@ -220,8 +221,8 @@ async function codes(): Promise<string[]> {
     for (const s of statementsOf(doc.files[0]!)) if (!examples.has(s.code)) examples.set(s.code, { fixture: name, s });
   }
   const out: string[] = [];
-  for (const [code, spec] of Object.entries(REASONS)) {
-    out.push(`### \`${code}\``, '', `*${spec.kind}* — ${spec.meaning}`, '', `**Raised by:** ${spec.evidence}`, '');
+  for (const code of Object.keys(REASONS)) {
+    out.push(...explainLines(code as keyof typeof REASONS));
     const ex = examples.get(code);
     out.push(ex ? `**Example** (\`${ex.fixture}\`, frames ${ex.s.frames.join(', ') || '—'}):` : '**Example:** no fixture shows it; the unit tests of src/rules and src/classify raise it.', '');
     if (ex) out.push(`> ${ex.s.text.replace(/\n/g, ' ')}`, '');

@@ -202,17 +202,18 @@ describe('da-audit tables and the width budget', () => {
   const SAMPLE = 'fixtures/captures/sample-directaccess.pcapng';
   const widest = (text: string): number => Math.max(...lines(text).map((l) => stringWidth(l)));
 
-  for (const command of ['info', 'summary', 'verify']) {
+  // verify's tables are its --details report (the default one is checked in test/cli/verify-brief.test.ts).
+  for (const [command, ...extra] of [['info'], ['summary'], ['verify', '--details']] as [string, ...string[]][]) {
     it(`${command}: 160 columns by default, COLUMNS through a pipe, and --width (before or after the command)`, () => {
-      expect(widest(cli([command, SAMPLE]).stdout)).toBeLessThanOrEqual(160);
-      expect(widest(cli([command, SAMPLE], undefined, { COLUMNS: '100' }).stdout)).toBeLessThanOrEqual(100);
-      expect(widest(cli(['--width', '90', command, SAMPLE], undefined, { COLUMNS: '200' }).stdout)).toBeLessThanOrEqual(90);
-      expect(widest(cli([command, '--width', '80', SAMPLE]).stdout)).toBeLessThanOrEqual(80);
+      expect(widest(cli([command, ...extra, SAMPLE]).stdout)).toBeLessThanOrEqual(160);
+      expect(widest(cli([command, ...extra, SAMPLE], undefined, { COLUMNS: '100' }).stdout)).toBeLessThanOrEqual(100);
+      expect(widest(cli(['--width', '90', command, ...extra, SAMPLE], undefined, { COLUMNS: '200' }).stdout)).toBeLessThanOrEqual(90);
+      expect(widest(cli([command, ...extra, '--width', '80', SAMPLE]).stdout)).toBeLessThanOrEqual(80);
     });
   }
 
   it('--width 0 draws every table at its natural width, one line per cell line', () => {
-    const wide = cli(['--width', '0', 'verify', SAMPLE]);
+    const wide = cli(['--width', '0', 'verify', '--details', SAMPLE]);
     expect(wide.code).toBe(1);
     expect(widest(wide.stdout)).toBeGreaterThan(300);
     expect(wide.stdout).toMatch(/│ CLEAR +│ 2001:db8:1:1000:8d4:1c2b:3a4d:5e6f port \d+ +│ remote-assistance │ ipv6 ip-https → tcp → no IPsec │/);
