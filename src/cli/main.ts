@@ -143,7 +143,7 @@ function addAnalysisOptions(cmd: Command): Command {
     .option('--flow-idle <seconds>', 'finish a flow idle this long (capture time; 0 = never)', nonNegativeInt, 1800);
 }
 
-export function analysisOptions(o: AnalysisFlags): AnalyzeOptions {
+function analysisOptions(o: AnalysisFlags): AnalyzeOptions {
   return {
     daServers: o.daServer, daPrefixes: o.daPrefix, ipHttpsPrefixes: o.iphttpsPrefix, nat64Prefixes: o.nat64Prefix,
     maxFlows: o.maxFlows, flowIdleSec: o.flowIdle,
