@@ -1,6 +1,7 @@
 /** The analysis pipeline, wired in one function: read → decode → flows (+ app facts) → classify → verdicts. */
 
 import { AnomalyRecorder } from './anomalies/recorder.js';
+import { A } from './anomalies/registry.js';
 import type { IkeNegotiation } from './app/ike-negotiations.js';
 import type { NameMap } from './app/names.js';
 import { Direction, Frame, RecordKind } from './capture/frame.js';
@@ -51,7 +52,12 @@ export interface AnalyzeOptions {
    * Called for every IPv6 packet taken out of an IP-HTTPS tunnel, after it went through the decoder and the flows.
    * The packet is p.buf[p.start, p.end). `p` and its buffer are reused for later packets: copy what you keep.
    */
-  onInnerPacket?: (p: QueuedInnerPacket) => void;
+  onInnerPacket?: (p: QueuedInnerPacket, view: PacketView, frame: Frame) => void;
+  /**
+   * Called for every record as it is read, before the flows see it: a packet with its decoded view, any other record
+   * (a pcapng custom block, a journal entry) with null. What `decode` prints; it may throw StopReading.
+   */
+  onRecord?: (f: Frame, buf: Uint8Array, view: PacketView | null) => void;
 }
 
 /** A retained flow with everything classification decided about it. */
@@ -195,7 +201,7 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     dissectSafely(innerView, innerFrame, q.buf);
     tracker.onPacket(innerView, innerFrame, q.carrier.id, 'ip-https');
     if (q.carrier.ipHttpsInferred !== null && innerFrame.direction === Direction.Outbound) learnSourcePrefix(sourcePrefixes, q);
-    options.onInnerPacket?.(q);
+    options.onInnerPacket?.(q, innerView, innerFrame);
   };
   const drainInner = (): void => app.inner.drain(onInner);
   let lastFrame = 0;
@@ -203,8 +209,12 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
   let interfaces: readonly unknown[] = [];
   const capture = await readCapture(path, (f, buf) => {
     lastFrame = f.number;
-    if (f.kind !== RecordKind.Packet) return;
+    if (f.kind !== RecordKind.Packet) {
+      options.onRecord?.(f, buf, null);
+      return;
+    }
     dissectSafely(view, f, buf);
+    options.onRecord?.(f, buf, view);
     tracker.checkCopies = interfaces.length > 1;
     tracker.onPacket(view, f);
     if (app.inner.length > 0) drainInner();
@@ -252,6 +262,8 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     bounds: [bounds.evicted.hit(), bounds.idle.hit(), bounds.retained.hit(), bounds.sas.hit(), ikeNegotiations.hit(), ikeMessages.hit(),
       bounds.espSamples.hit(), reassemblyBound(app.tunnels, app.budget.maxBytes)],
     midstreamTunnels, opaqueTunnels: opaqueTunnels(labelled, daServers, app.names), carriersEnded, carriersEndedNotListed,
+    interfaceDrops: [...capture.interfaceStats].map(([id, st]) => ({ interface: id, dropped: (st.dropped ?? 0) + (st.osDropped ?? 0) })).filter((d) => d.dropped > 0),
+    timeBackwards: timeBackwards(anomalies),
   };
   const judged = judgeFlows({ ...facts, flows: labelled, service: { raPorts: options.raPorts ?? [] }, snaplen: captureSnaplen(capture) }, context);
   const judgedById = new Map(judged.flows.map((r) => [r.flow.id, r]));
@@ -278,6 +290,12 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
     coverage,
     verdicts,
   };
+}
+
+/** Frames stamped earlier than the one before, as the reader counted them (capture.time_went_backwards). */
+function timeBackwards(anomalies: AnomalyRecorder): Coverage['timeBackwards'] {
+  const a = anomalies.list().find((x) => x.def.code === A.CaptureTimeWentBackwards);
+  return { count: a?.count ?? 0, frames: a?.frames ?? [] };
 }
 
 /** The capture's snaplen as its interfaces declare it (the smallest real one), 0 when none is set. */

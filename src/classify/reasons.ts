@@ -278,6 +278,16 @@ export const REASONS = {
     kind: 'coverage', meaning: 'The snaplen cut ESP packets between clients: their trailers are not in the capture.', evidence: 'ESP packets shorter in the capture than on the wire.',
     text: (f) => `the snaplen cut ESP packets of SA ${f.spis.join(', ')}${f.undecided > 0 ? `; ${f.undecided} of them could not be judged` : ', judged from the start of their payload'}; capture whole packets (pktmon --pkt-size 0)`,
   }),
+  'coverage.interface_drops': spec<{ interfaces: { interface: number; dropped: number }[] }>({
+    kind: 'coverage', meaning: 'The capture tool reported packets it dropped: traffic between clients may be missing from the capture.',
+    evidence: 'A pcapng Interface Statistics Block with isb_ifdrop or isb_osdrop above 0 (pcapng §4.6).',
+    text: (f) => `the capture tool dropped packets: ${f.interfaces.map((i) => `${i.dropped} on interface ${i.interface}`).join(', ')} (pcapng Interface Statistics); what they carried is not in the capture, so capture again with a larger buffer or a filter`,
+  }),
+  'coverage.time_order': spec<{ count: number; frames: number[] }>({
+    kind: 'coverage', meaning: 'Packets are not in time order in the file: the first and last frame of a session may not be its first and last packet in time.',
+    evidence: 'Frames stamped earlier than the frame before them (the reader\'s capture.time_went_backwards).',
+    text: (f) => `${f.count} frame(s) are stamped earlier than the frame before them (${f.frames.slice(0, 5).join(', ')}${f.count > 5 ? ', …' : ''}): the file is not in time order (merged captures, or clocks of several interfaces); frame order is used as it is`,
+  }),
   'coverage.no_client_traffic': spec<{ candidates: number; list: string[] }>({
     kind: 'coverage', meaning: 'No traffic between DirectAccess clients is visible in the capture.', evidence: 'No flow between two endpoints whose role is DA client.',
     text: (f) => f.candidates === 0

@@ -1,17 +1,15 @@
-/** `da-audit decode`: one line (or one JSON object) per frame, like tshark's packet list. */
+/** `da-audit decode`: one line (or one JSON object) per frame, like tshark's packet list, and per IPv6 packet inside IP-HTTPS. */
 
-import { AnomalyRecorder } from '../anomalies/recorder.js';
+import { analyze } from '../analyze.js';
 import { Direction, RecordKind, type Frame } from '../capture/frame.js';
-import { readCapture, StopReading, type CaptureResult } from '../capture/open.js';
-import { dissectSafely } from '../decode/dissect.js';
+import { StopReading, type CaptureResult } from '../capture/open.js';
 import { tsharkLayerName } from '../decode/layers.js';
-import { PacketView } from '../decode/packet-view.js';
 import { escapeTerminal, fractionDigits, isoTime, secondsText } from '../report/format.js';
 import { frameRecord } from '../report/frame-fields.js';
-import { frameSummary } from '../report/frame-summary.js';
+import { frameSummary, stackText } from '../report/frame-summary.js';
 import { subtractTs } from '../capture/timestamp.js';
 import { reportCaptureProblems, type Writer } from './diagnostics.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode, worst } from './exit-codes.js';
 import { OutputClosed } from './output.js';
 
 export interface DecodeOptions {
@@ -56,14 +54,36 @@ class Batch {
   }
 }
 
-export async function runDecode(file: string, opts: DecodeOptions, out: Writer, err: Writer): Promise<ExitCode> {
-  const anomalies = new AnomalyRecorder();
-  const view = new PacketView(anomalies);
+/** Decodes each capture in turn; with several, each begins with a "# file" line (text) or carries `file` (JSON lines). */
+export async function runDecode(files: string[], opts: DecodeOptions, out: Writer, err: Writer): Promise<ExitCode> {
   const batch = new Batch(out);
+  let code: ExitCode = ExitCode.Ok;
+  for (const file of files) {
+    if (files.length > 1 && opts.format === 'text') batch.push(`# ${escapeTerminal(file)}`);
+    code = worst(code, await decodeOne(file, files.length > 1 ? file : null, opts, batch, err));
+  }
+  try {
+    batch.flush();
+  } catch (e) {
+    // The output failed on the last lines: main reports it (or, for a closed pipe, ends quietly).
+    if (!(e instanceof StopReading)) throw e;
+  }
+  return code;
+}
+
+/**
+ * One capture through the analysis pipeline, so that the IPv6 packets inside NULL-cipher IP-HTTPS are reassembled and
+ * decoded too: each is printed under the outer frame that completed it, numbered "<outer frame>.<k>", its layer stack
+ * the outer one continued by `iphttps` (MS-IPHTTPS §3.1.5.3).
+ */
+async function decodeOne(file: string, fileField: string | null, opts: DecodeOptions, batch: Batch, err: Writer): Promise<ExitCode> {
   let printed = 0;
+  let done = false;
   let t0Sec = -1;
   let t0Nsec = 0;
   let live: CaptureResult | null = null;
+  // The outer frame printed last, its layer stack and how many inner packets it completed so far.
+  let outer = { number: 0, stack: '', inner: 0 };
   const digitsOf = (f: Frame): number => {
     const iface = live?.interfaces[f.interfaceId];
     return iface ? fractionDigits(iface.tsResolution) : 6;
@@ -81,33 +101,41 @@ export async function runDecode(file: string, opts: DecodeOptions, out: Writer, 
     const text = negative ? secondsText(-d.sec - 1, 1_000_000_000 - d.nsec) : secondsText(d.sec, d.nsec);
     return `${negative ? '-' : ''}${text.slice(0, text.length - (9 - digits))}`.padStart(12);
   };
-  const result = await readCapture(file, (f, buf) => {
-    if (opts.frame > 0 && f.number < opts.frame) return;
-    const time = timeOf(f);
-    if (f.kind !== RecordKind.Packet) {
-      const what = KIND_NAMES[f.kind] ?? 'record';
-      batch.push(opts.format === 'jsonl'
-        ? JSON.stringify({ frame: f.number, record: what, time: f.hasTs ? isoTime(f.tsSec, f.tsNsec, 6) : null, capLen: f.capLen })
-        : `${String(f.number).padStart(6)} ${time} (${what}, ${f.capLen} bytes)`);
-    } else {
-      dissectSafely(view, f, buf);
-      if (opts.format === 'jsonl') {
-        const rec = frameRecord(view, f, tsharkLayerName);
-        batch.push(JSON.stringify({ ...rec, time: f.hasTs ? isoTime(f.tsSec, f.tsNsec, digitsOf(f)) : null,
-          direction: f.direction === Direction.Inbound ? 'in' : f.direction === Direction.Outbound ? 'out' : null }));
+  const json = (rec: object, f: Frame): string => JSON.stringify({
+    ...(fileField !== null ? { file: fileField } : {}), ...rec, time: f.hasTs ? isoTime(f.tsSec, f.tsNsec, digitsOf(f)) : null,
+    direction: f.direction === Direction.Inbound ? 'in' : f.direction === Direction.Outbound ? 'out' : null,
+  });
+  const shown = (n: number): boolean => opts.frame === 0 || n === opts.frame;
+  const analysis = await analyze(file, {
+    read: { hash: false, onStart: (r) => { live = r; } },
+    onRecord: (f, _buf, view) => {
+      // The frame asked for, or the count, was printed with its inner packets: nothing after it is needed.
+      if (done || (opts.frame > 0 && f.number > opts.frame)) throw new StopReading();
+      if (!shown(f.number)) return;
+      const time = timeOf(f);
+      if (view === null) {
+        const what = KIND_NAMES[f.kind] ?? 'record';
+        batch.push(opts.format === 'jsonl'
+          ? JSON.stringify({ ...(fileField !== null ? { file: fileField } : {}), frame: f.number, record: what, time: f.hasTs ? isoTime(f.tsSec, f.tsNsec, 6) : null, capLen: f.capLen })
+          : `${String(f.number).padStart(6)} ${time} (${what}, ${f.capLen} bytes)`);
       } else {
-        batch.push(frameSummary(view, f, time));
+        outer = { number: f.number, stack: stackText(view), inner: 0 };
+        batch.push(opts.format === 'jsonl' ? json(frameRecord(view, f, tsharkLayerName), f) : frameSummary(view, f, time));
       }
-    }
-    printed++;
-    if ((opts.frame > 0 && f.number >= opts.frame) || (opts.count > 0 && printed >= opts.count)) throw new StopReading();
-  }, { hash: false, onStart: (r) => { live = r; } });
-  try {
-    batch.flush();
-  } catch (e) {
-    // The output failed on the last lines: main reports it (or, for a closed pipe, ends quietly).
-    if (!(e instanceof StopReading)) throw e;
-  }
+      printed++;
+      if (opts.count > 0 && printed >= opts.count) done = true;
+    },
+    onInnerPacket: (_q, view, f) => {
+      if (!shown(f.number)) return;
+      // Packets completed when the capture ended (held for a hole) come after the last frame, under their own.
+      const k = outer.number === f.number ? ++outer.inner : 1;
+      const stack = `${outer.number === f.number ? outer.stack : '…·tls'}·iphttps`;
+      batch.push(opts.format === 'jsonl'
+        ? json({ ...frameRecord(view, f, tsharkLayerName), inner: k, outerStack: stack.replace(/·/g, ':') }, f)
+        : frameSummary(view, f, timeOf(f), { number: `${f.number}.${k}`, stackPrefix: stack }));
+    },
+  });
+  const result = analysis.capture;
   reportCaptureProblems(result, err);
   if (opts.frame > 0 && printed === 0) {
     err(`da-audit: error: ${escapeTerminal(file)}: frame ${opts.frame} not found (the capture has ${result.stats.packets + result.stats.otherRecords} frames)`);

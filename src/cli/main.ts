@@ -111,14 +111,14 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
 
   program
     .command('decode')
-    .description('decode every frame: one line each like tshark (source → destination, layer stack, key fields), or JSON lines')
-    .argument('<capture>', "capture file (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
+    .description('decode every frame: one line each like tshark (source → destination, layer stack, key fields), or JSON lines; the IPv6 inside NULL-cipher IP-HTTPS on lines of its own')
+    .argument('<capture...>', "capture files (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'jsonl']).default('text'))
     .addOption(new Option('--time <kind>', 'time column: seconds since the first frame, or ISO 8601 UTC').choices(['relative', 'absolute']).default('relative'))
     .option('-c, --count <n>', 'stop after n frames', positiveInt, 0)
     .option('--frame <n>', 'decode only frame n (Wireshark numbering)', positiveInt, 0)
-    .action(async (file: string, opts: DecodeOptions) => {
-      setCode(await runDecode(file, opts, io.out, io.err));
+    .action(async (files: string[], opts: DecodeOptions) => {
+      setCode(await runDecode(files, opts, io.out, io.err));
     });
   return program;
 }

@@ -39,6 +39,10 @@ export interface Coverage {
   /** At most MAX_LISTED carrier ends, in order; `carriersEndedNotListed` counts the rest. */
   carriersEnded: CarrierEnd[];
   carriersEndedNotListed: number;
+  /** Interfaces whose pcapng Interface Statistics Block reports packets dropped while capturing (isb_ifdrop, isb_osdrop). */
+  interfaceDrops: { interface: number; dropped: number }[];
+  /** Frames stamped earlier than the frame before them (the first 5 named): the file is not in time order. */
+  timeBackwards: { count: number; frames: number[] };
 }
 
 /** Entries kept in each list of the coverage; the rest are counted. */

@@ -123,9 +123,14 @@ export function stopText(v: PacketView): string {
   return `[${v.status === Status.Malformed ? 'malformed' : 'unsupported'}${id ? `: ${id}` : ''}]`;
 }
 
-export function frameSummary(v: PacketView, f: Frame, time: string): string {
+/**
+ * One packet-list line. A packet carried inside another frame (IPv6 inside IP-HTTPS) is numbered `number` ("60.1")
+ * and its stack continues `stackPrefix`, the layers that carried it.
+ */
+export function frameSummary(v: PacketView, f: Frame, time: string, inner: { number: string; stackPrefix: string } | null = null): string {
   const [src, dst] = endpoints(v);
   const addr = src ? `${src} → ${dst}` : '—';
   const tail = [infoText(v), stopText(v)].filter((s) => s.length > 0).join(' ');
-  return `${String(f.number).padStart(6)} ${time} ${addr}  ${stackText(v)}  ${f.wireLen}  ${tail}`.trimEnd();
+  const stack = inner ? `${inner.stackPrefix}·${stackText(v)}` : stackText(v);
+  return `${(inner?.number ?? String(f.number)).padStart(6)} ${time} ${addr}  ${stack}  ${f.wireLen}  ${tail}`.trimEnd();
 }

@@ -18,7 +18,9 @@ const ENDS_EARLY = new Set(['flows.max', 'flows.idle']);
 /** Bounds whose drops are only counted and leave nothing unjudged: every SA is judged from its samples (RFC 5879). */
 const LOSES_NOTHING = new Set(['esp.samples']);
 
-export const NO_COVERAGE_GAPS: CoverageInput = { bounds: [], midstreamTunnels: [], opaqueTunnels: [], carriersEnded: [], carriersEndedNotListed: 0 };
+export const NO_COVERAGE_GAPS: CoverageInput = {
+  bounds: [], midstreamTunnels: [], opaqueTunnels: [], carriersEnded: [], carriersEndedNotListed: 0, interfaceDrops: [], timeBackwards: { count: 0, frames: [] },
+};
 
 /** Encrypting TLS on port 443 that could be IP-HTTPS, when no client traffic is visible (named at most five). */
 function possibleIpHttps(flows: readonly JudgedFlow[]): JudgedFlow[] {
@@ -64,6 +66,10 @@ export function coverageOf(input: VerifyInput, pairs: readonly VerdictRecord[], 
     add(reason('coverage.snaplen', { spis: cut.map((e) => `0x${(e.spi >>> 0).toString(16).padStart(8, '0')}`), undecided: cut.filter((e) => e.judgement.verdict === 'inconclusive').length },
       cut.flatMap((e) => e.judgement.decidingFrames.slice(0, 1))), false);
   }
+  // Packets the capture tool itself dropped could have been traffic between clients: nothing says they were not.
+  if (input.coverage.interfaceDrops.length > 0) add(reason('coverage.interface_drops', { interfaces: input.coverage.interfaceDrops }, []), true);
+  const late = input.coverage.timeBackwards;
+  if (late.count > 0) add(reason('coverage.time_order', { count: late.count, frames: late.frames }, late.frames), false);
   if (pairs.length === 0) {
     const candidates = possibleIpHttps(input.flows);
     const frames = candidates.slice(0, 5).map((r) => r.flow.tls!.facts.serverHello!.frame);

@@ -99,3 +99,37 @@ describe('more finished flows than the retention bound before a clear session', 
     expect(code).toBe(5);
   });
 });
+
+describe('what the capture tool itself reports', () => {
+  /** An encrypted pair (ciphertext both ways), then the tool's Interface Statistics Block with `dropped` packets lost. */
+  function withDrops(dropped: number): string {
+    const s = new Scenario({ t0: T0, local: [A], seed: 77 });
+    const iface = s.interface('raw', 1);
+    const link = s.rawLink(iface);
+    const rng = new Prng(77);
+    for (let k = 1; k <= 10; k++) {
+      s.send(A, B, Proto.ESP, esp(0x2000, k, rng.bytes(96)), link);
+      s.send(B, A, Proto.ESP, esp(0x3000, k, rng.bytes(96)), link);
+    }
+    s.statistics(iface, 20 + dropped, dropped);
+    const path = join(dir, `drops-${dropped}.pcapng`);
+    writeFileSync(path, s.bytes());
+    return path;
+  }
+
+  it('packets dropped while capturing (pcapng ISB) make an all-encrypted capture incomplete: exit 5, never 0', () => {
+    const clean = verify(withDrops(0));
+    expect([clean.code, clean.r.result, clean.r.pairs.map((p) => p.verdict)]).toEqual([0, 'encrypted', ['encrypted']]);
+    expect(clean.r.coverage).toEqual([]);
+    const lossy = verify(withDrops(3));
+    expect([lossy.code, lossy.r.result, lossy.r.pairs.map((p) => p.verdict)]).toEqual([5, 'incomplete', ['encrypted']]);
+    expect(lossy.r.coverage.map((c) => [c.code, c.blocking, c.facts])).toEqual([['coverage.interface_drops', true, { interfaces: [{ interface: 0, dropped: 3 }] }]]);
+    expect(lossy.r.coverage[0]!.text).toContain('3 on interface 0 (pcapng Interface Statistics)');
+  });
+
+  it('frames out of time order are said, with their frames, without changing the result', () => {
+    const { r } = verify('fixtures/captures/pcapng-tsresol.pcapng');
+    expect(r.coverage.map((c) => [c.code, c.blocking, c.frames])).toEqual([['coverage.time_order', false, [3, 4]], ['coverage.no_client_traffic', false, []]]);
+    expect(r.result).toBe('no-client-traffic');
+  });
+});

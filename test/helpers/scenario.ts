@@ -676,6 +676,12 @@ export class Scenario {
     this.advance(this.gap);
   }
 
+  /** An Interface Statistics Block (pcapng §4.6), as a capture tool writes one when it stops: packets received and dropped. */
+  statistics(iface: Iface, received: number, dropped: number): void {
+    const sec = this.t0 + Math.floor(this.us / 1_000_000);
+    this.w.interfaceStatistics(iface.id, { sec, nsec: (this.us % 1_000_000) * 1000 }, BigInt(received), BigInt(dropped));
+  }
+
   /** Runs `fn` with `name` added to the labels of every frame it writes. */
   label<T>(name: string, fn: () => T): T {
     this.labels.push(name);
