@@ -271,7 +271,7 @@ export async function analyze(path: string, options: AnalyzeOptions = {}): Promi
   const table = tracker.table;
   const negotiations = ike.finish();
   const verdicts = verify({
-    flows: judged.flows, negotiations, service: { raPorts: options.raPorts ?? [] }, flowById: (id) => judgedById.get(id), coverage,
+    flows: judged.flows, negotiations, service: { raPorts: options.raPorts ?? [] }, flowById: (id) => judgedById.get(id), coverage, daServers, names,
   });
   return {
     capture, flows: judged.flows, byId, classes,

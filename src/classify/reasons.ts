@@ -126,6 +126,18 @@ export const REASONS = {
   'udp.one_way': spec<{ datagrams: number }>({
     kind: 'note', meaning: 'Datagrams went one way only.', evidence: 'UDP packets from one end only.', text: (f) => `${f.datagrams} datagram(s) one way only`,
   }),
+  'icmpv6.packet_too_big': spec<{ frame: number; mtu: number; count: number; version: number }>({
+    kind: 'note', meaning: 'A router on the path said packets of this traffic were too big for the path (protocols.md §7 row 19): large packets are lost until the sender fragments them or sends smaller ones.',
+    evidence: 'An ICMPv6 Packet Too Big (or ICMP fragmentation needed) quoting a packet of the session or pair.',
+    text: (f) => `${f.count} ${f.version === 6 ? 'ICMPv6 Packet Too Big' : 'ICMP fragmentation needed'} error(s) from the path, the first in frame ${f.frame} with MTU ${f.mtu}: packets larger than that were dropped on the way (IP-HTTPS carries at most 1280 bytes, and ESP adds its own header and trailer)`,
+  }),
+  'dns.peer_global': spec<{ name: string; frame: number; cls: string }>({
+    kind: 'note', meaning: 'The peer was reached by a name that DNS resolved to its global IP-HTTPS or Teredo address (protocols.md §7 row 6), so the traffic went through the DirectAccess server rather than over fe80:: on the IP-HTTPS link.',
+    evidence: 'A DNS answer in the capture giving the peer\'s address, of class IP-HTTPS or Teredo, for a session or pair that was not encrypted.',
+    text: (f) => f.cls === 'teredo'
+      ? `the peer's name ${f.name} resolved to its Teredo address (DNS answer in frame ${f.frame}): the connection went over Teredo instead of over fe80:: on the IP-HTTPS link`
+      : `the peer's name ${f.name} resolved to its global IP-HTTPS address (DNS answer in frame ${f.frame}): the connection went through the DirectAccess server, the IP-HTTPS router, instead of over fe80:: on the IP-HTTPS link`,
+  }),
   'rdp.own_security': spec<{ frame: number; selected: string | null; standard: boolean }>({
     kind: 'note', meaning: "RDP's own security, reported beside the IPsec verdict: it never replaces IPsec.", evidence: 'The RDP Connection Confirm (MS-RDPBCGR §2.2.1.2).',
     text: (f) => f.selected === null ? `RDP's own security is unknown: the Connection Confirm (frame ${f.frame}) carries negotiation data that is not an RDP_NEG_RSP`
@@ -241,6 +253,36 @@ export const REASONS = {
   'keying.before_capture': spec<{ firstEsp: number }>({
     kind: 'note', meaning: 'The SAs were negotiated before the capture started; the ESP itself still decides.', evidence: 'ESP between the clients and no IKE/AuthIP before it.',
     text: (f) => `no IKE/AuthIP between these clients precedes the first ESP packet (frame ${f.firstEsp}): the SA was established before the capture started`,
+  }),
+  'iphttps.tls_alert': spec<{ flow: number; server: string; from: 'client' | 'server'; alert: string; frame: number; hello: number }>({
+    kind: 'cause', meaning: 'The IP-HTTPS link did not come up: the TLS handshake ended with a fatal alert (protocols.md §7 row 1).',
+    evidence: 'A plaintext TLS alert of level fatal on a connection that tried to bring up IP-HTTPS, before the server\'s 200 OK.',
+    text: (f) => `the IP-HTTPS link to ${f.server} (flow ${f.flow}) did not come up: after the ClientHello (frame ${f.hello}) the ${f.from} sent the fatal TLS alert ${f.alert} (frame ${f.frame})`,
+  }),
+  'iphttps.reset_after_hello': spec<{ flow: number; server: string; hello: number; last: number }>({
+    kind: 'cause', meaning: 'The IP-HTTPS link did not come up: the server side reset the connection after the ClientHello (protocols.md §7 row 1).',
+    evidence: 'A ClientHello that tried to bring up IP-HTTPS, no ServerHello, and a RST from the server side.',
+    text: (f) => `the IP-HTTPS link to ${f.server} (flow ${f.flow}) did not come up: the server side reset the connection after the ClientHello (frame ${f.hello}) without a ServerHello (last frame ${f.last})`,
+  }),
+  'iphttps.http_status': spec<{ flow: number; server: string; status: number; text: string; frame: number }>({
+    kind: 'cause', meaning: 'The IP-HTTPS link did not come up: the server answered the IP-HTTPS request with an HTTP status other than 200 (MS-IPHTTPS §3.2.5.1).',
+    evidence: 'The HTTP response, readable under a NULL cipher suite, to the client\'s POST.',
+    text: (f) => `the IP-HTTPS link to ${f.server} (flow ${f.flow}) did not come up: the server answered HTTP ${f.status} ${f.text} (frame ${f.frame}) instead of 200 OK`,
+  }),
+  'iphttps.reconnects': spec<{ server: string; attempts: number; frames: number[]; gaps: number[] }>({
+    kind: 'cause', meaning: 'The client tried to bring up IP-HTTPS again and again: every attempt failed (MS-IPHTTPS §3.1.2.1 reconnects at about 30 s, then at growing intervals).',
+    evidence: 'Two or more connections to one server that tried to bring up IP-HTTPS and never got a 200 OK or carried IPv6.',
+    text: (f) => `${f.attempts} attempts to bring up IP-HTTPS to ${f.server} failed (first frames ${f.frames.join(', ')}${f.attempts > f.frames.length ? ', …' : ''}; ${f.gaps.length > 0 ? `seconds between them: ${f.gaps.join(', ')}` : ''}): the client keeps retrying and the link never comes up`,
+  }),
+  'teredo.no_answer': spec<{ flow: number; server: string; packets: number; first: number; last: number; seconds: number }>({
+    kind: 'cause', meaning: 'Teredo did not come up: the Teredo server never answered the client (protocols.md §7 row 3); the client falls back to IP-HTTPS.',
+    evidence: 'Two or more packets of the client to UDP 3544 (a Teredo flow) and none back.',
+    text: (f) => `Teredo did not come up: ${f.packets} packets to the Teredo server ${f.server} (UDP 3544, frames ${f.first}–${f.last}, over ${f.seconds} s) got no answer`,
+  }),
+  '6to4.no_answer': spec<{ flow: number; server: string; packets: number; first: number; last: number; seconds: number }>({
+    kind: 'cause', meaning: '6to4 did not come up: the 6to4 relay never answered (protocols.md §7 row 4); the client falls back to Teredo or IP-HTTPS.',
+    evidence: 'Two or more 6to4 packets (IPv4 protocol 41) to one relay and none back.',
+    text: (f) => `6to4 did not come up: ${f.packets} packets of IPv6 in IPv4 (protocol 41) to the relay ${f.server} (frames ${f.first}–${f.last}, over ${f.seconds} s) got no answer`,
   }),
   'iphttps.auth_none': spec<{ connections: { flow: number; frame: number }[] }>({
     kind: 'cause', meaning: 'The IP-HTTPS server does not authenticate clients (mode None) and so drops link-local unicast between them (MS-IPHTTPS §3.2.5.2.2; protocols.md §1.5, §7 row 7).',

@@ -145,6 +145,15 @@ function rdpWhere(port: number): string {
 }
 
 /** RDP's own security, reported beside the IPsec verdict (never instead of it). */
+/** A router said a packet of these flows was too big for the path (RFC 4443 §3.2, RFC 1191 §4): the first such error and how many. */
+export function packetTooBigNote(flows: readonly { icmpErrors: readonly IcmpErrorFact[] | null }[]): Reason | null {
+  const errors = flows.flatMap((f) => (f.icmpErrors ?? []).filter((e) => (e.version === 6 && e.type === 2) || (e.version === 4 && e.type === 3 && e.code === 4)));
+  if (errors.length === 0) return null;
+  const first = errors.reduce((a, b) => (b.frame < a.frame ? b : a));
+  const mtu = first.version === 6 ? first.param >>> 0 : first.param & 0xffff;
+  return reason('icmpv6.packet_too_big', { frame: first.frame, mtu, count: errors.length, version: first.version }, errors.map((e) => e.frame).sort((a, b) => a - b).slice(0, 5));
+}
+
 export function rdpSecurityNote(flow: { rdp: RdpFacts | null }): Reason | null {
   const conf = flow.rdp?.confirm ?? null;
   if (!conf || conf.failureCode !== null) return null;

@@ -362,7 +362,11 @@ export class FlowTracker {
     if (errors.length >= MAX_ICMP_ERRORS) return;
     // The quoted packet travelled from its source; the error goes back to that source.
     const quotedFromOrig = kb.reversed === quoted.origIsSecond;
-    errors.push({ frame: f.number, version: qk === Layer.Ipv4 ? 4 : 6, type, code: v.buf[v.start[t]! + 1]!, towardsOrig: quotedFromOrig, sender: fromOrig ? flow.origAddr : flow.respAddr });
+    // The quoted packet starts after the 8-byte ICMP header, so its 32-bit parameter is in the capture.
+    errors.push({
+      frame: f.number, version: qk === Layer.Ipv4 ? 4 : 6, type, code: v.buf[v.start[t]! + 1]!, param: u32be(v.buf, v.start[t]! + 4), towardsOrig: quotedFromOrig,
+      sender: fromOrig ? flow.origAddr : flow.respAddr,
+    });
   }
 }
 

@@ -14,6 +14,8 @@ export interface IcmpErrorFact {
   version: 4 | 6;
   type: number;
   code: number;
+  /** The 32 bits after the checksum: the MTU of an ICMPv6 Packet Too Big (RFC 4443 §3.2), the next-hop MTU in the low 16 of an ICMP fragmentation needed (RFC 1191 §4). */
+  param: number;
   /** The error was sent towards the flow's originator (i.e. about its packet). */
   towardsOrig: boolean;
   /** Who sent the error (16 bytes, IPv4 mapped; shared with the ICMP flow, not copied): the peer itself, or a router on the path. */

@@ -17,7 +17,7 @@ export function colourOn(mode: ColourMode, env: NodeJS.ProcessEnv, isTty: boolea
 /** SGR parameters per verdict and result word: red for what failed the rule, yellow and magenta for what was not proven. */
 const SGR: Record<string, string> = {
   'FAILED': '1;31', 'CLEAR': '1;31', 'FINDINGS': '1;31', 'INTEGRITY-ONLY': '1;33', 'INCONCLUSIVE': '35', 'INCOMPLETE': '35',
-  'ENCRYPTED': '32', 'NO CLIENT TRAFFIC': '2',
+  'ENCRYPTED': '32', 'NO CLIENT TRAFFIC': '2', 'LINK': '1;31',
 };
 
 /** Paints a verdict or result word (already escaped text), or returns it as it is when colour is off. */

@@ -21,13 +21,19 @@ const RESULT: Record<VerifyReport['result'], [word: string, text: string]> = {
   'no-client-traffic': ['NO CLIENT TRAFFIC', 'no traffic between DirectAccess clients is visible'],
 };
 
-interface Entry {
+interface Entry extends Remedied {
+  /** Notes that call for action, each with its fix. */
+  advice: { note: ReasonJson; fix: string }[];
   verdict: Verdict;
   kind: 'session' | 'pair';
   /** The two ends, with port and first name when known. */
   ends: string;
   /** Service, protocol, protection path and frames. */
   what: string;
+}
+
+/** A cause with what to do about it: under a verdict, or a finding about the IP-HTTPS link. */
+interface Remedied {
   cause: ReasonJson | null;
   fix: string | null;
   check: Check | null;
@@ -39,6 +45,8 @@ export interface Brief {
   facts: string;
   result: [word: string, text: string];
   assumptions: string[];
+  /** Why a transition link (IP-HTTPS, Teredo, 6to4) did not come up. */
+  link: Remedied[];
   entries: Entry[];
   coverage: string[];
   totals: string;
@@ -56,6 +64,7 @@ function entry(r: RecordJson): Entry {
   return {
     verdict: r.verdict, kind: r.kind, ends: `${end(r.a, session)} ${session ? '→' : '↔'} ${end(r.b, session)}`,
     what: `${service}${r.path}; ${span}`, cause: r.cause, fix: r.fix?.text ?? null, check: r.check,
+    advice: r.notes.flatMap((n) => (n.fix ? [{ note: n, fix: n.fix.text }] : [])),
   };
 }
 
@@ -74,6 +83,7 @@ export function briefOf(r: VerifyReport): Brief {
   return {
     file: r.file, facts: `${r.packets} packets${time}, ${status}`, result: RESULT[r.result],
     assumptions: r.assumptions.map((a) => `${a.text} [${a.code}]`),
+    link: r.link.map((l) => ({ cause: l, fix: l.fix?.text ?? null, check: l.check })),
     entries,
     coverage: r.coverage.map((c) => `${c.text} [${c.code}${c.blocking ? ', makes the result incomplete' : ''}]`),
     totals: totalsText(r.totals),
@@ -92,14 +102,9 @@ export function renderBriefTerminal(briefs: Brief[], width: number, colour: bool
     out.push(paintWord(colour, b.result[0]) + para(`${b.result[0]}: ${b.result[1]}`, '', '  ').slice(b.result[0].length));
     for (const a of b.assumptions) out.push(para(a, 'Assumed: ', '  '));
     out.push('');
-    if (b.entries.length === 0) out.push('  no traffic between DirectAccess clients is visible in this capture');
-    // A cause met again in the same capture gets its fix and Windows checks once: later entries point back to it.
+    // A fix met again in the same capture is written out once: later blocks point back to it.
     const explained = new Set<string>();
-    for (const e of b.entries) {
-      const word = e.verdict.toUpperCase().padEnd(WORD);
-      const indent = ' '.repeat(WORD + 8);
-      out.push(paintWord(colour, word) + para(e.ends, word + e.kind.padEnd(8), indent).slice(word.length));
-      out.push(para(e.what, indent, indent));
+    const remedied = (e: Remedied): void => {
       if (e.cause) out.push(para(`${e.cause.code}: ${e.cause.text}`, '  cause  ', '         '));
       const again = e.fix !== null && explained.has(e.fix);
       if (e.fix) out.push(again ? `  fix    as above (${e.cause!.code})` : para(e.fix, '  fix    ', '         '));
@@ -107,6 +112,23 @@ export function renderBriefTerminal(briefs: Brief[], width: number, colour: bool
       const commands = e.check ? [...e.check.tshark, ...(again ? [] : e.check.windows)] : [];
       commands.forEach((c, i) => out.push(`${i === 0 ? '  check  ' : '         '}${escapeTerminal(c)}`));
       if (e.fix) explained.add(e.fix);
+    };
+    if (b.link.length > 0) {
+      out.push(`${paintWord(colour, 'LINK')} a transition technology did not come up (IP-HTTPS, Teredo, 6to4)`);
+      for (const l of b.link) remedied(l);
+      out.push('');
+    }
+    if (b.entries.length === 0) out.push('  no traffic between DirectAccess clients is visible in this capture');
+    for (const e of b.entries) {
+      const word = e.verdict.toUpperCase().padEnd(WORD);
+      const indent = ' '.repeat(WORD + 8);
+      out.push(paintWord(colour, word) + para(e.ends, word + e.kind.padEnd(8), indent).slice(word.length));
+      out.push(para(e.what, indent, indent));
+      remedied(e);
+      for (const a of e.advice) {
+        out.push(para(`${a.note.code}: ${a.note.text}`, '  note   ', '         '));
+        out.push(para(a.fix, '  fix    ', '         '));
+      }
     }
     if (b.coverage.length > 0) {
       out.push('', 'Coverage (what the capture does not show):');
@@ -137,8 +159,7 @@ export function renderBriefMarkdown(briefs: Brief[], runTotals: string | null): 
     out.push(`# Encryption verdicts: ${escapeMarkdown(b.file)}`, '', `${escapeMarkdown(b.facts)}.`, '', `**${b.result[0]}:** ${escapeMarkdown(b.result[1])}`);
     for (const a of b.assumptions) out.push('', `**Assumed:** ${escapeMarkdown(a)}`);
     if (b.entries.length === 0) out.push('', '_No traffic between DirectAccess clients is visible in this capture._');
-    for (const e of b.entries) {
-      out.push('', `## ${e.verdict.toUpperCase()} — ${e.kind} ${escapeMarkdown(e.ends.replace(/\u00a0/g, ' '))}`, '', escapeMarkdown(e.what));
+    const remedied = (e: Remedied): void => {
       if (e.cause) out.push('', `- **Cause** (\`${e.cause.code}\`): ${escapeMarkdown(e.cause.text)}`);
       if (e.fix) out.push(`- **Fix:** ${escapeMarkdown(e.fix)}`);
       if (e.check) {
@@ -146,6 +167,15 @@ export function renderBriefMarkdown(briefs: Brief[], runTotals: string | null): 
         if (e.check.tshark.length > 0) out.push(...codeBlock('sh', e.check.tshark), '');
         out.push(...codeBlock('powershell', e.check.windows));
       }
+    };
+    if (b.link.length > 0) {
+      out.push('', '## LINK — a transition technology did not come up');
+      for (const l of b.link) remedied(l);
+    }
+    for (const e of b.entries) {
+      out.push('', `## ${e.verdict.toUpperCase()} — ${e.kind} ${escapeMarkdown(e.ends.replace(/\u00a0/g, ' '))}`, '', escapeMarkdown(e.what));
+      remedied(e);
+      for (const a of e.advice) out.push('', `- **Note** (\`${a.note.code}\`): ${escapeMarkdown(a.note.text)}`, `- **Fix:** ${escapeMarkdown(a.fix)}`);
     }
     if (b.coverage.length > 0) out.push('', '## Coverage', '', ...b.coverage.map((c) => `- ${escapeMarkdown(c)}`));
     out.push('', `**Totals:** ${escapeMarkdown(b.totals)}`);

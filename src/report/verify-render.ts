@@ -45,6 +45,12 @@ export function verifySections(r: VerifyReport): Section[] {
       ['Verdicts', `${t.encrypted} encrypted, ${t['integrity-only']} integrity-only, ${t.clear} clear, ${t.failed} failed, ${t.inconclusive} inconclusive`],
     ],
   }];
+  if (r.link.length > 0) {
+    sections.push({
+      title: 'Links: why a transition technology did not come up', head: ['Code', 'What', 'Fix', 'Frames'],
+      rows: r.link.map((l) => [l.code, l.text, l.fix?.text ?? '—', l.frames.join(', ')]),
+    });
+  }
   if (r.assumptions.length > 0) {
     sections.push({ title: 'Assumptions (the DirectAccess context, inferred from the capture)', head: ['Code', 'Assumption', 'Frames'], rows: r.assumptions.map((x) => [x.code, x.text, x.frames.join(', ')]) });
   }

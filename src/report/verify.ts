@@ -1,7 +1,7 @@
 /** `verify` report: one verdict per client-to-client session and per client pair, with coded reasons and evidence frames (schemaVersion 2). */
 
 import type { Analysis } from '../analyze.js';
-import type { Reason } from '../classify/reasons.js';
+import { REASONS, type Reason } from '../classify/reasons.js';
 import { fixOf } from '../rules/remedies.js';
 import type { AuditResult, Endpoint, Verdict, VerdictRecord } from '../rules/types.js';
 import { VERSION } from '../version.js';
@@ -37,7 +37,8 @@ export interface RecordJson {
   state: string | null;
   path: string;
   reasons: ReasonJson[];
-  notes: ReasonJson[];
+  /** Facts beside the verdict; one that calls for action (a Packet Too Big on the path) carries its fix. */
+  notes: (ReasonJson & { fix?: { code: string; text: string } })[];
   /** For a verdict other than encrypted: the statement that names why. */
   cause: ReasonJson | null;
   /** What to change, for the cause's code (rules/remedies.ts); null for `encrypted` or a cause with no fix. */
@@ -66,6 +67,8 @@ export interface VerifyReport {
   assumptions: ReasonJson[];
   /** What was out of sight; a blocking item makes the result `incomplete`. */
   coverage: (ReasonJson & { blocking: boolean })[];
+  /** Why a transition link (IP-HTTPS, Teredo, 6to4) did not come up, each with its fix and check (rules/link.ts). */
+  link: (ReasonJson & { fix: { code: string; text: string } | null; check: Check })[];
   /** Every bound of the analysis (docs/cli.md "Bounds"), with what it dropped, 0 included. */
   bounds: { id: string; limit: number; dropped: number; clientCapable: number; frames: number[] }[];
   /** Every endpoint whose role the capture shows. */
@@ -99,7 +102,11 @@ export function buildVerify(a: Analysis): VerifyReport {
     kind: r.kind, verdict: r.verdict, a: endpoint(r.a, r.kind === 'session'), b: endpoint(r.b, r.kind === 'session'),
     protocol: r.protocol || null, service: r.service, state: r.state,
     path: r.path.map((p) => p.replace(/^ipv6 link-local$/, 'ipv6 fe80::')).join(' → '),
-    reasons: r.reasons.map(reasonJson), notes: r.notes.map(reasonJson), cause: r.cause ? reasonJson(r.cause) : null,
+    reasons: r.reasons.map(reasonJson), notes: r.notes.map((n) => {
+      // Only a note of its own kind calls for action; a state note (a reset after a clear session) does not.
+      const fix = REASONS[n.code].kind === 'note' ? fixOf(n, { linkLocal: false }) : null;
+      return fix ? { ...reasonJson(n), fix } : reasonJson(n);
+    }), cause: r.cause ? reasonJson(r.cause) : null,
     fix: r.cause ? fixOf(r.cause, { linkLocal: r.a.cls === 'link-local' && r.b.cls === 'link-local' }) : null,
     check: r.cause ? checkOf(a.capture.file, [...r.cause.frames, ...r.decidingFrames], r.cause.code, r.path.some((p) => p.includes('ip-https'))) : null,
     frames: { first: r.firstFrame, last: r.lastFrame, deciding: r.decidingFrames },
@@ -114,6 +121,7 @@ export function buildVerify(a: Analysis): VerifyReport {
     firstPacketTime: info.firstPacketTime, lastPacketTime: info.lastPacketTime, result: v.result, totals,
     assumptions: a.assumptions.map(reasonJson),
     coverage: v.coverage.map((c) => ({ ...reasonJson(c.reason), blocking: c.blocking })),
+    link: v.link.map((l) => ({ ...reasonJson(l), fix: fixOf(l, { linkLocal: false }), check: checkOf(a.capture.file, l.frames, l.code, false) })),
     bounds: a.coverage.bounds.map((b) => ({ id: b.id, limit: b.limit, dropped: b.dropped, clientCapable: b.clientCapable, frames: b.frames })),
     roles: a.roles.entries().map(({ address, fact }) => ({ address: addressText(address), role: fact.role, basis: fact.basis, frames: fact.frames })),
     sessions, pairs,

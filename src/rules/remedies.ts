@@ -39,6 +39,7 @@ const RA_RULES = 'Get-NetFirewallRule -DisplayGroup "Remote Assistance" | Format
 const PROFILE = 'Get-NetConnectionProfile';
 const IPHTTPS_IF = 'netsh interface httpstunnel show interfaces';
 const IPHTTPS_STATE = 'Get-NetIPHttpsState';
+const IPHTTPS_CONFIG = 'Get-NetIPHttpsConfiguration | Format-List Profile, ServerURL, AuthMode, StrongCRLRequired';
 const IPHTTPS_MODE = 'Get-NetIPHttpsConfiguration | Format-List Profile, AuthMode, ServerURL   # on the DirectAccess server';
 const IKE_FAILURES = 'Get-WinEvent -LogName Security -FilterXPath "*[System[(EventID=4653 or EventID=4654)]]" -MaxEvents 20   # after: auditpol /set /subcategory:"IPsec Main Mode" /failure:enable';
 const KERBEROS = 'klist; w32tm /query /status';
@@ -149,6 +150,38 @@ export const REMEDIES: { [C in ReasonCode]?: Remedy<C> } = {
   'iphttps.auth_none': remedy<'iphttps.auth_none'>({
     fix: `Make the IP-HTTPS server authenticate its clients (on the DirectAccess server: Set-NetIPHttpsConfiguration -AuthMode Certificates, or "Use computer certificates" for IP-HTTPS in the Remote Access Management console), so it forwards link-local unicast between clients; or connect to the peer's global IP-HTTPS address, which the DirectAccess rules protect.`,
     confirm: [IPHTTPS_MODE, IPHTTPS_IF, IPHTTPS_STATE],
+  }),
+  'iphttps.tls_alert': remedy<'iphttps.tls_alert'>({
+    fix: 'The TLS handshake of IP-HTTPS failed. Check that the client trusts the IP-HTTPS server certificate and can reach its CRL (StrongCRLRequired), that in Certificates mode the client has a valid computer certificate, and that nothing in front of the DirectAccess server (a TLS-inspecting firewall, a load balancer or proxy) refuses the NULL cipher suites Windows 8+ clients offer: publish IP-HTTPS without TLS inspection.',
+    confirm: [IPHTTPS_IF, IPHTTPS_STATE, IPHTTPS_CONFIG],
+  }),
+  'iphttps.reset_after_hello': remedy<'iphttps.reset_after_hello'>({
+    fix: 'Something on the way to the DirectAccess server, or the listener on port 443, refused the TLS handshake of IP-HTTPS: a TLS-inspecting firewall or load balancer that does not accept the NULL cipher suites, or a port 443 service that is not the IP-HTTPS listener. Publish IP-HTTPS straight to the DirectAccess server, without TLS inspection, and check the ServerURL.',
+    confirm: [IPHTTPS_IF, IPHTTPS_CONFIG],
+  }),
+  'iphttps.http_status': remedy<'iphttps.http_status'>({
+    fix: 'The IP-HTTPS URL does not reach the IP-HTTPS listener: the client\'s ServerURL (…/IPHTTPS) must name the DirectAccess server\'s IP-HTTPS URL, and no web server or reverse proxy may answer it in its place.',
+    confirm: [IPHTTPS_CONFIG, IPHTTPS_IF],
+  }),
+  'iphttps.reconnects': remedy<'iphttps.reconnects'>({
+    fix: 'The client retries IP-HTTPS and every attempt fails: fix the failure its attempts show (above), then the link comes up at the next retry (or at once with: netsh interface httpstunnel reset, or a restart of the IP Helper service).',
+    confirm: [IPHTTPS_IF, IPHTTPS_STATE],
+  }),
+  'teredo.no_answer': remedy<'teredo.no_answer'>({
+    fix: 'UDP 3544 to the DirectAccess server (its two consecutive public IPv4 addresses) is blocked on the way, or Teredo is disabled on the server, or the client sits behind a NAT Teredo cannot traverse. Open UDP 3544 outbound, or leave Teredo to fail and let the client use IP-HTTPS (the fallback it takes).',
+    confirm: ['netsh interface teredo show state', 'Get-NetTeredoState', IPHTTPS_IF],
+  }),
+  '6to4.no_answer': remedy<'6to4.no_answer'>({
+    fix: 'IPv4 protocol 41 to the DirectAccess server is blocked on the way (firewalls and many NATs drop it), or 6to4 is disabled on the server. Allow protocol 41, or disable 6to4 on the clients (Set-Net6to4Configuration -State Disabled) so they go straight to Teredo or IP-HTTPS.',
+    confirm: ['netsh interface 6to4 show state', 'Get-Net6to4Configuration', IPHTTPS_IF],
+  }),
+  'icmpv6.packet_too_big': remedy<'icmpv6.packet_too_big'>({
+    fix: 'Let path MTU discovery work: allow ICMPv6 Packet Too Big (type 2) through every firewall on the path and on both clients (Windows Defender Firewall: "Core Networking - Packet Too Big (ICMPv6-In)"); if it still stalls, lower the MTU of the tunnel interface (netsh interface ipv6 set subinterface IPHTTPSInterface mtu=1280) so ESP fits.',
+    confirm: ['Get-NetIPInterface -AddressFamily IPv6 | Where-Object InterfaceAlias -like "*IPHTTPS*" | Format-Table InterfaceAlias, NlMtu', 'Get-NetFirewallRule -DisplayName "Core Networking - Packet Too Big (ICMPv6-In)" | Format-Table DisplayName, Enabled, Profile'],
+  }),
+  'dns.peer_global': remedy<'dns.peer_global'>({
+    fix: `Connect by the peer's link-local address instead: ${LINK_LOCAL_INSTEAD.replace(/^connect to /, '')}; or require IPsec for client-to-client traffic on the global addresses too (a connection security rule for the IP-HTTPS prefix).`,
+    confirm: ['Resolve-DnsName <peer> -Type AAAA', 'Get-NetNeighbor -InterfaceAlias IPHTTPSInterface', RULES],
   }),
   'pair.no_data': remedy<'pair.no_data'>({
     fix: 'Nothing to change yet: no data packet between the clients is in the capture. Capture on the IP-HTTPS tunnel interface while the session runs (netsh trace start capture=yes), then run da-audit again.',

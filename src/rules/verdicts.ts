@@ -7,8 +7,11 @@
 import type { IkeNegotiation } from '../app/ike-negotiations.js';
 import type { JudgedFlow, SaJudgement } from '../classify/classified-flow.js';
 import { frameSpan, reason, type Reason } from '../classify/reasons.js';
-import { FAILED_STATES, identifyService, rdpSecurityNote, type Service, type ServiceOptions } from '../classify/sessions.js';
+import { FAILED_STATES, identifyService, packetTooBigNote, rdpSecurityNote, type Service, type ServiceOptions } from '../classify/sessions.js';
+import type { NameMap } from '../app/names.js';
+import { AddressClass } from '../classify/prefixes.js';
 import { hex, sameBytes } from '../util/bytes.js';
+import { linkFindings } from './link.js';
 import { coverageOf, type CoverageInput } from './coverage.js';
 import type { AuditResult, Endpoint, IsolationFinding, NegotiationLink, Verdict, VerdictRecord } from './types.js';
 
@@ -20,6 +23,10 @@ export interface VerifyInput {
   flowById: (id: number) => JudgedFlow | undefined;
   /** What the analysis could not see: bounds that dropped, opaque or resynchronised tunnels. */
   coverage: CoverageInput;
+  /** DirectAccess server names given (--da-server): a ClientHello naming one tried to bring up IP-HTTPS. */
+  daServers?: readonly string[];
+  /** Names learnt from the capture (DNS answers and others), to say when a peer was reached by its global name. */
+  names?: NameMap;
 }
 
 export interface VerifyResult {
@@ -31,6 +38,8 @@ export interface VerifyResult {
   coverage: { reason: Reason; blocking: boolean }[];
   /** Every ESP SA judged between clients, by flow id and SPI. */
   esp: { flow: number; spi: number; fromOrig: boolean; judgement: SaJudgement['judgement']; copyFlows: number[] }[];
+  /** Why a transition link did not come up, when one did not (iphttps.tls_alert, teredo.no_answer, …; rules/link.ts). */
+  link: Reason[];
 }
 
 function spiText(spi: number): string {
@@ -110,7 +119,7 @@ export function verify(input: VerifyInput): VerifyResult {
     if (!bucket) buckets.set(key, bucket = { a: f.origAddr, b: f.respAddr, flows: [] });
     bucket.flows.push(r);
   }
-  const result: VerifyResult = { result: 'no-client-traffic', sessions: [], pairs: [], isolation: [], coverage: [], esp: [] };
+  const result: VerifyResult = { result: 'no-client-traffic', sessions: [], pairs: [], isolation: [], coverage: [], esp: [], link: linkFindings(input.flows, input.daServers ?? []) };
   for (const bucket of buckets.values()) {
     // Neighbour discovery, bubbles and ICMPv6 errors alone are not two clients talking.
     if (bucket.flows.every((r) => NOT_A_CONVERSATION.has(r.kind))) continue;
@@ -124,10 +133,26 @@ export function verify(input: VerifyInput): VerifyResult {
   }
   result.sessions.sort((x, y) => x.firstFrame - y.firstFrame);
   result.pairs.sort((x, y) => x.firstFrame - y.firstFrame);
+  if (input.names) for (const r of [...result.sessions, ...result.pairs]) globalNameNote(r, input.names);
   result.isolation.sort((x, y) => x.frames[0]! - y.frames[0]!);
   result.coverage = coverageOf(input, result.pairs, result.esp);
   result.result = captureResult(result);
   return result;
+}
+
+/**
+ * protocols.md §7 row 6: when traffic that was not encrypted went to a peer's global IP-HTTPS or Teredo address that a
+ * DNS answer in the capture gave for its name, the name is why it went through the DA server and not over fe80::.
+ */
+function globalNameNote(r: VerdictRecord, names: NameMap): void {
+  if (r.verdict === 'encrypted') return;
+  for (const end of [r.b, r.a]) {
+    if (end.cls !== AddressClass.IpHttps && end.cls !== AddressClass.Teredo) continue;
+    const dns = names.names(end.address).find((n) => n.source === 'dns' && n.frame > 0);
+    if (!dns) continue;
+    r.notes.push(reason('dns.peer_global', { name: dns.name, frame: dns.frame, cls: end.cls }, [dns.frame]));
+    return;
+  }
 }
 
 /** protocols.md §8 step 5: "encrypted" only with nothing clear, nothing unjudged and nothing out of sight. */
@@ -303,6 +328,8 @@ function sessionRecord(group: JudgedFlow[], bucket: PairBucket, input: VerifyInp
   } else if (state) notes.unshift(state.reason); // how the session went, with its frames (tcp.established, udp.answered, …)
   const rdp = rdpSecurityNote(f);
   if (rdp) notes.push(rdp);
+  const tooBig = packetTooBigNote(group.map((r) => r.flow));
+  if (tooBig) notes.push(tooBig);
   if (negotiations.length > 0) notes.push(reason('keying.negotiations', { list: negotiations.map((n) => `${n.protocol} ${n.outcome} (frames ${n.frames.join(', ')})`) }, negotiations.flatMap((n) => n.frames)));
   const deciding = [...(state?.frames ?? []), ...main.service.frames, firstFrame].filter((v, i, s) => v > 0 && s.indexOf(v) === i);
   return {
@@ -476,6 +503,8 @@ function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: Negotiation
   const ahAttempts = ah.filter((r) => !ahData.includes(r));
   if (ahAttempts.length > 0) notes.push(reason('attempts.failed_ah', { frames: ahAttempts.map((r) => r.flow.firstFrame) }, ahAttempts.map((r) => r.flow.firstFrame)));
   if (clearAttempts.length > 0 && verdict !== 'failed') notes.push(reason('attempts.failed_clear', { frames: clearAttempts.map((r) => r.flow.firstFrame) }, clearAttempts.map((r) => r.flow.firstFrame)));
+  const tooBig = packetTooBigNote(bucket.flows.map((r) => r.flow));
+  if (tooBig) notes.push(tooBig);
   if (esp.length > 0) {
     const before = negotiations.filter((n) => n.frames[0]! <= firstEsp);
     if (before.length > 0) {

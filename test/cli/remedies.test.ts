@@ -1,15 +1,17 @@
 /** Cause, fix and check on every verdict that is not encrypted (issue "Troubleshooting" item 1), checked against tshark. */
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reason } from '../../src/classify/reasons.js';
+import { reason, REASONS } from '../../src/classify/reasons.js';
 import { checkOf, shellQuote } from '../../src/report/check.js';
 import type { RecordJson, VerifyReport } from '../../src/report/verify.js';
 import { fixOf, REMEDIES } from '../../src/rules/remedies.js';
+import { concat, Prng, u32 } from '../helpers/build.js';
 import { cli } from '../helpers/cli.js';
 import { HAVE_TSHARK, ROOT } from '../helpers/inputs.js';
+import { Scenario } from '../helpers/scenario.js';
 import { suiteTempDir } from '../helpers/temp.js';
 
 const CAPTURES = 'fixtures/captures';
@@ -95,6 +97,18 @@ describe('cause, fix and check', () => {
   });
 });
 
+describe('the remedies table', () => {
+  it('every code that can name why a verdict is not encrypted has a fix and a check; only ciphertext, the good outcome, has none', () => {
+    const causes = Object.entries(REASONS).filter(([, spec]) => spec.kind === 'reason' || spec.kind === 'cause').map(([code]) => code);
+    expect(causes.filter((c) => !(c in REMEDIES))).toEqual(['esp.ciphertext']);
+    for (const [code, r] of Object.entries(REMEDIES)) {
+      expect(['reason', 'cause', 'note'], code).toContain(REASONS[code as keyof typeof REASONS].kind);
+      expect(r!.fix.length, code).toBeGreaterThan(40);
+      expect(r!.confirm.length, code).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('fixes name what to change, following the evidence', () => {
   it('ICMPv6 administratively prohibited: between global addresses, connect over fe80:: instead; over fe80::, the peer\'s rules', () => {
     const cause = reason('icmpv6.admin_prohibited', { what: 'the SYN', code: 1, codeName: 'administratively prohibited', frame: 9, version: 6 }, [9]);
@@ -120,5 +134,62 @@ describe('fixes name what to change, following the evidence', () => {
     // trust-authip-notify-mode-none: NOTIFY_STATUS carrying ERROR_IPSEC_IKE_AUTH_FAIL, so the authentication variant.
     expect(fixFor('authip.notify').cause!.text).toContain('ERROR_IPSEC_IKE_AUTH_FAIL');
     expect(fixFor('authip.notify').fix!.text).toMatch(/Kerberos tickets/);
+  });
+});
+
+describe('a peer reached by the global address its name resolved to (protocols.md §7 row 6)', () => {
+  it('is a note, with the DNS answer\'s frame and the fix, on what was not encrypted only', () => {
+    const r = verify(`${CAPTURES}/sample-directaccess.pcapng`);
+    const clear = [...r.sessions, ...r.pairs].filter((x) => x.verdict === 'clear');
+    expect(clear).toHaveLength(2);
+    for (const x of clear) {
+      const note = x.notes.find((n) => n.code === 'dns.peer_global')!;
+      expect(note.text).toBe('the peer\'s name client3.corp.contoso.example resolved to its global IP-HTTPS address (DNS answer in frame 99): the connection went through the DirectAccess server, the IP-HTTPS router, instead of over fe80:: on the IP-HTTPS link');
+      expect(note.fix!.text).toContain("the peer's fe80:: address on the IP-HTTPS interface");
+    }
+    expect(r.pairs.find((x) => x.verdict === 'encrypted')!.notes.map((n) => n.code)).not.toContain('dns.peer_global');
+    // Frame 99 carries the answer inside IP-HTTPS: tshark reads it from what extract takes out.
+    if (HAVE_TSHARK) {
+      const inner = join(dir, 'sample-inner.pcapng');
+      const answer = sh(`da-audit extract ${CAPTURES}/sample-directaccess.pcapng -o ${inner} && tshark -r ${inner} -Y 'frame.comment matches "^outer frame 99;"' -T fields -e dns.resp.name -e dns.aaaa`).trim();
+      expect(answer).toBe(`client3.corp.contoso.example\t${clear[0]!.b.address}`);
+    }
+  });
+});
+
+describe('a Packet Too Big on the path (protocols.md §7 row 19)', () => {
+  const A = 'fe80::8d4:1c2b:3a4d:5e6f';
+  const B = 'fe80::a1b2:c3d4:e5f6:789';
+  const ROUTER = 'fe80::1';
+
+  /** A clear Remote Assistance connection on client A's tunnel interface; the router refuses its large packet with MTU 1280. */
+  function capture(): { path: string; ptb: number } {
+    const s = new Scenario({ t0: 1_764_140_400, local: [A], seed: 91 });
+    const link = s.rawLink(s.interface('raw', 1));
+    const ra = s.tcp({ client: A, server: B, sport: 49600, dport: 3389, via: link }).open();
+    ra.send(true, new Prng(91).bytes(1400));
+    const big = s.lastSent!;
+    // RFC 4443 §3.2: type 2, code 0, the MTU, then as much of the invoking packet as fits in 1280 bytes.
+    s.icmpv6({ from: ROUTER, to: A, type: 2, body: concat(u32(1280), big.subarray(0, 1232)), via: link });
+    const ptb = s.frames.length;
+    ra.send(false, new Prng(92).bytes(200));
+    const path = join(dir, 'packet-too-big.pcapng');
+    writeFileSync(path, s.bytes());
+    return { path, ptb };
+  }
+
+  it('is a note on the session and the pair, with its MTU, frame and fix; never a session of its own', () => {
+    const { path, ptb } = capture();
+    const r = verify(path);
+    expect([...r.sessions, ...r.pairs].map((x) => x.verdict)).toEqual(['clear', 'clear']);
+    for (const x of [...r.sessions, ...r.pairs]) {
+      const note = x.notes.find((n) => n.code === 'icmpv6.packet_too_big')!;
+      expect(note.frames).toEqual([ptb]);
+      expect(note.facts).toEqual({ frame: ptb, mtu: 1280, count: 1, version: 6 });
+      expect(note.fix!.text).toContain('Packet Too Big (ICMPv6-In)');
+    }
+    const text = cli(['verify', '--width', '0', path]).stdout;
+    expect(text).toContain(`  note   icmpv6.packet_too_big: 1 ICMPv6 Packet Too Big error(s) from the path, the first in frame ${ptb} with MTU 1280`);
+    expect(text).toMatch(/^ {2}fix {4}Let path MTU discovery work/m);
   });
 });

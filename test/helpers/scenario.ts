@@ -210,6 +210,41 @@ export class IpHttpsLink implements Link {
   open(): void {
     if (this.opened) return;
     this.opened = true;
+    this.handshake(null);
+  }
+
+  /**
+   * The link not coming up (MS-IPHTTPS §3.1.2.1; protocols.md §7 row 1): after the ClientHello the server sends a
+   * fatal handshake_failure alert and closes, or resets the connection; or, after the whole handshake and the POST,
+   * it answers an HTTP status other than 200 and closes.
+   */
+  fail(how: 'alert' | 'reset' | [status: number, reason: string]): void {
+    this.opened = true;
+    if (Array.isArray(how)) {
+      this.handshake(how);
+      this.conn.close('fin', false);
+      return;
+    }
+    this.conn.open();
+    const hello = this.flights()[0]!;
+    this.s.label('tls-1', () => this.conn.send(hello.fromClient, hello.bytes));
+    if (how === 'alert') {
+      // RFC 5246 §7.2: a plaintext alert record, level fatal (2), handshake_failure (40).
+      this.s.label('alert', () => this.conn.send(false, Uint8Array.of(ContentType.Alert, 3, 3, 0, 2, 2, 40)));
+      this.conn.close('fin', false);
+    } else this.s.label('reset', () => this.conn.close('rst', false));
+  }
+
+  private flights(): ReturnType<typeof tls12Handshake> {
+    const o = this.o;
+    return tls12Handshake({
+      suite: o.suite, offered: o.offered, sni: o.sni, serverCertificate: o.serverCertificate ?? SERVER_CERT_DER,
+      clientCertificate: o.authMode === 'certificates' ? CLIENT_CERT_DER : undefined,
+    }, this.tls, new Prng(this.s.seed(0x7f1)));
+  }
+
+  /** The TCP and TLS handshakes, the POST and the server's answer (200 OK unless `status`). */
+  private handshake(status: [number, string] | null): void {
     const o = this.o;
     this.conn.open();
     if (o.proxy) {
@@ -218,15 +253,12 @@ export class IpHttpsLink implements Link {
       this.s.label('proxy-connect', () => this.conn.send(true, ascii(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\nProxy-Connection: Keep-Alive\r\n\r\n`)));
       this.s.label('proxy-established', () => this.conn.send(false, ascii('HTTP/1.1 200 Connection established\r\n\r\n')));
     }
-    const flights = tls12Handshake({
-      suite: o.suite, offered: o.offered, sni: o.sni, serverCertificate: o.serverCertificate ?? SERVER_CERT_DER,
-      clientCertificate: o.authMode === 'certificates' ? CLIENT_CERT_DER : undefined,
-    }, this.tls, new Prng(this.s.seed(0x7f1)));
+    const flights = this.flights();
     // Each flight is labelled (tls-1 … tls-4, http-request, http-response) so tests can find its frames.
     flights.forEach((f, i) => this.s.label(`tls-${i + 1}`, () => this.conn.send(f.fromClient, f.bytes)));
     const request = ascii(ipHttpsRequest(o.uri ?? '/IPHTTPS', o.host ?? o.sni ?? o.server.address));
     this.s.label('http-request', () => this.conn.send(true, this.tls.protect(ContentType.ApplicationData, request, true)));
-    const response = ascii(ipHttpsResponse(this.s.httpDate()));
+    const response = ascii(ipHttpsResponse(this.s.httpDate(), status ?? undefined));
     this.s.label('http-response', () => this.conn.send(false, this.tls.protect(ContentType.ApplicationData, response, false)));
   }
 

@@ -213,8 +213,8 @@ export function ipHttpsRequest(uri = '/IPHTTPS', host = 'da.contoso.example'): s
 }
 
 /** The IP-HTTPS server response (MS-IPHTTPS §3.2.5.1, §4.1): 200 with Server and Date, no Content-Length. */
-export function ipHttpsResponse(date = 'Wed, 26 Nov 2025 07:00:00 GMT'): string {
-  return `HTTP/1.1 200 OK\r\nServer: Microsoft-HTTPAPI/2.0\r\nDate: ${date}\r\n\r\n`;
+export function ipHttpsResponse(date = 'Wed, 26 Nov 2025 07:00:00 GMT', status: [number, string] = [200, 'OK']): string {
+  return `HTTP/1.1 ${status[0]} ${status[1]}\r\nServer: Microsoft-HTTPAPI/2.0\r\nDate: ${date}\r\n${status[0] === 200 ? '' : 'Content-Length: 0\r\n'}\r\n`;
 }
 
 /** The first IPv6 packet after the head: a Router Solicitation header start, so the stream goes on past the head. */

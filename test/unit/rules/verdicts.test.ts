@@ -128,7 +128,7 @@ describe('verdicts on hand-built flows', () => {
 
   it('ICMPv6 administratively prohibited: failed, code named', () => {
     const syn = flow({ proto: 6, aPort: 49500, bPort: 49750, first: 3, last: 4, syn: 3, origPackets: 1 });
-    syn.flow.icmpErrors = [{ frame: 4, version: 6, type: 1, code: 1, towardsOrig: true, sender: ip6(CLIENT_B) }];
+    syn.flow.icmpErrors = [{ frame: 4, version: 6, type: 1, code: 1, param: 0, towardsOrig: true, sender: ip6(CLIENT_B) }];
     const v = run([syn]);
     expect(v.sessions[0]).toMatchObject({ verdict: 'failed', state: 'unreachable' });
     expect(v.sessions[0]!.reasons[0]!.text).toMatch(/administratively prohibited.*frame 4/);
@@ -229,7 +229,7 @@ describe('verdicts found wrong on the verify fixtures (fixed in src/rules)', () 
 
   it('verify-failed.pcapng: the ICMPv6 error that answered a SYN is not a clear session, and the pair failed', () => {
     const syn = flow({ proto: 6, aPort: 49500, bPort: 49750, first: 3, last: 3, syn: 3, origPackets: 1 });
-    syn.flow.icmpErrors = [{ frame: 4, version: 6, type: 1, code: 1, towardsOrig: true, sender: ip6(CLIENT_B) }];
+    syn.flow.icmpErrors = [{ frame: 4, version: 6, type: 1, code: 1, param: 0, towardsOrig: true, sender: ip6(CLIENT_B) }];
     // The error itself is a flow from B to A with only ICMPv6 type 1 in it.
     const error = flow({ proto: 58, a: CLIENT_B, b: CLIENT_A, first: 4, last: 4, origPackets: 1, icmpTypes: 1 << 1 });
     const v = run([syn, error]);
