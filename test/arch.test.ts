@@ -4,8 +4,8 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/inputs.js';
 
-/** analyze.ts wires capture…rules into one pass; reports and the CLI consume its result. */
-const STAGES = ['capture', 'decode', 'app', 'flow', 'classify', 'rules', 'analyze.ts', 'report', 'evidence', 'cli'];
+/** analyze.ts wires capture…rules into one pass; reports, the evidence bundle, the fleet (many captures, worker threads) and the CLI consume its result. */
+const STAGES = ['capture', 'decode', 'app', 'flow', 'classify', 'rules', 'analyze.ts', 'report', 'evidence', 'fleet', 'cli'];
 const SHARED = new Set(['util', 'anomalies', 'version.ts']);
 
 function sources(dir: string): string[] {

@@ -289,6 +289,11 @@ export const REASONS = {
     evidence: 'Two or more 6to4 packets (IPv4 protocol 41) to one relay and none back.',
     text: (f) => `6to4 did not come up: ${f.packets} packets of IPv6 in IPv4 (protocol 41) to the relay ${f.server} (frames ${f.first}–${f.last}, over ${f.seconds} s) got no answer`,
   }),
+  'fleet.sides_disagree': spec<{ protectedFile: string; protectedVerdict: string; protectedFrames: string; clearFile: string; clearFrames: string }>({
+    kind: 'cause', meaning: 'Captures of the same traffic from its two sides disagree: one shows it protected by IPsec, the other in clear.',
+    evidence: 'Across the files of one run, the same addresses (and ports) overlapping in time (within 5 minutes, the clock skew Kerberos accepts), encrypted or integrity-only in one file and clear in another.',
+    text: (f) => `${f.protectedFile} shows it ${f.protectedVerdict} (${f.protectedFrames}), ${f.clearFile} in clear (${f.clearFrames}): the two sides of the same traffic disagree`,
+  }),
   'iphttps.auth_none': spec<{ connections: { flow: number; frame: number }[] }>({
     kind: 'cause', meaning: 'The IP-HTTPS server does not authenticate clients (mode None) and so drops link-local unicast between them (MS-IPHTTPS §3.2.5.2.2; protocols.md §1.5, §7 row 7).',
     evidence: 'No CertificateRequest in the handshake of the IP-HTTPS connection that carried (or was up during) an attempt over fe80:: that got no packet at all back from the peer.',

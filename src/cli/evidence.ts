@@ -76,7 +76,8 @@ export async function runEvidence(files: string[], opts: EvidenceOptions, err: W
     if (key === null) rmSync(join(opts.output, SIGNATURE), { force: true });
   } catch (e) {
     err(`da-audit: error: cannot write the bundle to ${escapeTerminal(opts.output)}: ${ioText(e)}; the bundle is incomplete`);
-    return worst(code, ExitCode.Input);
+    // The bundle is what was asked for: when it cannot be written, that is the outcome (as for verify -o), whatever the verdicts.
+    return ExitCode.Input;
   }
   const verdicts = bundle.doc.files.reduce((n, f) => n + f.sessions.length + f.pairs.length, 0);
   err(`da-audit: evidence bundle written to ${escapeTerminal(opts.output)}: ${bundle.files.size} files, ${verdicts} verdict(s); check it with: da-audit verify-bundle ${escapeTerminal(opts.output)} <capture...>`);

@@ -19,8 +19,12 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** Precedence, weakest first: a finding (1) outranks "incomplete" (5); an input problem (3) outranks both; then usage, internal. */
-const RANK: readonly ExitCode[] = [ExitCode.Ok, ExitCode.Incomplete, ExitCode.Findings, ExitCode.Input, ExitCode.Usage, ExitCode.Internal];
+/**
+ * Precedence, weakest first: an input problem (3) outranks "incomplete" (5); a finding (1) outranks both, so that one
+ * damaged capture among many never hides a clear session in another (the report gives each file's status); then
+ * usage, internal. A report that could not be written at all is exit 3 whatever it held (main, -o).
+ */
+const RANK: readonly ExitCode[] = [ExitCode.Ok, ExitCode.Incomplete, ExitCode.Input, ExitCode.Findings, ExitCode.Usage, ExitCode.Internal];
 
 /** Several inputs or findings → the code of highest precedence wins. */
 export function worst(a: ExitCode, b: ExitCode): ExitCode {

@@ -1,6 +1,6 @@
 /** `da-audit extract`: the IPv6 packets inside NULL-cipher IP-HTTPS as a pcapng of raw IPv6 (LINKTYPE_IPV6) for Wireshark. */
 
-import { closeSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { NANOSECONDS } from '../capture/timestamp.js';
 import { PcapngWriter } from '../capture/writer.js';
@@ -8,7 +8,7 @@ import { addressText, escapeTerminal } from '../report/format.js';
 import { VERSION } from '../version.js';
 import { reportCaptureProblems, type Writer } from './diagnostics.js';
 import { ExitCode } from './exit-codes.js';
-import { ioText } from './output.js';
+import { ioText, sameFile } from './output.js';
 
 export interface ExtractOptions {
   output: string;
@@ -27,18 +27,6 @@ function writeAll(fd: number, b: Uint8Array, n: number): void {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
       Atomics.wait(pause, 0, 0, 1);
     }
-  }
-}
-
-/** True when `output` names the same file as `input` (also through a link): writing it would destroy the input. */
-function sameFile(input: string, output: string): boolean {
-  if (input === '-' || output === '-') return false;
-  try {
-    const a = statSync(input);
-    const b = statSync(output);
-    return a.isFile() && a.dev === b.dev && a.ino === b.ino;
-  } catch {
-    return false;
   }
 }
 

@@ -5,6 +5,7 @@ import { buildInfo } from '../report/info.js';
 import { renderInfoJson, renderInfoTable } from '../report/info-render.js';
 import { reportCaptureProblems, type Writer } from './diagnostics.js';
 import { ExitCode, worst } from './exit-codes.js';
+import { captureInputs } from './inputs.js';
 
 export interface InfoOptions {
   format: 'table' | 'json';
@@ -15,8 +16,9 @@ export interface InfoOptions {
 
 export async function runInfo(files: string[], opts: InfoOptions, out: Writer, err: Writer): Promise<ExitCode> {
   const reports = [];
-  let code: ExitCode = ExitCode.Ok;
-  for (const file of files) {
+  const inputs = await captureInputs(files, err);
+  let code: ExitCode = inputs.problems.length > 0 ? ExitCode.Input : ExitCode.Ok;
+  for (const file of inputs.captures) {
     const result = await readCapture(file, () => undefined);
     reportCaptureProblems(result, err);
     const report = buildInfo(result);

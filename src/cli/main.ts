@@ -11,16 +11,22 @@ import { runInfo } from './info.js';
 import { runSummary } from './summary.js';
 import { runVerify } from './verify.js';
 import type { AnalyzeOptions } from '../analyze.js';
-import { colourOn, type ColourMode } from '../report/colour.js';
+import { colourOn } from '../report/colour.js';
 import { tableWidth } from '../report/table.js';
 import { escapeTerminal } from '../report/format.js';
-import { parsePrefix } from '../classify/prefixes.js';
+import { availableParallelism } from 'node:os';
+import { checkPrefix, DEFAULT_FAIL_ON, FAIL_ON_CHOICES, parseFailOn } from '../fleet/config.js';
+import { parseHost, parseSpi, parseTime, type HostMatch } from '../fleet/filters.js';
+import type { Verdict } from '../rules/types.js';
+import { resolveVerify, type VerifyFlags } from './verify-options.js';
 import type { Writer } from './diagnostics.js';
 import { ioText, OutputClosed, StdOutput } from './output.js';
 
 export interface Io {
   out: Writer;
   err: Writer;
+  /** Raw writes to standard error when it is a terminal, for a progress line; absent otherwise. */
+  progress?: (raw: string) => void;
 }
 
 
@@ -41,7 +47,7 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
   program
     .command('info')
     .description('state the facts of pcap/pcapng files, like capinfos: format, interfaces, packets, times, SHA-256, anomalies')
-    .argument('<capture...>', "capture files (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
+    .argument('<capture...>', "capture files or folders (pcap or pcapng, optionally gzip-compressed; a folder's captures recognised by their first bytes); '-' reads standard input")
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--strict', 'exit 3 when any capture.* anomaly was found', false)
     .action(async (files: string[], opts: { format: 'table' | 'json'; strict: boolean }) => {
@@ -50,7 +56,7 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
   addAnalysisOptions(program
     .command('summary')
     .description('the DirectAccess picture: transition technologies, servers and clients, IPsec SAs, IKE/AuthIP negotiations, top conversations')
-    .argument('<capture...>', "capture files (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
+    .argument('<capture...>', "capture files or folders (pcap or pcapng, optionally gzip-compressed; a folder's captures recognised by their first bytes); '-' reads standard input")
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'md']).default('table'))
     .option('--top <n>', 'conversations to list', positiveInt, 10)
     .option('--strict', 'exit 3 when any capture.* anomaly was found', false))
@@ -61,16 +67,29 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
   addAnalysisOptions(program
     .command('verify')
     .description('verdict per Remote Assistance session and per pair of DirectAccess clients: encrypted, integrity-only, clear, failed or inconclusive, with evidence frames')
-    .argument('<capture...>', "capture files (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'md']).default('table'))
+    .argument('[capture...]', "capture files or folders (searched recursively; captures recognised by their first bytes); '-' reads standard input")
+    .addOption(new Option('-f, --format <format>', 'output format (jsonl, csv: one row per verdict)').choices(['table', 'json', 'md', 'jsonl', 'csv']).default('table'))
+    .option('-o, --output <file>', 'write the report to this file instead of standard output')
+    .option('-q, --quiet', 'no report and no progress: the exit code and the problem lines only', false)
+    .option('--files-from <list>', "read capture paths from this file, one per line ('-': standard input)")
+    .addOption(new Option('-j, --jobs <n>', 'captures analysed at once, in worker threads').argParser(positiveInt).default(availableParallelism(), `the number of cores, ${availableParallelism()}`))
+    .option('--fail-on <verdicts>', `verdicts that make the exit code 1, comma-separated among ${FAIL_ON_CHOICES.join(', ')} (default: ${DEFAULT_FAIL_ON.join(',')})`, failOnList)
+    .option('--host <addr|name>', 'report only verdicts with this endpoint (an address, or a name the capture gives it); repeatable', collectHost, [])
+    .option('--pair <a,b>', 'report only verdicts between these two endpoints (addresses or names); repeatable', collectPair, [])
+    .option('--since <time>', 'report only verdicts whose traffic lasts until this capture time or later (ISO 8601; UTC when no zone)', isoTime)
+    .option('--until <time>', 'report only verdicts whose traffic began at this capture time or earlier (ISO 8601)', isoTime)
+    .option('--spi <spi>', 'report only verdicts whose protection path has this ESP SPI (0x1a2b3c4d or decimal); repeatable', collectSpi, [])
+    .option('--config <file>', 'JSON file with the site\'s DirectAccess context (daServers, daPrefixes, iphttpsPrefixes, nat64Prefixes, raPorts, failOn); options given here override it')
     .option('--ra-port <port>', 'another TCP port Remote Assistance listens on (besides 3389 and the RDP signature); repeatable', collectPort, [])
     .option('--strict', 'exit 0 only when every judged verdict is encrypted and nothing was out of sight: also exit 1 on failed, inconclusive, incomplete or no client traffic', false)
     .option('--details', 'the full evidence (every reason and note, protection paths, ESP SAs, isolation findings) instead of the report to scan', false)
     .addOption(new Option('--color <when>', 'colour the verdict words: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it), always, never').choices(['auto', 'always', 'never']).default('auto')))
-    .action(async (files: string[], opts: { format: 'table' | 'json' | 'md'; raPort: number[]; strict: boolean; details: boolean; color: ColourMode } & AnalysisFlags) => {
-      const colour = colourOn(opts.color, process.env, process.stdout.isTTY === true);
-      setCode(await runVerify(files, {
-        format: opts.format, strict: opts.strict, width: width(), details: opts.details, colour, analyze: { ...analysisOptions(opts), raPorts: opts.raPort },
+    .action(async (files: string[], opts: VerifyFlags, cmd: Command) => {
+      const resolved = resolveVerify(files, opts, (name) => cmd.getOptionValueSource(name) === 'cli', io.err);
+      // A report written to a file (-o) is no terminal: colour only when asked for.
+      const colour = colourOn(opts.color, process.env, process.stdout.isTTY === true && opts.output === undefined);
+      setCode(resolved === null ? ExitCode.Usage : await runVerify(files, {
+        ...resolved, width: width(), details: opts.details, colour, progress: opts.quiet ? null : io.progress ?? null,
       }, io.out, io.err));
     });
 
@@ -131,7 +150,7 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
 }
 
 /** Options every analysing command shares. */
-interface AnalysisFlags {
+export interface AnalysisFlags {
   daServer: string[];
   daPrefix: string[];
   iphttpsPrefix: string[];
@@ -163,6 +182,37 @@ function collectPort(value: string, previous: number[]): number[] {
   return [...previous, n];
 }
 
+function collectHost(value: string, previous: HostMatch[]): HostMatch[] {
+  const h = parseHost(value);
+  if (h === null) throw new InvalidArgumentError('expected an address or a host name');
+  return [...previous, h];
+}
+
+function collectPair(value: string, previous: [HostMatch, HostMatch][]): [HostMatch, HostMatch][] {
+  const parts = value.split(',');
+  const [a, b] = parts.map((x) => parseHost(x.trim()));
+  if (parts.length !== 2 || !a || !b) throw new InvalidArgumentError('expected two endpoints separated by a comma, e.g. fe80::1,fe80::2');
+  return [...previous, [a, b]];
+}
+
+function collectSpi(value: string, previous: number[]): number[] {
+  const n = parseSpi(value);
+  if (n === null) throw new InvalidArgumentError('expected an SPI: 0x followed by 1–8 hex digits, or a decimal number below 2^32');
+  return [...previous, n];
+}
+
+function isoTime(value: string): number {
+  const t = parseTime(value);
+  if (t === null) throw new InvalidArgumentError('expected an ISO 8601 date and time, e.g. 2026-03-01T09:30:00Z');
+  return t;
+}
+
+function failOnList(value: string): Verdict[] {
+  const v = parseFailOn(value);
+  if (v === null) throw new InvalidArgumentError(`expected verdicts among ${FAIL_ON_CHOICES.join(', ')}, separated by commas`);
+  return v;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -172,13 +222,7 @@ function collect(value: string, previous: string[]): string[] {
  * prefix option names IPv6 addresses (DirectAccess is IPv6 inside), so an IPv4 prefix is a mistake too.
  */
 function collectPrefix(value: string, previous: string[]): string[] {
-  let ok = value.includes(':');
-  try {
-    parsePrefix(value);
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new InvalidArgumentError(`not an address prefix: ${escapeTerminal(value)} (expected an IPv6 prefix, e.g. 2001:db8:1:1000::/64)`);
+  if (!checkPrefix(value)) throw new InvalidArgumentError(`not an address prefix: ${escapeTerminal(value)} (expected an IPv6 prefix, e.g. 2001:db8:1:1000::/64)`);
   return [...previous, value];
 }
 
@@ -214,6 +258,7 @@ export async function main(argv: string[], io?: Io): Promise<ExitCode> {
   const stderr = io ? null : new StdOutput(process.stderr);
   const used: Io = io ?? {
     out: stdout!.write,
+    ...(process.stderr.isTTY ? { progress: (raw: string) => process.stderr.write(raw) } : {}),
     // Nowhere is left to report a failed standard error on; the exit code still says how the run went.
     err: (s) => {
       try {

@@ -1,5 +1,6 @@
 /** Standard output and error for the CLI: a write failure becomes a state with a documented exit code, never a crash. */
 
+import { createWriteStream, openSync, statSync } from 'node:fs';
 import type { Writer } from './diagnostics.js';
 
 /** Thrown by a write after the output has failed, so that a long run (decode) stops instead of working for nobody. */
@@ -65,9 +66,42 @@ export class StdOutput {
   async flush(): Promise<NodeJS.ErrnoException | null> {
     if (!this.failure && this.written) {
       await new Promise<void>((resolve) => {
-        this.stream.write('', () => resolve());
+        // A file stream calls back with the error before it emits 'error': take it from here.
+        this.stream.write('', (e?: Error | null) => {
+          if (e) this.failure ??= e as NodeJS.ErrnoException;
+          resolve();
+        });
       });
     }
     return this.failure;
   }
+
+  /** For a file (-o): flushes, then closes it; returns the first failure, if any. */
+  async close(): Promise<NodeJS.ErrnoException | null> {
+    await this.flush();
+    const file = this.stream as NodeJS.WritableStream & { destroy(): void };
+    if (this.failure) file.destroy();
+    else await new Promise<void>((resolve) => file.end(() => resolve()));
+    return this.failure;
+  }
+}
+
+/** True when `output` names the same file as `input` (also through a link): writing it would destroy the input. */
+export function sameFile(input: string, output: string): boolean {
+  if (input === '-' || output === '-') return false;
+  try {
+    const a = statSync(input);
+    const b = statSync(output);
+    return a.isFile() && a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The report file of `-o FILE`, written like standard output (a failure is kept, then reported once). Opened here,
+ * before any work, so a path that cannot be created is a usage error at once; throws the open error.
+ */
+export function openOutputFile(path: string): StdOutput {
+  return new StdOutput(createWriteStream('', { fd: openSync(path, 'w') }));
 }

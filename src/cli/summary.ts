@@ -5,6 +5,7 @@ import { buildSummary } from '../report/summary.js';
 import { renderSummaryJson, renderSummaryMarkdown, renderSummaryTable } from '../report/summary-render.js';
 import { reportCaptureProblems, type Writer } from './diagnostics.js';
 import { ExitCode, worst } from './exit-codes.js';
+import { captureInputs } from './inputs.js';
 
 export interface SummaryOptions {
   format: 'table' | 'json' | 'md';
@@ -17,8 +18,9 @@ export interface SummaryOptions {
 
 export async function runSummary(files: string[], opts: SummaryOptions, out: Writer, err: Writer): Promise<ExitCode> {
   const reports = [];
-  let code: ExitCode = ExitCode.Ok;
-  for (const file of files) {
+  const inputs = await captureInputs(files, err);
+  let code: ExitCode = inputs.problems.length > 0 ? ExitCode.Input : ExitCode.Ok;
+  for (const file of inputs.captures) {
     const analysis = await analyze(file, opts.analyze);
     reportCaptureProblems(analysis.capture, err);
     const report = buildSummary(analysis, opts.top);

@@ -85,6 +85,13 @@ function reasonJson(r: Reason): ReasonJson {
 
 const VERDICTS: Verdict[] = ['encrypted', 'integrity-only', 'clear', 'failed', 'inconclusive'];
 
+/** Records by verdict, every kind present (0 included). */
+export function countVerdicts(records: readonly { verdict: Verdict }[]): Record<Verdict, number> {
+  const totals = Object.fromEntries(VERDICTS.map((x) => [x, 0])) as Record<Verdict, number>;
+  for (const r of records) totals[r.verdict]++;
+  return totals;
+}
+
 export function buildVerify(a: Analysis): VerifyReport {
   const v = a.verdicts;
   const info = buildInfo(a.capture);
@@ -108,8 +115,7 @@ export function buildVerify(a: Analysis): VerifyReport {
   });
   const sessions = v.sessions.map(record);
   const pairs = v.pairs.map(record);
-  const totals = Object.fromEntries(VERDICTS.map((x) => [x, 0])) as Record<Verdict, number>;
-  for (const r of [...sessions, ...pairs]) totals[r.verdict]++;
+  const totals = countVerdicts([...sessions, ...pairs]);
   return {
     file: a.capture.file, sha256: a.capture.sha256, sha256Covers: a.capture.sha256Covers, fileBytes: a.capture.fileBytes, status: info.status, packets: info.packets,
     firstPacketTime: info.firstPacketTime, lastPacketTime: info.lastPacketTime, result: v.result, totals,

@@ -183,6 +183,10 @@ export const REMEDIES: { [C in ReasonCode]?: Remedy<C> } = {
     fix: `Connect by the peer's link-local address instead: ${LINK_LOCAL_INSTEAD.replace(/^connect to /, '')}; or require IPsec for client-to-client traffic on the global addresses too (a connection security rule for the IP-HTTPS prefix).`,
     confirm: ['Resolve-DnsName <peer> -Type AAAA', 'Get-NetNeighbor -InterfaceAlias IPHTTPSInterface', RULES],
   }),
+  'fleet.sides_disagree': remedy<'fleet.sides_disagree'>({
+    fix: 'The protection ended between the two clients: something on the way removed IPsec (an IPsec tunnel to the DirectAccess server that forwards the traffic in clear, instead of transport mode from client to client), or one client sent it outside the rule. Require transport-mode IPsec between the clients themselves (a connection security rule on both, for each other\'s addresses), and check the SAs on both.',
+    confirm: [QM_SA, RULES],
+  }),
   'pair.no_data': remedy<'pair.no_data'>({
     fix: 'Nothing to change yet: no data packet between the clients is in the capture. Capture on the IP-HTTPS tunnel interface while the session runs (netsh trace start capture=yes), then run da-audit again.',
     confirm: [MM_SA, QM_SA],

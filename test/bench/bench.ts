@@ -18,13 +18,18 @@
  *   flows    analyze() on a capture of --flows distinct flows, more than the default bound of 1,000,000 live flows,
  *            at that bound and at --cli-max-flows; the real command with --max-flows, checked for its evictions line
  *            (issue 4)
+ *   fleet    the real `verify --format jsonl` on a folder of --fleet-files captures of --fleet-size MiB (copies of one
+ *            mixed capture), --jobs 1 against --jobs 2: the time ratio (target ≤ 0.55 on 2 cores), the peak RSS of the
+ *            whole process (GNU time, when installed), and the two outputs compared byte for byte (issue 16)
  *
  * Options:
- *   --only a,b                 groups to run (default all: reader,decode,summary,iphttps,flows)
+ *   --only a,b                 groups to run (default all: reader,decode,summary,iphttps,flows,fleet)
  *   --sizes 100,1024[,3072]    mixed-capture sizes in MiB (default 100,1024); ratios and targets use 1024, or the largest
  *   --iphttps-sizes 100,1024   IP-HTTPS capture sizes in MiB (default 100,1024); targets use the largest
  *   --flows N                  distinct flows in the flow-count capture (default 1,250,000)
  *   --cli-max-flows N          --max-flows given to the real command on that capture (default 250,000)
+ *   --fleet-files N            captures in the fleet folder (default 8)
+ *   --fleet-size MiB           size of each (default 128)
  *   --runs N                   child runs per reader measurement, median and best reported (default 5);
  *                              pipeline measurements take min(N, 3)
  *   --tshark-size MiB          mixed-capture size for the tshark comparisons (default: the ratio size)
@@ -69,7 +74,9 @@ const DEFAULT_MAX_FLOWS = 1_000_000;
 /** "Flat": peak RSS may not grow by more than this from the smallest to the largest file. */
 const FLAT_TOLERANCE_MIB = 5;
 
-const GROUPS = ['reader', 'decode', 'summary', 'iphttps', 'flows'] as const;
+const GROUPS = ['reader', 'decode', 'summary', 'iphttps', 'flows', 'fleet'] as const;
+/** Issue 16: --jobs 2 takes at most this share of the time of --jobs 1 on a 2-core machine (≥ 1.8× scaling). */
+const TARGET_FLEET_RATIO = 0.55;
 type Group = (typeof GROUPS)[number];
 
 interface Options {
@@ -78,6 +85,8 @@ interface Options {
   iphttpsSizes: number[];
   flows: number;
   cliMaxFlows: number;
+  fleetFiles: number;
+  fleetSize: number;
   runs: number;
   tsharkSize: number | null;
   tshark: boolean;
@@ -95,7 +104,7 @@ function sizeList(v: string, flag: string): number[] {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
-    only: new Set(GROUPS), sizes: [100, 1024], iphttpsSizes: [100, 1024], flows: 1_250_000, cliMaxFlows: 250_000, runs: 5,
+    only: new Set(GROUPS), sizes: [100, 1024], iphttpsSizes: [100, 1024], flows: 1_250_000, cliMaxFlows: 250_000, fleetFiles: 8, fleetSize: 128, runs: 5,
     tsharkSize: null, tshark: true, pcapParser: true, cli: true, json: null, keep: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -118,6 +127,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--iphttps-sizes') o.iphttpsSizes = sizeList(value(), a);
     else if (a === '--flows') o.flows = whole();
     else if (a === '--cli-max-flows') o.cliMaxFlows = whole();
+    else if (a === '--fleet-files') o.fleetFiles = whole();
+    else if (a === '--fleet-size') o.fleetSize = whole();
     else if (a === '--runs') o.runs = whole();
     else if (a === '--tshark-size') o.tsharkSize = Number(value());
     else if (a === '--no-tshark') o.tshark = false;
@@ -349,6 +360,38 @@ function cliSummary(bin: string, input: Input, args: string[]): Timed & { stdout
   return { what, workload: input.workload, sizeMiB: input.sizeMiB, packets: input.packets, wallSeconds, load, note: '', failed: false, stdout: p.stdout };
 }
 
+/** One fleet run: `verify --format jsonl --jobs <jobs> <folder>`, wall clock, peak RSS (GNU time's %M, KiB) when it is installed. */
+interface FleetRun {
+  jobs: number;
+  wallSeconds: number;
+  maxRssKiB: number | null;
+  load: number;
+  stdout: string;
+}
+
+function fleetRun(bin: string, folder: string, jobs: number): FleetRun {
+  const gnuTime = '/usr/bin/time';
+  const withTime = (() => {
+    try {
+      return statSync(gnuTime).isFile();
+    } catch {
+      return false;
+    }
+  })();
+  const args = [bin, 'verify', '--format', 'jsonl', '--jobs', String(jobs), folder];
+  const load = load1();
+  const t0 = performance.now();
+  const p = withTime
+    ? spawnSync(gnuTime, ['-f', 'maxrss %M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 })
+    : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const wallSeconds = (performance.now() - t0) / 1000;
+  // verify exits 1 on findings: the mixed capture holds clear traffic between clients; only 2 and above failed.
+  if (p.status === null || p.status >= 2) throw new Error(`da-audit verify --jobs ${jobs} exited ${p.status ?? p.signal}: ${p.stderr}`);
+  const rss = /maxrss (\d+)/.exec(p.stderr);
+  progress(`verify --jobs ${jobs}, fleet: ${wallSeconds.toFixed(2)} s, load ${load.toFixed(2)}`);
+  return { jobs, wallSeconds, maxRssKiB: rss ? Number(rss[1]) : null, load, stdout: p.stdout };
+}
+
 // ---- formatting -------------------------------------------------------------------------------
 
 function fmtInt(n: number): string {
@@ -420,6 +463,7 @@ function main(): number {
   const pairs: GeneratedPair[] = [];
   const ipHttpsGens: GeneratedIpHttps[] = [];
   let flowsGen: GeneratedFlows | null = null;
+  const fleet: FleetRun[] = [];
   const readers: Measure[] = [];
   const walks: Measure[] = [];
   const pipeline: Measure[] = [];
@@ -526,6 +570,21 @@ function main(): number {
       }
       if (!o.keep) unlinkSync(g.path);
     }
+    if (wants('fleet')) {
+      const g = generatePair(tmp, o.fleetSize, 0xf1ee7);
+      const folder = join(tmp, 'fleet');
+      mkdirSync(folder);
+      // Copies, not links: each capture is its own file, read from the page cache like the others (warmed below).
+      for (let i = 0; i < o.fleetFiles; i++) copyFileSync(g.pcap, join(folder, `capture-${i}.pcap`));
+      unlinkSync(g.pcapng);
+      if (!o.keep) unlinkSync(g.pcap);
+      log(`generated fleet: ${o.fleetFiles} × ${g.sizeMiB} MiB mixed (${fmtInt(g.packets)} packets each), in ${g.seconds.toFixed(1)} s`);
+      bin ??= buildCli(tmp);
+      for (let i = 0; i < o.fleetFiles; i++) warm(join(folder, `capture-${i}.pcap`));
+      fleet.push(fleetRun(bin, folder, 1), fleetRun(bin, folder, 2));
+      if (fleet[0]!.stdout !== fleet[1]!.stdout) throw new Error('fleet: verify --jobs 2 printed something else than --jobs 1');
+      if (!o.keep) rmSync(folder, { recursive: true, force: true });
+    }
   } finally {
     if (!o.keep) rmSync(tmp, { recursive: true, force: true });
   }
@@ -594,6 +653,15 @@ function main(): number {
       return [t.what, t.workload, t.workload === 'flows' ? '—' : `${t.sizeMiB}`, fmtInt(t.packets), t.wallSeconds.toFixed(2),
         mpps(t.packets, t.wallSeconds), t.load.toFixed(2), note];
     })));
+  }
+
+  if (fleet.length > 0) {
+    log();
+    log(`## Fleet (verify --format jsonl on ${o.fleetFiles} captures of ${o.fleetSize} MiB; the same output byte for byte)`);
+    log();
+    log(table(['--jobs', 'seconds', 'MiB/s', 'peak RSS MiB (whole process)', 'load'], fleet.map((f) => [
+      String(f.jobs), f.wallSeconds.toFixed(2), mibps(o.fleetFiles * o.fleetSize * MiB, f.wallSeconds), f.maxRssKiB === null ? 'n/a' : mib(f.maxRssKiB), f.load.toFixed(2),
+    ])));
   }
 
   if (readers.length > 0) {
@@ -668,6 +736,11 @@ function main(): number {
   if (flowsCmd) tRows.push([`4: the real command reports the evictions (--max-flows ${fmtInt(o.cliMaxFlows)})`, flowsCmd.note, 'met']);
   const ipHttpsSize = o.iphttpsSizes[o.iphttpsSizes.length - 1]!;
   pipelineTargets('6', 'summary', pipeline.filter((x) => x.workload === 'iphttps'), ipHttpsSize, TARGET_IPHTTPS_PPS);
+  if (fleet.length === 2) {
+    const ratio = fleet[1]!.wallSeconds / fleet[0]!.wallSeconds;
+    tRows.push([`16: verify --jobs 2 ≤ ${TARGET_FLEET_RATIO}× the time of --jobs 1 (${o.fleetFiles} × ${o.fleetSize} MiB, ${m.cores} logical CPUs)`, `${ratio.toFixed(2)}×`,
+      verdict(ratio <= TARGET_FLEET_RATIO)]);
+  }
   if (tRows.length > 0) log(table(['target (issue)', 'measured', 'verdict'], tRows));
   log(`\nLoad: ${loadavg()} at the end.`);
 

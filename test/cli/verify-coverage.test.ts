@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runVerify } from '../../src/cli/verify.js';
+import { NO_FILTERS } from '../../src/fleet/filters.js';
 import type { VerifyReport } from '../../src/report/verify.js';
 import { esp, espNullBody, Prng, Proto, tcp, TcpFlag, udp, type Bytes } from '../helpers/build.js';
 import { cli } from '../helpers/cli.js';
@@ -79,7 +80,10 @@ describe('more finished flows than the retention bound before a clear session', 
 
   async function run(maxRetainedFlows?: number): Promise<{ code: number; report: VerifyReport }> {
     const out: string[] = [];
-    const code = await runVerify([path], { format: 'json', strict: false, width: Infinity, details: false, colour: false, analyze: maxRetainedFlows ? { maxRetainedFlows } : {} }, (s) => out.push(s), () => {});
+    const code = await runVerify([path], {
+      format: 'json', strict: false, width: Infinity, details: false, colour: false, analyze: maxRetainedFlows ? { maxRetainedFlows } : {},
+      failOn: ['clear', 'integrity-only'], jobs: 1, quiet: false, output: null, filesFrom: null, filters: NO_FILTERS, settings: {}, progress: null,
+    }, (s) => out.push(s), () => {});
     return { code, report: (JSON.parse(out.join('')) as { files: VerifyReport[] }).files[0]! };
   }
 

@@ -1,6 +1,7 @@
 /**
  * Runs one input through the CLI's own main() in-process and judges the run (docs/reliability.md): no exception
- * escapes, no internal error, JSON output parses, a capture-level problem never exits 0 or 1 (it exits 3), and the run
+ * escapes, no internal error, JSON output parses, a capture-level problem never exits 0, nor 1 unless verify reports a
+ * finding in what was read (a finding outranks it; else it exits 3), and the run
  * stays within its time and memory bounds.
  */
 import { writeFileSync } from 'node:fs';
@@ -78,8 +79,9 @@ export async function runOne(dir: string, bytes: Uint8Array, which: number, limi
       }
     }
   }
-  // A damaged capture exits 3 (or a larger documented code that outranks it), never 0 or 1 (a finding).
-  if (CAPTURE_PROBLEM.test(stderr) && code < ExitCode.Input) return verdict('capture-problem-below-exit-3', `${argv[0]} exited ${code}: ${stderr.trim().split('\n')[0]}`);
+  // A damaged capture exits 3 (or a code that outranks it: 1 only with a finding reported from what was read), never 0.
+  const finding = argv[0] === 'verify' && /"result": "findings"|FINDINGS: traffic between clients/.test(stdout);
+  if (CAPTURE_PROBLEM.test(stderr) && code < ExitCode.Input && !(code === ExitCode.Findings && finding)) return verdict('capture-problem-below-exit-3', `${argv[0]} exited ${code}: ${stderr.trim().split('\n')[0]}`);
   if (!RUN_CODES.has(code)) return verdict('unexpected-exit-code', `${argv[0]} exited ${code}: ${stderr.trim()}`);
   if (ms > limits.ms) return verdict('slow', `${argv[0]} took ${ms.toFixed(0)} ms`);
   const rss = process.memoryUsage.rss();
