@@ -49,12 +49,15 @@ const ENCRYPTION_ONLY = 'In that rule\'s IPsec settings (Customize › Data prot
 const SYN_UNANSWERED = 'The peer never answered. On the peer, enable the built-in "Remote Assistance (TCP-In)" inbound rule for the profile its IP-HTTPS interface is in (RemoteAssistance-In-TCP-EdgeScope covers Public; the "-Active" rule only Domain and Private), and check that a connection security rule in Require mode is not dropping the plaintext while its negotiation fails';
 const LINK_LOCAL_INSTEAD = 'connect to the peer\'s fe80:: address on the IP-HTTPS interface instead of its global address (Remote Assistance: msra /offerra <fe80::…%interface>)';
 
+/** What to check when Kerberos authentication failed (protocols.md §7 row 11). */
+const KERBEROS_FIX = 'check that both computers get Kerberos tickets (the DirectAccess infrastructure tunnel up, a domain controller reachable, clocks within 5 minutes, the peer\'s host/ SPN registered) and that the rules on both clients ask for the same first authentication method (Computer Kerberos V5).';
+
 /** An error Notify: the fix follows the error's kind (protocols.md §4.4). */
 const NOTIFY_FIX = 'The negotiation was refused with an error Notify: compare the connection security rules, their authentication methods and crypto sets on both clients, and read the IPsec failure events of that time.';
 const NOTIFY_VARIANTS: Variant<'authip.notify' | 'ike.notify'>[] = [{
   label: 'when the error is about authentication (AUTHENTICATION-FAILED, ERROR_IPSEC_IKE_AUTH_FAIL, Kerberos, certificates)',
   applies: (f) => /AUTH_?FAIL|AUTHENTICATION|KERB|CERT/i.test(`${f.notify} ${f.detail}`),
-  fix: 'The responder refused the authentication: check that both computers get Kerberos tickets (the DirectAccess infrastructure tunnel up, a domain controller reachable, clocks within 5 minutes) and that the rules on both clients ask for the same first authentication method (Computer Kerberos V5).',
+  fix: `The responder refused the authentication: ${KERBEROS_FIX}`,
 }, {
   label: 'when no proposal was chosen',
   applies: (f) => /PROPOSAL/i.test(`${f.notify} ${f.detail}`),
@@ -141,7 +144,12 @@ export const REMEDIES: { [C in ReasonCode]?: Remedy<C> } = {
   }),
   'ike.failed_after_auth': remedy<'ike.failed_after_auth'>({
     fix: 'Main Mode authenticated, then Quick Mode failed: the two clients share no Quick Mode (data protection) proposal, or the peer\'s rule does not cover this traffic. Compare the Quick Mode crypto sets and the rules\' endpoints and protocols on both clients.',
-    confirm: [QM_CRYPTO, RULES, IKE_FAILURES],
+    variants: [{
+      label: 'when Kerberos failed in clear (a GSS-API status or a KRB-ERROR in Main Mode #3/#4)',
+      applies: (f) => f.detail.startsWith('Kerberos failed'),
+      fix: `Kerberos authentication failed in Main Mode: ${KERBEROS_FIX}`,
+    }],
+    confirm: [QM_CRYPTO, RULES, IKE_FAILURES, KERBEROS],
   }),
   'ike.in_progress': remedy<'ike.in_progress'>({
     fix: 'The negotiation had not ended when the capture did: capture longer, until the session is up or has failed.',

@@ -118,6 +118,13 @@ describe('fixes name what to change, following the evidence', () => {
     expect(fixOf(cause, { linkLocal: true })!.text).not.toContain('instead of its global address');
   });
 
+  it('a negotiation failed after Main Mode: Kerberos refused in clear points at Kerberos, otherwise at the Quick Mode proposals', () => {
+    const failed = (detail: string) => reason('ike.failed_after_auth', { protocol: 'AuthIP', detail, state: 'failed-after-authentication' }, [7]);
+    expect(fixOf(failed('Kerberos failed in clear: the responder returned a KRB-ERROR KRB_AP_ERR_MODIFIED in frame 7, and no encrypted Main Mode message followed from both sides.'), { linkLocal: true })!.text)
+      .toMatch(/^Kerberos authentication failed in Main Mode: check that both computers get Kerberos tickets/);
+    expect(fixOf(failed('Main Mode #1–#4 went through in clear, then nothing.'), { linkLocal: true })!.text).toMatch(/^Main Mode authenticated, then Quick Mode failed/);
+  });
+
   it('an error Notify: an authentication error points at Kerberos, no proposal chosen at the crypto sets', () => {
     const notify = (name: string) => reason('authip.notify', { protocol: 'AuthIP', detail: 'frames 5, 6', state: 'notify-error', notify: name, side: 'responder' }, [6]);
     expect(fixOf(notify('AUTHENTICATION-FAILED'), { linkLocal: true })!.text).toMatch(/Kerberos tickets/);
