@@ -1,17 +1,16 @@
 /**
- * Issue 16 item 5: `--format csv`: RFC 4180 (CRLF line ends, a field with a comma, quote, CR or LF quoted, quotes
- * doubled), and safe to open in a spreadsheet: a cell that starts with = + - @ TAB or CR, which Excel, LibreOffice
- * and Google Sheets would run as a formula (OWASP "CSV injection"), gets a leading apostrophe.
+ * Issue 16 item 5: `--format csv`: RFC 4180 (CRLF line ends, a field with a comma or quote quoted, quotes doubled),
+ * and safe to open in a spreadsheet: a cell that starts with = + - @ TAB or CR, which Excel, LibreOffice and Google
+ * Sheets would run as a formula (OWASP "CSV injection"), gets a leading apostrophe; control characters are shown
+ * as escapes (\n), as in every other medium.
  */
 
+import { escapeCsv } from './format.js';
 import { ROW_FIELDS, type Row, type RowValue } from './rows.js';
 
-const FORMULA_START = /^[=+\-@\t\r]/;
-
+/** One cell: lists joined by spaces, null empty, the text escaped as every CSV da-audit writes (format.ts escapeCsv). */
 export function csvCell(v: RowValue): string {
-  let text = v === null ? '' : Array.isArray(v) ? v.join(' ') : String(v);
-  if (FORMULA_START.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return escapeCsv(v === null ? '' : Array.isArray(v) ? v.join(' ') : String(v));
 }
 
 export function csvHeader(): string {

@@ -158,7 +158,6 @@ export function renderBriefMarkdown(briefs: Brief[], runTotals: string | null): 
     if (out.length > 0) out.push('');
     out.push(`# Encryption verdicts: ${escapeMarkdown(b.file)}`, '', `${escapeMarkdown(b.facts)}.`, '', `**${b.result[0]}:** ${escapeMarkdown(b.result[1])}`);
     for (const a of b.assumptions) out.push('', `**Assumed:** ${escapeMarkdown(a)}`);
-    if (b.entries.length === 0) out.push('', '_No traffic between DirectAccess clients is visible in this capture._');
     const remedied = (e: Remedied): void => {
       if (e.cause) out.push('', `- **Cause** (\`${e.cause.code}\`): ${escapeMarkdown(e.cause.text)}`);
       if (e.fix) out.push(`- **Fix:** ${escapeMarkdown(e.fix)}`);
@@ -172,6 +171,7 @@ export function renderBriefMarkdown(briefs: Brief[], runTotals: string | null): 
       out.push('', '## LINK — a transition technology did not come up');
       for (const l of b.link) remedied(l);
     }
+    if (b.entries.length === 0) out.push('', '_No traffic between DirectAccess clients is visible in this capture._');
     for (const e of b.entries) {
       out.push('', `## ${e.verdict.toUpperCase()} — ${e.kind} ${escapeMarkdown(e.ends.replace(/\u00a0/g, ' '))}`, '', escapeMarkdown(e.what));
       remedied(e);

@@ -5,13 +5,16 @@ import { EMPTY_ROW, ROW_FIELDS } from '../../../src/report/rows.js';
 
 describe('csvCell', () => {
   it('puts an apostrophe before every character a spreadsheet reads as the start of a formula', () => {
-    expect(['=SUM(A1)', '+1', '-1', '@cmd', '\tx', '\rx'].map(csvCell)).toEqual(["'=SUM(A1)", "'+1", "'-1", "'@cmd", "'\tx", '"\'\rx"']);
+    expect(['=SUM(A1)', '+1', '-1', '@cmd'].map(csvCell)).toEqual(["'=SUM(A1)", "'+1", "'-1", "'@cmd"]);
+    // A leading tab or carriage return is shown as its escape, which no spreadsheet reads as a formula.
+    expect(['\tx', '\rx'].map(csvCell)).toEqual(['\\tx', '\\rx']);
   });
 
-  it('quotes a field with a comma, a quote, CR or LF, doubling its quotes; leaves others as they are', () => {
+  it('quotes a field with a comma or a quote, doubling its quotes; shows control characters as escapes; leaves others as they are', () => {
     expect(csvCell('a,b')).toBe('"a,b"');
     expect(csvCell('say "hi"')).toBe('"say ""hi"""');
-    expect(csvCell('two\nlines')).toBe('"two\nlines"');
+    // A line break is shown as the escape \n (as in every medium), so a row stays one line.
+    expect(csvCell('two\nlines')).toBe('two\\nlines');
     expect(csvCell('=a,"b"')).toBe('"\'=a,""b"""');
     expect(csvCell('fe80::1')).toBe('fe80::1');
     expect(csvCell('a=b')).toBe('a=b');
