@@ -84,22 +84,62 @@ export function captureContext(c: Omit<CaptureFacts, 'service' | 'snaplen'>): Da
   return inferContext(c.flows, c.names, c.advertisedPrefixes, c.sourcePrefixes, c.byId, c.interfaces, c.given);
 }
 
+/** What the facts decided on first use need, shared by every flow of a capture. */
+interface LazyFacts {
+  service: ServiceOptions;
+  byId: CaptureFacts['byId'];
+  prefixes: DaPrefixes;
+}
+
+/**
+ * A judged flow. Its service, session state and carrier path are decided once, when first read: the rules read them
+ * for flows between clients only, and deciding them for each of hundreds of thousands of other flows (sentences and
+ * all) held twice the memory of the flows themselves.
+ */
+class Judged implements JudgedFlow {
+  readonly flow: Flow;
+  readonly label: ClassifiedFlow['label'];
+  readonly cls: ClassifiedFlow['cls'];
+  readonly kind: FlowKind;
+  readonly orig: JudgedFlow['orig'];
+  readonly resp: JudgedFlow['resp'];
+  readonly esp: JudgedFlow['esp'];
+  private readonly facts: LazyFacts;
+  private decidedService: JudgedFlow['service'] | null = null;
+  private decidedState: JudgedFlow['state'] | undefined = undefined;
+  private decidedCarriers: string[] | null = null;
+
+  constructor(r: ClassifiedFlow, roles: Roles, facts: LazyFacts, snaplen: number) {
+    const f = r.flow;
+    this.flow = f;
+    this.label = r.label;
+    this.cls = r.cls;
+    this.kind = flowKind(f);
+    this.orig = roles.endpoint(f.origAddr);
+    this.resp = roles.endpoint(f.respAddr);
+    this.esp = f.sas?.filter((s) => s.protocol === 'esp').map((sa) => ({ sa, judgement: judgeEsp(sa, snaplen) })) ?? [];
+    this.facts = facts;
+  }
+
+  get service(): JudgedFlow['service'] {
+    return this.decidedService ??= identifyService(this.flow, this.facts.service);
+  }
+
+  get state(): JudgedFlow['state'] {
+    if (this.decidedState === undefined) this.decidedState = this.flow.proto === 6 || this.flow.proto === 17 ? sessionState(this.flow) : null;
+    return this.decidedState;
+  }
+
+  get carriers(): string[] {
+    return this.decidedCarriers ??= carrierPath(this.flow, this.facts.byId, this.facts.prefixes);
+  }
+}
+
 /** Judges every retained flow once, under the context's prefixes (labels already made with them). */
 export function judgeFlows(c: CaptureFacts, context: DaContext): Classification {
   const prefixes = context.prefixes;
   const roles = decideRoles(c.flows, c.byId, prefixes, c.advertisedPrefixes);
-  const flows = c.flows.map((r): JudgedFlow => {
-    const f = r.flow;
-    return {
-      ...r,
-      kind: flowKind(f),
-      orig: roles.endpoint(f.origAddr),
-      resp: roles.endpoint(f.respAddr),
-      service: identifyService(f, c.service),
-      state: f.proto === 6 || f.proto === 17 ? sessionState(f) : null,
-      carriers: carrierPath(f, c.byId, prefixes),
-      esp: f.sas?.filter((s) => s.protocol === 'esp').map((sa) => ({ sa, judgement: judgeEsp(sa, c.snaplen) })) ?? [],
-    };
-  });
+  const facts: LazyFacts = { service: c.service, byId: c.byId, prefixes };
+  const flows = c.flows.map((r): JudgedFlow => new Judged(r, roles, facts, c.snaplen));
   return { context, roles, flows };
 }
