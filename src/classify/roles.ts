@@ -42,6 +42,8 @@ function ipv4Text(v: number): string {
 
 export class Roles {
   private readonly byAddress = new Map<string, RoleFact>();
+  /** One EndpointFacts per address (up to MAX_LISTED), shared by the flows of that address. */
+  private readonly endpoints = new Map<string, EndpointFacts>();
   private readonly prefixes: DaPrefixes;
 
   constructor(prefixes: DaPrefixes) {
@@ -74,8 +76,14 @@ export class Roles {
     return this.byAddress.get(hex(address)) ?? this.byClass(address);
   }
 
+  /** What a flow's end is: its address, class and role; the same object for every flow of an address. */
   endpoint(address: Uint8Array): EndpointFacts {
-    return { address, cls: classifyAddress(address, 0, this.prefixes), role: this.of(address).role };
+    const key = hex(address);
+    const known = this.endpoints.get(key);
+    if (known) return known;
+    const e = { address, cls: classifyAddress(address, 0, this.prefixes), role: this.of(address).role };
+    if (this.endpoints.size < MAX_LISTED) this.endpoints.set(key, e);
+    return e;
   }
 
   /** Every address with a claimed role, in address order. */
