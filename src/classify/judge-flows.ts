@@ -84,6 +84,9 @@ export function captureContext(c: Omit<CaptureFacts, 'service' | 'snaplen'>): Da
   return inferContext(c.flows, c.names, c.advertisedPrefixes, c.sourcePrefixes, c.byId, c.interfaces, c.given);
 }
 
+/** The ESP judgements of a flow without ESP: one empty list for all of them (most flows). */
+const NO_ESP: JudgedFlow['esp'] = Object.freeze([]) as unknown as JudgedFlow['esp'];
+
 /** What the facts decided on first use need, shared by every flow of a capture. */
 interface LazyFacts {
   service: ServiceOptions;
@@ -117,7 +120,7 @@ class Judged implements JudgedFlow {
     this.kind = flowKind(f);
     this.orig = roles.endpoint(f.origAddr);
     this.resp = roles.endpoint(f.respAddr);
-    this.esp = f.sas?.filter((s) => s.protocol === 'esp').map((sa) => ({ sa, judgement: judgeEsp(sa, snaplen) })) ?? [];
+    this.esp = f.sas?.filter((s) => s.protocol === 'esp').map((sa) => ({ sa, judgement: judgeEsp(sa, snaplen) })) ?? NO_ESP;
     this.facts = facts;
   }
 
