@@ -13,7 +13,8 @@ import type { EndpointJson, ReasonJson, RecordJson, VerifyReport } from './verif
 /** Worst first: what failed the rule before what was only not proven, encrypted last. */
 export const SEVERITY: readonly Verdict[] = ['failed', 'clear', 'integrity-only', 'inconclusive', 'encrypted'];
 
-const RESULT: Record<VerifyReport['result'], [word: string, text: string]> = {
+/** The capture's result as a word and a sentence, for every renderer of the verify report. */
+export const RESULT: Record<VerifyReport['result'], [word: string, text: string]> = {
   'findings': ['FINDINGS', 'traffic between clients is clear or integrity-only'],
   'incomplete': ['INCOMPLETE', 'something that could carry traffic between clients was not seen or not judged (see Coverage)'],
   'failed': ['FAILED', 'sessions between clients were attempted and failed; nothing travelled unprotected'],
@@ -52,9 +53,12 @@ export interface Brief {
   totals: string;
 }
 
-/** An end as text; "port N" is held to its address by a no-break space, so a line never ends between them. */
-function end(e: EndpointJson, withPort: boolean): string {
-  return `${e.address}${withPort && e.port !== null ? `\u00a0port\u00a0${e.port}` : ''}${e.names.length > 0 ? ` (${e.names[0]})` : ''}`;
+/**
+ * An end as text: its address, "port N" and its first name. By default "port N" is held to the address by no-break
+ * spaces, so a wrapped line never ends between them.
+ */
+export function endText(e: EndpointJson, withPort: boolean, space = '\u00a0'): string {
+  return `${e.address}${withPort && e.port !== null ? `${space}port${space}${e.port}` : ''}${e.names.length > 0 ? ` (${e.names[0]})` : ''}`;
 }
 
 function entry(r: RecordJson): Entry {
@@ -62,7 +66,7 @@ function entry(r: RecordJson): Entry {
   const service = r.service.name === 'unknown' ? '' : `${r.service.name}${r.protocol ? ` over ${r.protocol}` : ''}; `;
   const span = r.frames.first === r.frames.last ? `frame ${r.frames.first}` : `frames ${r.frames.first}–${r.frames.last}`;
   return {
-    verdict: r.verdict, kind: r.kind, ends: `${end(r.a, session)} ${session ? '→' : '↔'} ${end(r.b, session)}`,
+    verdict: r.verdict, kind: r.kind, ends: `${endText(r.a, session)} ${session ? '→' : '↔'} ${endText(r.b, session)}`,
     what: `${service}${r.path}; ${span}`, cause: r.cause, fix: r.fix?.text ?? null, check: r.check,
     advice: r.notes.flatMap((n) => (n.fix ? [{ note: n, fix: n.fix.text }] : [])),
   };

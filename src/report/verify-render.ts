@@ -3,20 +3,10 @@
 import type { Verdict } from '../rules/types.js';
 import { sha256Text } from './format.js';
 import { renderSectionsMarkdown, renderSectionsTable, type Cell, type Section } from './sections.js';
-import { briefOf, renderBriefMarkdown, renderBriefTerminal, SEVERITY, totalsText } from './verify-brief.js';
+import { briefOf, endText, renderBriefMarkdown, renderBriefTerminal, RESULT, SEVERITY, totalsText } from './verify-brief.js';
 import { verifyDocument, type EndpointJson, type RecordJson, type VerifyReport } from './verify.js';
 
-const RESULT_TEXT: Record<VerifyReport['result'], string> = {
-  'findings': 'FINDINGS: traffic between clients is clear or integrity-only',
-  'incomplete': 'INCOMPLETE: something that could carry traffic between clients was not seen or not judged (see Coverage)',
-  'failed': 'FAILED: sessions between clients were attempted and failed; nothing travelled unprotected',
-  'encrypted': 'ENCRYPTED: everything judged between clients was encrypted, and nothing was out of sight',
-  'no-client-traffic': 'NO CLIENT TRAFFIC: no traffic between DirectAccess clients is visible',
-};
-
-function who(e: EndpointJson): string {
-  return `${e.address}${e.port !== null ? ` port ${e.port}` : ''}${e.names.length > 0 ? ` (${e.names[0]})` : ''}`;
-}
+const who = (e: EndpointJson): string => endText(e, true, ' ');
 
 function frames(r: RecordJson): string {
   return `first ${r.frames.first}, last ${r.frames.last}${r.frames.deciding.length > 0 ? `; deciding ${r.frames.deciding.slice(0, 8).join(', ')}` : ''}`;
@@ -41,7 +31,7 @@ export function verifySections(r: VerifyReport): Section[] {
       ['First / last packet', `${r.firstPacketTime ?? '—'} / ${r.lastPacketTime ?? '—'}`],
       ['SHA-256', sha256Text(r.sha256, r.sha256Covers, r.fileBytes)],
       ['Status', r.status],
-      ['Result', RESULT_TEXT[r.result]],
+      ['Result', RESULT[r.result].join(': ')],
       ['Verdicts', `${t.encrypted} encrypted, ${t['integrity-only']} integrity-only, ${t.clear} clear, ${t.failed} failed, ${t.inconclusive} inconclusive`],
     ],
   }];
