@@ -1,5 +1,6 @@
 /** recheck.sh and recheck.md: per verdict, the tshark commands that show its deciding frames on the original capture. */
 
+import { framesFilter } from '../report/check.js';
 import { escapeMarkdown, escapeTerminal, shellQuote } from '../report/format.js';
 import type { RecordJson } from '../report/verify.js';
 import { proofFrames, reasonCodes, type EvidenceDocument } from './document.js';
@@ -30,8 +31,8 @@ function checks(doc: EvidenceDocument): Check[] {
   return doc.files.flatMap((f) => [...f.sessions, ...f.pairs].map((r) => {
     const end = (e: RecordJson['a']): string => `${e.address}${e.port !== null ? ` port ${e.port}` : ''}`;
     const nego = [...new Set(r.negotiations.flatMap((n) => n.frames))].sort((x, y) => x - y);
-    const args = [['-Y', `frame.number in {${proofFrames(r).join(',')}}`, '-T', 'fields', ...fields(r).flatMap((x) => ['-e', x])]];
-    if (nego.length > 0) args.push(['-Y', `frame.number in {${nego.join(',')}}`, '-T', 'fields', ...['frame.number', 'frame.protocols', 'isakmp.exchangetype', 'isakmp.ispi', 'isakmp.rspi'].flatMap((x) => ['-e', x])]);
+    const args = [['-Y', framesFilter(proofFrames(r)), '-T', 'fields', ...fields(r).flatMap((x) => ['-e', x])]];
+    if (nego.length > 0) args.push(['-Y', framesFilter(nego), '-T', 'fields', ...['frame.number', 'frame.protocols', 'isakmp.exchangetype', 'isakmp.ispi', 'isakmp.rspi'].flatMap((x) => ['-e', x])]);
     return {
       file: f.file,
       title: `${r.kind} ${end(r.a)} → ${end(r.b)}${r.protocol ? ` ${r.protocol}` : ''}: ${r.verdict.toUpperCase()} (${reasonCodes(r).join(', ')})`,

@@ -20,12 +20,18 @@ export interface Check {
  * path runs inside IP-HTTPS, tshark cannot see those packets, so the second command reads them from `da-audit extract`,
  * whose packets carry their outer frame number in a comment.
  */
-export function checkOf(file: string, deciding: readonly number[], cause: ReasonCode, insideIpHttps: boolean): Check {
+export function checkOf(file: string, deciding: readonly number[], causeCode: ReasonCode, insideIpHttps: boolean): Check {
   const frames = [...new Set(deciding)].sort((x, y) => x - y).slice(0, MAX_FRAMES);
-  const columns = '-T fields -e frame.number -e _ws.col.Protocol -e _ws.col.Info';
-  const tshark = frames.length === 0 ? [] : [`tshark -r ${shellQuote(file)} -Y ${shellQuote(`frame.number in {${frames.join(',')}}`)} ${columns}`];
+  // tshark's own protocol and info columns, after the field that names the frame.
+  const columns = (first: string): string => `-T fields -e ${first} -e _ws.col.Protocol -e _ws.col.Info`;
+  const tshark = frames.length === 0 ? [] : [`tshark -r ${shellQuote(file)} -Y ${shellQuote(framesFilter(frames))} ${columns('frame.number')}`];
   if (insideIpHttps && frames.length > 0) {
-    tshark.push(`da-audit extract ${shellQuote(file)} -o inner.pcapng && tshark -r inner.pcapng -Y ${shellQuote(`frame.comment matches "^outer frame (${frames.join('|')});"`)} -T fields -e frame.comment -e _ws.col.Protocol -e _ws.col.Info`);
+    tshark.push(`da-audit extract ${shellQuote(file)} -o inner.pcapng && tshark -r inner.pcapng -Y ${shellQuote(`frame.comment matches "^outer frame (${frames.join('|')});"`)} ${columns('frame.comment')}`);
   }
-  return { tshark, windows: confirmOf(cause) };
+  return { tshark, windows: confirmOf(causeCode) };
+}
+
+/** A tshark display filter for these frames (commas between the set's members, as Wireshark 4.0 requires). */
+export function framesFilter(frames: readonly number[]): string {
+  return `frame.number in {${frames.join(',')}}`;
 }
