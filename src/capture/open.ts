@@ -32,6 +32,12 @@ export type CaptureFormat = 'pcap' | 'pcapng';
 export interface ReadOptions {
   /** Compute the SHA-256 of the raw input in the same pass (default true). */
   hash?: boolean;
+  /**
+   * Whether a large regular file may be hashed on a thread of its own, beside the parse (default true). A fleet run
+   * that already reads a capture on every core it was given (--jobs) says false: there the thread would take a core
+   * from another capture, and the hash is computed in the reading thread, from the bytes it reads anyway.
+   */
+  hashThread?: boolean;
   /** Read buffer size in bytes (tests use tiny chunks to exercise records that straddle reads). */
   chunkSize?: number;
   /** Stream used for the path '-' (default process.stdin). */
@@ -111,7 +117,7 @@ export async function readCapture(path: string, sink: FrameSink, options: ReadOp
   options.onStart?.(result);
   let opened;
   try {
-    opened = await openSource(path, withHash, options.stdin);
+    opened = await openSource(path, !withHash ? 'none' : options.hashThread === false ? 'in-pass' : 'own-thread', options.stdin);
   } catch (e) {
     result.error = new CaptureError(CaptureErrorCode.Io, `cannot open: ${ioMessage(e)}`, { file: path, offset: 0, frame: 1 });
     return result;

@@ -51,6 +51,12 @@ export class RawTap {
   }
 }
 
+/**
+ * How the raw input is hashed: not at all, in the pass that reads it, or (a large regular file) on a thread of its own
+ * beside the parse when a core is free for it.
+ */
+export type Hashing = 'none' | 'in-pass' | 'own-thread';
+
 /** Files at least this large are hashed on a worker thread; below it the thread would cost more than it saves. */
 const WORKER_HASH_MIN_BYTES = 32 * 1024 * 1024;
 
@@ -166,8 +172,8 @@ export interface OpenedSource {
  * Anything that is not a regular file (a pipe given as a path, `<(…)`, a FIFO, /dev/stdin, a device) cannot
  * be read at an offset, so it is read as a stream, like standard input.
  */
-export async function openSource(path: string, withHash: boolean, stdin: NodeJS.ReadableStream = process.stdin): Promise<OpenedSource> {
-  const tap = new RawTap(withHash);
+export async function openSource(path: string, hashing: Hashing, stdin: NodeJS.ReadableStream = process.stdin): Promise<OpenedSource> {
+  const tap = new RawTap(hashing !== 'none');
   if (path === '-') return openStream(stdin, tap);
   const fh = await open(path, 'r');
   try {
@@ -184,7 +190,7 @@ export async function openSource(path: string, withHash: boolean, stdin: NodeJS.
       };
       return opened;
     }
-    if (withHash && info.size >= WORKER_HASH_MIN_BYTES) tap.hashInWorker(path);
+    if (hashing === 'own-thread' && info.size >= WORKER_HASH_MIN_BYTES) tap.hashInWorker(path);
     const head = new Uint8Array(SNIFF_BYTES);
     const { bytesRead } = await fh.read(head, 0, SNIFF_BYTES, 0);
     if (!isGzip(head.subarray(0, bytesRead))) return { source: new FileSource(fh, tap), compression: 'none', tap, regularFileBytes: info.size };

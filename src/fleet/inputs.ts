@@ -35,7 +35,7 @@ export function sniff(head: Uint8Array): { capture: true } | { capture: false; r
  * damaged capture, judged and reported as such), not a reason to skip it.
  */
 async function sniffFile(path: string): Promise<{ capture: true } | { capture: false; reason: string }> {
-  const { source, compression } = await openSource(path, false);
+  const { source, compression } = await openSource(path, 'none');
   try {
     const head = new Uint8Array(4);
     let n = 0;

@@ -35,6 +35,15 @@ class InOrder {
 }
 
 /**
+ * --jobs is the number of cores a run may keep busy. With `atOnce` captures read at the same time, a large capture's
+ * SHA-256 runs on a thread of its own (beside its parse, as a single capture has it) only when a core is left over for
+ * it; otherwise that thread would take a core from another capture, and each capture is hashed in the pass that reads it.
+ */
+export function hashOnOwnThread(jobs: number, atOnce: number): boolean {
+  return jobs >= 2 * atOnce;
+}
+
+/**
  * Judges `paths` with at most `jobs` worker threads. Standard input ('-') is read in this thread, where the
  * stream is; with one job or one capture no worker is started at all (a single capture costs what it did).
  */
@@ -51,11 +60,15 @@ export async function judgeAll(paths: string[], options: AnalyzeOptions, jobs: n
       failure ??= { e };
     }
   };
+  const pooled = jobs > 1 && paths.length > 1;
+  const fromStdin = paths.filter((p) => p === '-').length;
+  const workers = pooled ? Math.min(jobs, paths.length - fromStdin) : 0;
+  const atOnce = pooled ? workers + fromStdin : 1;
+  const perCapture: AnalyzeOptions = { ...options, read: { ...options.read, hashThread: hashOnOwnThread(jobs, atOnce) } };
   const inline = async (i: number): Promise<void> => {
     events.started?.(i);
-    done(i, await judgeFile(paths[i]!, options));
+    done(i, await judgeFile(paths[i]!, perCapture));
   };
-  const pooled = jobs > 1 && paths.length > 1;
   const queue: number[] = [];
   const local: Promise<void>[] = [];
   for (let i = 0; i < paths.length; i++) {
@@ -64,15 +77,22 @@ export async function judgeAll(paths: string[], options: AnalyzeOptions, jobs: n
     else await inline(i);
   }
   const runners: Promise<void>[] = [];
-  for (let w = 0; w < Math.min(jobs, queue.length); w++) runners.push(runWorker(queue, paths, options, events, done));
+  for (let w = 0; w < workers; w++) runners.push(runWorker(queue, paths, perCapture, events, done));
   await Promise.all([...runners, ...local]);
   if (failure !== null) throw (failure as { e: unknown }).e;
 }
 
+/**
+ * Young generation of a worker's heap, in MiB. V8 sizes it for throughput (up to 48 MiB on 64-bit), which is most of
+ * what a worker's memory grows by while it reads a capture, since the analysis keeps little per packet; a small one
+ * costs more frequent but shorter scavenges, and keeps each worker's peak RSS well under 100 MB (docs/performance.md).
+ */
+const WORKER_YOUNG_GENERATION_MB = 16;
+
 /** One worker taking captures from the shared queue until it is empty; a worker that dies is replaced. */
 async function runWorker(queue: number[], paths: string[], options: AnalyzeOptions, events: PoolEvents, done: (i: number, r: FileResult) => void): Promise<void> {
   while (queue.length > 0) {
-    const worker = new Worker(new URL('./worker.js', import.meta.url));
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     await new Promise<void>((resolve) => {
       let current = -1;
       const take = (): void => {

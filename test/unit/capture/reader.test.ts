@@ -5,6 +5,7 @@ import { Direction, RecordKind } from '../../../src/capture/frame.js';
 import { MemorySink, PcapngWriter, PcapWriter } from '../../../src/capture/writer.js';
 import { fixtures } from '../../helpers/fixtures/catalog.js';
 import { readBytes, readPath, type ReadOutcome } from '../../helpers/read.js';
+import { testTempDir } from '../../helpers/temp.js';
 import { concat, Prng } from '../../helpers/build.js';
 
 function fixture(path: string): Uint8Array {
@@ -209,6 +210,28 @@ describe('streaming', () => {
     expect(fromFile.result.sha256).toBe(sha('fixtures/captures/sample-directaccess.pcapng'));
     expect(fromGzip.result.sha256).toBe(sha('fixtures/captures/sample-directaccess.pcapng.gz'));
     expect(fromFile.result.fileBytes).toBe(readFileSync('fixtures/captures/sample-directaccess.pcapng').length);
+  });
+
+  it('hashes a large file alike on a thread of its own (a single capture) and in the reading pass (a busy fleet)', async () => {
+    const { createHash } = await import('node:crypto');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    // Above the 32 MiB from which a file may be hashed on its own thread: 600 records of 60,000 bytes, each one distinct.
+    const sink = new MemorySink();
+    const w = new PcapWriter(sink.write, { linkType: 1 });
+    const rng = new Prng(0x32);
+    for (let i = 0; i < 600; i++) w.packet({ sec: 1_700_000_000 + i, nsec: 0 }, rng.bytes(60_000));
+    const bytes = sink.bytes();
+    expect(bytes.length).toBeGreaterThan(32 * 1024 * 1024);
+    const path = join(testTempDir('da-audit-hash-'), 'large.pcap');
+    writeFileSync(path, bytes);
+    const want = createHash('sha256').update(bytes).digest('hex');
+    for (const hashThread of [true, false]) {
+      const o = await readPath(path, { hashThread });
+      expect(o.result.error).toBeNull();
+      expect(o.frames).toHaveLength(600);
+      expect([o.result.sha256, o.result.sha256Covers]).toEqual([want, 'whole input']);
+    }
   });
 
   it('hashes the whole file even when a fatal error stops the parse early', async () => {
