@@ -19,8 +19,11 @@
  *            at that bound and at --cli-max-flows; the real command with --max-flows, checked for its evictions line
  *            (issue 4)
  *   fleet    the real `verify --format jsonl` on a folder of --fleet-files captures of --fleet-size MiB (copies of one
- *            mixed capture), --jobs 1 against --jobs 2: the time ratio (target ≤ 0.55 on 2 cores), the peak RSS of the
- *            whole process (GNU time, when installed), and the two outputs compared byte for byte (issue 16)
+ *            mixed capture), --jobs 1 against --jobs 2, interleaved: the time ratio of the medians (target ≤ 0.55 on 2
+ *            cores), CPU seconds and peak RSS of the whole process (GNU time, when installed), every output compared
+ *            byte for byte; then the memory per worker: --jobs 2 on two 1 GiB captures at once, less the main thread's
+ *            own peak (the same command on a capture of one packet), halved (target < 100 MB); and `verify` on one
+ *            1 GiB capture as a user runs it (issue 16)
  *
  * Options:
  *   --only a,b                 groups to run (default all: reader,decode,summary,iphttps,flows,fleet)
@@ -360,36 +363,43 @@ function cliSummary(bin: string, input: Input, args: string[]): Timed & { stdout
   return { what, workload: input.workload, sizeMiB: input.sizeMiB, packets: input.packets, wallSeconds, load, note: '', failed: false, stdout: p.stdout };
 }
 
-/** One fleet run: `verify --format jsonl --jobs <jobs> <folder>`, wall clock, peak RSS (GNU time's %M, KiB) when it is installed. */
-interface FleetRun {
-  jobs: number;
+/** One run of the real `verify --format jsonl`: wall clock, CPU seconds and peak RSS (GNU time, when installed). */
+interface VerifyRun {
+  /** What was run, for the tables: "--jobs 2 fleet/" … */
+  what: string;
+  jobs: number | null;
   wallSeconds: number;
+  /** User + system CPU seconds of the whole process, every thread (GNU time), or null. */
+  cpuSeconds: number | null;
   maxRssKiB: number | null;
   load: number;
   stdout: string;
 }
 
-function fleetRun(bin: string, folder: string, jobs: number): FleetRun {
-  const gnuTime = '/usr/bin/time';
-  const withTime = (() => {
-    try {
-      return statSync(gnuTime).isFile();
-    } catch {
-      return false;
-    }
-  })();
-  const args = [bin, 'verify', '--format', 'jsonl', '--jobs', String(jobs), folder];
+const GNU_TIME = '/usr/bin/time';
+const hasGnuTime = ((): boolean => {
+  try {
+    return statSync(GNU_TIME).isFile();
+  } catch {
+    return false;
+  }
+})();
+
+function verifyRun(bin: string, what: string, jobs: number | null, inputs: string[]): VerifyRun {
+  const args = [bin, 'verify', '--format', 'jsonl', ...(jobs === null ? [] : ['--jobs', String(jobs)]), ...inputs];
   const load = load1();
   const t0 = performance.now();
-  const p = withTime
-    ? spawnSync(gnuTime, ['-f', 'maxrss %M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 })
+  const p = hasGnuTime
+    ? spawnSync(GNU_TIME, ['-f', 'maxrss %M cpu %U %S', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 })
     : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
   const wallSeconds = (performance.now() - t0) / 1000;
   // verify exits 1 on findings: the mixed capture holds clear traffic between clients; only 2 and above failed.
-  if (p.status === null || p.status >= 2) throw new Error(`da-audit verify --jobs ${jobs} exited ${p.status ?? p.signal}: ${p.stderr}`);
-  const rss = /maxrss (\d+)/.exec(p.stderr);
-  progress(`verify --jobs ${jobs}, fleet: ${wallSeconds.toFixed(2)} s, load ${load.toFixed(2)}`);
-  return { jobs, wallSeconds, maxRssKiB: rss ? Number(rss[1]) : null, load, stdout: p.stdout };
+  if (p.status === null || p.status >= 2) throw new Error(`da-audit verify ${what} exited ${p.status ?? p.signal}: ${p.stderr}`);
+  const t = /maxrss (\d+) cpu ([\d.]+) ([\d.]+)/.exec(p.stderr);
+  progress(`verify ${what}: ${wallSeconds.toFixed(2)} s, load ${load.toFixed(2)}`);
+  return {
+    what, jobs, wallSeconds, cpuSeconds: t ? Number(t[2]) + Number(t[3]) : null, maxRssKiB: t ? Number(t[1]) : null, load, stdout: p.stdout,
+  };
 }
 
 // ---- formatting -------------------------------------------------------------------------------
@@ -463,7 +473,8 @@ function main(): number {
   const pairs: GeneratedPair[] = [];
   const ipHttpsGens: GeneratedIpHttps[] = [];
   let flowsGen: GeneratedFlows | null = null;
-  const fleet: FleetRun[] = [];
+  const fleet: VerifyRun[] = [];
+  const workers: { alone: VerifyRun | null; two: VerifyRun[]; single: VerifyRun[]; packets: number } = { alone: null, two: [], single: [], packets: 0 };
   const readers: Measure[] = [];
   const walks: Measure[] = [];
   const pipeline: Measure[] = [];
@@ -581,9 +592,28 @@ function main(): number {
       log(`generated fleet: ${o.fleetFiles} × ${g.sizeMiB} MiB mixed (${fmtInt(g.packets)} packets each), in ${g.seconds.toFixed(1)} s`);
       bin ??= buildCli(tmp);
       for (let i = 0; i < o.fleetFiles; i++) warm(join(folder, `capture-${i}.pcap`));
-      fleet.push(fleetRun(bin, folder, 1), fleetRun(bin, folder, 2));
-      if (fleet[0]!.stdout !== fleet[1]!.stdout) throw new Error('fleet: verify --jobs 2 printed something else than --jobs 1');
+      // Interleaved, so that a burst of other work on the machine falls on both alike.
+      for (let r = 0; r < pipelineRuns; r++) {
+        for (const jobs of [1, 2]) fleet.push(verifyRun(bin, `--jobs ${jobs}, ${o.fleetFiles} × ${o.fleetSize} MiB`, jobs, [folder]));
+      }
+      if (fleet.some((f) => f.stdout !== fleet[0]!.stdout)) throw new Error('fleet: verify --jobs 2 printed something else than --jobs 1');
       if (!o.keep) rmSync(folder, { recursive: true, force: true });
+
+      // Memory per worker: two workers, each on a 1 GiB capture at once, against the main thread alone.
+      const dir = join(tmp, 'workers');
+      mkdirSync(dir);
+      const big = generatePair(dir, 1024, 0xf1ee7);
+      const tiny = generatePair(dir, 0, 0xf1ee7);
+      log(`generated for the memory per worker: ${big.sizeMiB} MiB mixed as pcap and pcapng (${fmtInt(big.packets)} packets each), in ${big.seconds.toFixed(1)} s`);
+      warm(big.pcap);
+      warm(big.pcapng);
+      workers.alone = verifyRun(bin, '--jobs 1, a capture of one packet (the main thread alone)', 1, [tiny.pcap]);
+      for (let r = 0; r < pipelineRuns; r++) {
+        workers.two.push(verifyRun(bin, `--jobs 2, two captures of ${big.sizeMiB} MiB`, 2, [big.pcap, big.pcapng]));
+        workers.single.push(verifyRun(bin, `one capture of ${big.sizeMiB} MiB (default --jobs)`, null, [big.pcap]));
+      }
+      workers.packets = big.packets;
+      if (!o.keep) rmSync(dir, { recursive: true, force: true });
     }
   } finally {
     if (!o.keep) rmSync(tmp, { recursive: true, force: true });
@@ -657,11 +687,20 @@ function main(): number {
 
   if (fleet.length > 0) {
     log();
-    log(`## Fleet (verify --format jsonl on ${o.fleetFiles} captures of ${o.fleetSize} MiB; the same output byte for byte)`);
+    log(`## Fleet (verify --format jsonl on ${o.fleetFiles} captures of ${o.fleetSize} MiB; every output the same byte for byte)`);
     log();
-    log(table(['--jobs', 'seconds', 'MiB/s', 'peak RSS MiB (whole process)', 'load'], fleet.map((f) => [
-      String(f.jobs), f.wallSeconds.toFixed(2), mibps(o.fleetFiles * o.fleetSize * MiB, f.wallSeconds), f.maxRssKiB === null ? 'n/a' : mib(f.maxRssKiB), f.load.toFixed(2),
-    ])));
+    const runRow = (f: VerifyRun, bytes: number | null): string[] => [
+      f.what, f.wallSeconds.toFixed(2), f.cpuSeconds === null ? 'n/a' : f.cpuSeconds.toFixed(2), bytes === null ? '—' : mibps(bytes, f.wallSeconds),
+      f.maxRssKiB === null ? 'n/a' : mib(f.maxRssKiB), f.load.toFixed(2),
+    ];
+    const head = ['run', 'seconds', 'CPU seconds (all threads)', 'MiB/s', 'peak RSS MiB (whole process)', 'load'];
+    log(table(head, fleet.map((f) => runRow(f, o.fleetFiles * o.fleetSize * MiB))));
+    if (workers.alone) {
+      log();
+      log('## Memory per worker (1 GiB captures)');
+      log();
+      log(table(head, [workers.alone, ...workers.two, ...workers.single].map((f) => runRow(f, f === workers.alone ? null : (f.jobs === 2 ? 2 : 1) * 1024 * MiB))));
+    }
   }
 
   if (readers.length > 0) {
@@ -736,10 +775,26 @@ function main(): number {
   if (flowsCmd) tRows.push([`4: the real command reports the evictions (--max-flows ${fmtInt(o.cliMaxFlows)})`, flowsCmd.note, 'met']);
   const ipHttpsSize = o.iphttpsSizes[o.iphttpsSizes.length - 1]!;
   pipelineTargets('6', 'summary', pipeline.filter((x) => x.workload === 'iphttps'), ipHttpsSize, TARGET_IPHTTPS_PPS);
-  if (fleet.length === 2) {
-    const ratio = fleet[1]!.wallSeconds / fleet[0]!.wallSeconds;
-    tRows.push([`16: verify --jobs 2 ≤ ${TARGET_FLEET_RATIO}× the time of --jobs 1 (${o.fleetFiles} × ${o.fleetSize} MiB, ${m.cores} logical CPUs)`, `${ratio.toFixed(2)}×`,
+  if (fleet.length > 0) {
+    const wall = (jobs: number): number[] => fleet.filter((f) => f.jobs === jobs).map((f) => f.wallSeconds);
+    const ratio = median(wall(2)) / median(wall(1));
+    tRows.push([`16: verify --jobs 2 ≤ ${TARGET_FLEET_RATIO}× the time of --jobs 1 (${o.fleetFiles} × ${o.fleetSize} MiB, ${m.cores} logical CPUs)`,
+      `${ratio.toFixed(2)}× (medians ${median(wall(2)).toFixed(2)} / ${median(wall(1)).toFixed(2)} s; best ${Math.min(...wall(2)).toFixed(2)} / ${Math.min(...wall(1)).toFixed(2)} s)`,
       verdict(ratio <= TARGET_FLEET_RATIO)]);
+  }
+  const alone = workers.alone?.maxRssKiB ?? null;
+  const two = workers.two.map((f) => f.maxRssKiB).filter((x): x is number => x !== null);
+  if (alone !== null && two.length > 0) {
+    // The whole process less the main thread's own footprint (the same command on a capture of one packet), per worker.
+    const perWorker = (median(two) - alone) / 2;
+    tRows.push([`16: peak RSS per worker < 100 MB, verify on a 1 GiB capture ((whole process − main thread ${mib(alone)} MiB) / 2 workers)`,
+      `${mib(perWorker)} MiB = ${mb(perWorker)} MB`, verdict(perWorker * 1024 < TARGET_RSS_BYTES)]);
+  }
+  if (workers.single.length > 0) {
+    const x = workers.single;
+    tRows.push([`16: verify on one 1 GiB capture, no slower than before (docs/performance.md)`,
+      `${median(x.map((f) => f.wallSeconds)).toFixed(2)} s, ${mpps(workers.packets, median(x.map((f) => f.wallSeconds)))} packets/s; peak RSS ${mib(median(x.map((f) => f.maxRssKiB ?? 0)))} MiB`,
+      'a figure: compared in docs/performance.md']);
   }
   if (tRows.length > 0) log(table(['target (issue)', 'measured', 'verdict'], tRows));
   log(`\nLoad: ${loadavg()} at the end.`);
