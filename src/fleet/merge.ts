@@ -23,9 +23,17 @@ function worst(sides: Side[]): Verdict {
   return sides.reduce<Verdict>((w, s) => (RANK.get(s.verdict)! < RANK.get(w)! ? s.verdict : w), 'encrypted');
 }
 
+/** When a side's traffic was seen, earliest to latest (a capture's clock may step back), or null when unknown. */
+function span(s: Side): [number, number] | null {
+  if (s.firstSec === null || s.lastSec === null) return null;
+  return s.firstSec <= s.lastSec ? [s.firstSec, s.lastSec] : [s.lastSec, s.firstSec];
+}
+
+/** Each side starts at most CLOCK_SKEW_SEC after the other ends; a side with no known time overlaps nothing. */
 function overlap(x: Side, y: Side): boolean {
-  if (x.firstSec === null || x.lastSec === null || y.firstSec === null || y.lastSec === null) return false;
-  return x.firstSec <= y.lastSec + CLOCK_SKEW_SEC && y.firstSec <= x.lastSec + CLOCK_SKEW_SEC;
+  const a = span(x);
+  const b = span(y);
+  return a !== null && b !== null && a[0] <= b[1] + CLOCK_SKEW_SEC && b[0] <= a[1] + CLOCK_SKEW_SEC;
 }
 
 const PROTECTED = new Set<Verdict>(['encrypted', 'integrity-only']);
@@ -116,31 +124,41 @@ function byKey(sides: Side[], keysOf: (s: Side) => Iterable<string | number>): M
   return out;
 }
 
-/** Groups whose members all overlap one another in time, as a chain (a long session seen in pieces stays one). */
+/**
+ * `members` in groups chained by overlap in time (each overlaps another of its group: a long session seen in pieces
+ * stays one). Sorted by start, a side overlaps one of the group so far exactly when it starts within the skew of the
+ * latest end: one pass, whatever the number of sides.
+ */
 function timeClusters(members: number[], sides: Side[]): number[][] {
-  const sorted = [...members].sort((x, y) => (sides[x]!.firstSec ?? 0) - (sides[y]!.firstSec ?? 0));
   const clusters: number[][] = [];
-  for (const i of sorted) {
-    const last = clusters[clusters.length - 1];
-    if (last && last.some((m) => overlap(sides[m]!, sides[i]!))) last.push(i);
-    else clusters.push([i]);
+  const known: [number, [number, number]][] = [];
+  for (const i of members) {
+    const t = span(sides[i]!);
+    if (t === null) clusters.push([i]);
+    else known.push([i, t]);
+  }
+  known.sort((x, y) => x[1][0] - y[1][0]);
+  let current: number[] = [];
+  let end = -Infinity;
+  for (const [i, [first, last]] of known) {
+    if (current.length === 0 || first > end + CLOCK_SKEW_SEC) clusters.push(current = []);
+    current.push(i);
+    end = Math.max(end, last);
   }
   return clusters;
 }
 
 /**
- * Joins sides of different files that show one SA: the same SPI (an SA's SPI is chosen by its receiver, RFC 4303
- * §2.1, and both directions' SPIs travel in the clear, so both captures of the traffic show both), at overlapping
- * times (a receiver may choose the same SPI again for a later SA). The addresses do not matter: NAT, or a capture at
- * another point of the path, shows the same SA between other addresses.
+ * Joins the sides that show one SA: the same SPI (an SA's SPI is chosen by its receiver, RFC 4303 §2.1, and both
+ * directions' SPIs travel in the clear, so every capture of the traffic shows both), at times chained by overlap (a
+ * receiver may choose the same SPI again for a later SA), from two files or more: within one file, two records that
+ * share an SPI are two SAs whose receivers happened to pick the same value. The addresses do not matter: a
+ * pseudonymised capture, or a translator on the path, shows the same SA between other addresses.
  */
 function joinBySpi(sides: Side[], groups: Groups): void {
   for (const members of byKey(sides, (s) => s.spis.filter((spi) => spi >= FIRST_SA_SPI)).values()) {
-    for (let x = 0; x < members.length; x++) {
-      for (let y = x + 1; y < members.length; y++) {
-        const [i, j] = [members[x]!, members[y]!];
-        if (sides[i]!.fileIndex !== sides[j]!.fileIndex && overlap(sides[i]!, sides[j]!)) groups.union(i, j);
-      }
+    for (const c of timeClusters(members, sides)) {
+      if (new Set(c.map((i) => sides[i]!.fileIndex)).size > 1) for (const i of c.slice(1)) groups.union(c[0]!, i);
     }
   }
 }

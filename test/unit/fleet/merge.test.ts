@@ -61,6 +61,15 @@ describe('mergeAcrossFiles', () => {
       expect(pairs.map((p) => [p.verdict, p.sides.map((s) => s.fileIndex)])).toEqual([['clear', [0, 1, 2]]]);
     });
 
+    it('join along a chain of overlaps (each side within the skew of another), clocks that step back included', () => {
+      const chain = mergeAcrossFiles([
+        side(0, 'pair', 'encrypted', 0, 10, x), side(1, 'pair', 'encrypted', 10 + CLOCK_SKEW_SEC, 700, y),
+        // Far from file 0's side, within the skew of file 1's; its clock stepped back (last before first).
+        side(2, 'pair', 'encrypted', 1200, 700 + CLOCK_SKEW_SEC, { a: 'fe80::7', b: 'fe80::8', spis: [0x16161616] }),
+      ]);
+      expect(chain.pairs.map((p) => p.sides.map((s) => s.fileIndex))).toEqual([[0, 1, 2]]);
+    });
+
     it('never join beyond the clock skew (an SPI is chosen again for a later SA), within one file, or with no SPI in common', () => {
       const later = mergeAcrossFiles([side(0, 'pair', 'encrypted', 0, 10, x), side(1, 'pair', 'encrypted', 11 + CLOCK_SKEW_SEC, 900, y)]);
       expect(later.pairs.map((p) => p.sides.map((s) => s.fileIndex))).toEqual([[0], [1]]);
