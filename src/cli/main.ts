@@ -78,7 +78,7 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
     .option('--pair <a,b>', 'report only verdicts between these two endpoints (addresses or names); repeatable', collectPair, [])
     .option('--since <time>', 'report only verdicts whose traffic lasts until this capture time or later (ISO 8601; UTC when no zone)', isoTime)
     .option('--until <time>', 'report only verdicts whose traffic began at this capture time or earlier (ISO 8601)', isoTime)
-    .option('--spi <spi>', 'report only verdicts whose protection path has this ESP SPI (0x1a2b3c4d or decimal); repeatable', collectSpi, [])
+    .option('--spi <spi>', 'report only verdicts carried by an SA with this SPI (ESP or AH; 0x1a2b3c4d or decimal); repeatable', collectSpi, [])
     .option('--config <file>', 'JSON file with the site\'s DirectAccess context (daServers, daPrefixes, iphttpsPrefixes, nat64Prefixes, raPorts, failOn); options given here override it')
     .option('--ra-port <port>', 'another TCP port Remote Assistance listens on (besides 3389 and the RDP signature); repeatable', collectPort, [])
     .option('--strict', 'exit 0 only when every judged verdict is encrypted and nothing was out of sight: also exit 1 on failed, inconclusive, incomplete or no client traffic', false)

@@ -16,7 +16,7 @@ import { jsonlLine } from '../report/jsonl.js';
 import { fileRow, otherFileRow, verdictRow } from '../report/rows.js';
 import { totalsSection, type RunTotals } from '../report/run-totals.js';
 import { renderSectionsMarkdown, renderSectionsTable } from '../report/sections.js';
-import { countVerdicts, verifyDocument, type RecordJson, type VerifyReport } from '../report/verify.js';
+import { countVerdicts, recordSpis, verifyDocument, type RecordJson, type VerifyReport } from '../report/verify.js';
 import { renderVerifyMarkdown, renderVerifyTable } from '../report/verify-render.js';
 import type { Verdict } from '../rules/types.js';
 import type { Writer } from './diagnostics.js';
@@ -137,7 +137,7 @@ export async function runVerify(args: string[], opts: VerifyOptions, out: Writer
     const rep = reported(r, opts.filters);
     const fileIndex = judged++;
     const side = (x: RecordJson, t: RecordTime): Side => ({
-      fileIndex, file: rep.file, kind: x.kind, verdict: x.verdict, a: x.a.address, b: x.b.address, aPort: x.a.port, bPort: x.b.port, protocol: x.protocol,
+      fileIndex, file: rep.file, kind: x.kind, verdict: x.verdict, a: x.a.address, b: x.b.address, aPort: x.a.port, bPort: x.b.port, protocol: x.protocol, spis: recordSpis(x),
       firstSec: t.firstSec, lastSec: t.lastSec, firstTime: t.first, lastTime: t.last, frames: x.frames, reasons: x.reasons.map((c) => c.code),
     });
     r.report.sessions.forEach((x, i) => {

@@ -4,7 +4,7 @@
  */
 
 import ip6addr from 'ip6addr';
-import type { EndpointJson, RecordJson } from '../report/verify.js';
+import { recordSpis, type EndpointJson, type RecordJson } from '../report/verify.js';
 import type { RecordTime } from './judge.js';
 
 /** An address (compared written out in full, whatever way it was typed) or a name (compared without case or a trailing dot). */
@@ -68,11 +68,6 @@ function endpointMatches(e: EndpointJson, m: HostMatch): boolean {
   return e.names.some((n) => nameKey(n) === m.name);
 }
 
-/** SPIs in a record's protection path (the report writes them "SPI 0x1a2b3c4d"). */
-function spisOf(r: RecordJson): number[] {
-  return [...r.path.matchAll(/SPI (0x[0-9a-f]{8})/gi)].map((m) => Number.parseInt(m[1]!.slice(2), 16));
-}
-
 /**
  * True when the record is reported: it matches every kind of filter given (within a kind, any one value). A record
  * with no known time is kept by --since/--until only when no time filter is given.
@@ -84,7 +79,7 @@ export function recordMatches(f: Filters, r: RecordJson, t: RecordTime): boolean
   if (f.since !== null && (t.lastSec === null || t.lastSec < f.since)) return false;
   if (f.until !== null && (t.firstSec === null || t.firstSec > f.until)) return false;
   if (f.spis.length > 0) {
-    const own = spisOf(r);
+    const own = recordSpis(r);
     if (!f.spis.some((s) => own.includes(s))) return false;
   }
   return true;

@@ -6,7 +6,7 @@ import { fixOf } from '../rules/remedies.js';
 import type { AuditResult, Endpoint, Verdict, VerdictRecord } from '../rules/types.js';
 import { VERSION } from '../version.js';
 import { checkOf, type Check } from './check.js';
-import { addressText } from './format.js';
+import { addressText, spiText } from './format.js';
 import { buildInfo } from './info.js';
 
 export const VERIFY_SCHEMA_VERSION = 2;
@@ -36,6 +36,8 @@ export interface RecordJson {
   service: { name: string; basis: string; frames: number[] };
   state: string | null;
   path: string;
+  /** The SPIs of the ESP and AH SAs that carry any of the record's traffic ("0x1a2b3c4d"), both directions. */
+  spis: string[];
   reasons: ReasonJson[];
   /** Facts beside the verdict; one that calls for action (a Packet Too Big on the path) carries its fix. */
   notes: (ReasonJson & { fix?: { code: string; text: string } })[];
@@ -79,6 +81,11 @@ export interface VerifyReport {
   esp: { flow: number; copyFlows: number[]; spi: string; verdict: string; confidence: string; reasons: ReasonJson[]; decidingFrames: number[]; icvLength: number | null; completeSamples: number; cutSamples: number; chiSquare: number | null }[];
 }
 
+/** A record's SPIs as numbers (the report writes them in `spis`, "0x1a2b3c4d"). */
+export function recordSpis(r: RecordJson): number[] {
+  return r.spis.map((s) => Number.parseInt(s.slice(2), 16));
+}
+
 function reasonJson(r: Reason): ReasonJson {
   return { code: r.code, text: r.text, frames: r.frames, facts: r.facts };
 }
@@ -101,7 +108,7 @@ export function buildVerify(a: Analysis): VerifyReport {
   const record = (r: VerdictRecord): RecordJson => ({
     kind: r.kind, verdict: r.verdict, a: endpoint(r.a, r.kind === 'session'), b: endpoint(r.b, r.kind === 'session'),
     protocol: r.protocol || null, service: r.service, state: r.state,
-    path: r.path.map((p) => p.replace(/^ipv6 link-local$/, 'ipv6 fe80::')).join(' → '),
+    path: r.path.map((p) => p.replace(/^ipv6 link-local$/, 'ipv6 fe80::')).join(' → '), spis: r.spis.map(spiText),
     reasons: r.reasons.map(reasonJson), notes: r.notes.map((n) => {
       // Only a note of its own kind calls for action; a state note (a reset after a clear session) does not.
       const fix = REASONS[n.code].kind === 'note' ? fixOf(n, { linkLocal: false }) : null;
@@ -127,7 +134,7 @@ export function buildVerify(a: Analysis): VerifyReport {
     sessions, pairs,
     isolation: v.isolation.map((i) => ({ a: endpoint(i.a, true), b: endpoint(i.b, true), protocol: i.protocol, what: i.what, frames: i.frames, flow: i.flow, copyFlows: i.copyFlows })),
     esp: v.esp.map((e) => ({
-      flow: e.flow, copyFlows: e.copyFlows, spi: `0x${e.spi.toString(16).padStart(8, '0')}`, verdict: e.judgement.verdict, confidence: e.judgement.confidence,
+      flow: e.flow, copyFlows: e.copyFlows, spi: spiText(e.spi), verdict: e.judgement.verdict, confidence: e.judgement.confidence,
       reasons: e.judgement.reasons.map(reasonJson), decidingFrames: e.judgement.decidingFrames, icvLength: e.judgement.reading?.icvLength ?? null,
       completeSamples: e.judgement.completeSamples, cutSamples: e.judgement.cutSamples, chiSquare: e.judgement.chiSquare,
     })),

@@ -56,6 +56,8 @@ export interface VerdictRecord {
   state: SessionState | null;
   /** The protection path, outermost first, e.g. ["ipv6 link-local", "esp (SPI 0x1a2b3c4d, ciphertext)"]. */
   path: string[];
+  /** The SPIs of the ESP and AH SAs that carry any of the record's traffic, both directions, each once. */
+  spis: number[];
   verdict: Verdict;
   /** The facts that decided the verdict, coded, each with its frames. */
   reasons: Reason[];

@@ -284,6 +284,11 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
   result.pairs.push(pair);
 }
 
+/** The SPIs of the AH SAs of `flows`, each once. */
+function ahSpisOf(flows: readonly JudgedFlow[]): number[] {
+  return [...new Set(flows.flatMap((r) => r.flow.sas?.filter((s) => s.protocol === 'ah').map((s) => s.spi) ?? []))];
+}
+
 /** The path of a record: its carriers, then the IPv6 link between the clients. */
 function basePath(r: JudgedFlow): string[] {
   return [...r.carriers, `ipv6 ${r.orig.cls}`];
@@ -297,15 +302,15 @@ function sessionRecord(group: JudgedFlow[], bucket: PairBucket, input: VerifyInp
   const ahSome = group.some((r) => r.flow.ahPackets > 0);
   const firstFrame = Math.min(...group.map((r) => r.flow.firstFrame));
   const lastFrame = Math.max(...group.map((r) => r.flow.lastFrame));
-  const ahSpis = [...new Set(group.flatMap((r) => r.flow.sas?.filter((s) => s.protocol === 'ah').map((s) => spiText(s.spi)) ?? []))];
+  const ahSpis = ahSpisOf(group);
   const reasons: Reason[] = [];
   const notes: Reason[] = [];
   let verdict: Verdict;
   const path = basePath(main);
   const proto = protoName(f.proto);
   if (ahAll) {
-    path.push(`ah (SPI ${ahSpis.join(', ')}; integrity only)`, proto);
-    reasons.push(reason('ah.integrity_only', { scope: 'session', proto, spis: ahSpis, packets: f.packets, span: frameSpan(firstFrame, lastFrame), also: '' }, [firstFrame, lastFrame]));
+    path.push(`ah (SPI ${ahSpis.map(spiText).join(', ')}; integrity only)`, proto);
+    reasons.push(reason('ah.integrity_only', { scope: 'session', proto, spis: ahSpis.map(spiText), packets: f.packets, span: frameSpan(firstFrame, lastFrame), also: '' }, [firstFrame, lastFrame]));
     verdict = 'integrity-only';
   } else {
     path.push(proto, 'no IPsec');
@@ -334,7 +339,7 @@ function sessionRecord(group: JudgedFlow[], bucket: PairBucket, input: VerifyInp
   const deciding = [...(state?.frames ?? []), ...main.service.frames, firstFrame].filter((v, i, s) => v > 0 && s.indexOf(v) === i);
   return {
     kind: 'session', a: endpoint(main, true), b: endpoint(main, false), protocol: proto, service: main.service, state: state?.state ?? null,
-    path, verdict, reasons, notes, cause, firstFrame, lastFrame, decidingFrames: deciding,
+    path, spis: ahSpis, verdict, reasons, notes, cause, firstFrame, lastFrame, decidingFrames: deciding,
     evidence: [
       { frame: firstFrame, what: 'first packet of the session' },
       ...main.service.frames.map((frame) => ({ frame, what: 'identifies the service' })),
@@ -380,7 +385,7 @@ function nullSessions(sas: PairSa[], bucket: PairBucket, input: VerifyInput, neg
     const frames = s.frames;
     out.push({
       kind: 'session', a: { ...facts[0], port: from.sport }, b: { ...facts[1], port: from.dport }, protocol: protoName(s.proto), service, state: null,
-      path: [...basePath(r), `esp (${spis.join('; ')})`, protoName(s.proto)],
+      path: [...basePath(r), `esp (${spis.join('; ')})`, protoName(s.proto)], spis: s.sas.map((e) => e.sa.spi),
       verdict: 'integrity-only', reasons, notes: [], cause: reasons[0]!, firstFrame: Math.min(...frames), lastFrame: Math.max(...frames),
       decidingFrames: [...new Set(s.sas.flatMap((e) => e.judgement.decidingFrames))],
       evidence: frames.map((frame) => ({ frame, what: 'ESP-NULL packet whose plaintext shows this session' })),
@@ -520,7 +525,7 @@ function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: Negotiation
   const facts = (x: Uint8Array): Endpoint => ({ ...(sameBytes(opener.flow.origAddr, x) ? opener.orig : opener.resp), port: 0 });
   const frames = [...new Set(deciding.filter((x) => x > 0))];
   return {
-    kind: 'pair', a: facts(a), b: facts(b), protocol: '', service, state: null, path, verdict, reasons, notes, cause, firstFrame, lastFrame,
+    kind: 'pair', a: facts(a), b: facts(b), protocol: '', service, state: null, path, spis: [...new Set([...esp.map((e) => e.sa.spi), ...ahSpisOf(ah)])], verdict, reasons, notes, cause, firstFrame, lastFrame,
     decidingFrames: frames,
     evidence: [{ frame: firstFrame, what: 'first packet between the clients' }, ...deciding.slice(0, 6).map((frame) => ({ frame, what: 'decides the verdict' })), { frame: lastFrame, what: 'last packet between the clients' }],
     negotiations, flows: flows.map((r) => r.flow.id),

@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../src/report/verify.js';
 import { ROW_FIELDS } from '../../src/report/rows.js';
+import { CLOCK_SKEW_SEC } from '../../src/fleet/merge.js';
 import { progressLine } from '../../src/fleet/progress.js';
 import { cli } from '../helpers/cli.js';
 import { expectSchemaValid } from '../helpers/schema.js';
@@ -389,11 +390,21 @@ describe('-o and --quiet', () => {
 describe('both sides and across files', () => {
   const dir = suiteTempDir('da-fleet-sides-');
   const T0 = 1_764_234_000; // 2025-11-27T09:00:00Z
+  interface SideOptions {
+    /** Client 1's and client 2's addresses as this capture shows them (default their link-local addresses). */
+    expert?: string;
+    novice?: string;
+    t0?: number;
+    /** A second Remote Assistance session, in clear, after the first. */
+    thenClear?: boolean;
+  }
   /** One Remote Assistance session from client 1 to client 2, captured on `local`'s tunnel interface, `protect`ed or in clear. */
-  function side(name: string, local: string, protect?: Protection): string {
-    const s = new Scenario({ t0: T0, local: [local], seed: 1616 });
+  function side(name: string, local: string, protect?: Protection, o: SideOptions = {}): string {
+    const s = new Scenario({ t0: o.t0 ?? T0, local: [local], seed: 1616 });
     const tunnel = s.rawLink(s.interface('raw', 23));
-    s.remoteAssistance({ expert: DA.client1.ll, novice: DA.client2.ll, port: VERIFY.clear.port, via: tunnel, selected: 'rdp', ...(protect ? { protect } : {}) });
+    const ends = { expert: o.expert ?? DA.client1.ll, novice: o.novice ?? DA.client2.ll };
+    s.remoteAssistance({ ...ends, port: VERIFY.clear.port, via: tunnel, selected: 'rdp', ...(protect ? { protect } : {}) });
+    if (o.thenClear) s.remoteAssistance({ ...ends, port: VERIFY.clear.port + 1, via: tunnel, selected: 'rdp' });
     const path = join(dir, name);
     writeFileSync(path, s.bytes());
     return path;
@@ -448,6 +459,102 @@ describe('both sides and across files', () => {
   it('one file has no rows across files', () => {
     const { lines } = jsonl([clearOut]);
     expect(lines.some((l) => String(l['record']).startsWith('fleet-'))).toBe(false);
+  });
+
+  describe('the same SPIs under other addresses', () => {
+    /*
+     * Which capture shows one SA under other addresses? NAT-T is the textbook case, but it is IPv4 (UDP 4500), and
+     * verdicts are judged between IPv6 DirectAccess clients only (rules/verdicts.ts): two NAT-T captures, each with
+     * its own private address and the peer's public one, are `no-client-traffic` and have nothing to merge. Between
+     * DirectAccess clients IPsec is IPv6 transport mode, which nothing on a DA path rewrites (6to4, Teredo and
+     * IP-HTTPS carry the client's own address end to end). What does show it is the audit itself: a capture handed
+     * over pseudonymised (TraceWrangler, tcprewrite --pnat: every address replaced by another of its kind, here
+     * link-local by link-local) keeps its ESP headers, SPIs included, and its times as they were. Client 2's
+     * capture here is that: the same Remote Assistance session in the same SAs, under pseudonyms.
+     */
+    const PSEUDONYM = { client1: 'fe80::5eed:1', client2: 'fe80::5eed:2' };
+    const SAS = { spi: 0x5a5a0001, reverseSpi: 0x5a5a0002 };
+    const pseudonymised = { expert: PSEUDONYM.client1, novice: PSEUDONYM.client2 };
+    const own = side('client1-sas.pcapng', DA.client1.ll, esp({ ...SAS, cipher: 'aes-cbc' }));
+    const theirs = side('client2-sas-pseudonymised.pcapng', PSEUDONYM.client2, esp({ ...SAS, cipher: 'aes-cbc' }), pseudonymised);
+
+    type AcrossSide = { file: string; verdict: string; a: string; aPort: number | null; b: string; bPort: number | null; spis: string[]; frames: unknown; firstTime: string | null; lastTime: string | null; reasons: string[] };
+    type AcrossRow = { kind: string; verdict: string; a: string; aPort: number | null; b: string; bPort: number | null; protocol: string | null; sides: AcrossSide[]; disagreements: { code: string; text: string }[] };
+    const acrossOf = (doc: Doc): { pairs: AcrossRow[]; sessions: AcrossRow[] } => (doc.run as unknown as { acrossFiles: { pairs: AcrossRow[]; sessions: AcrossRow[] } }).acrossFiles;
+    /** The JSON side a file's record makes: its own endpoints, SPIs, frames, reason codes, and times (from its JSONL verdict row). */
+    const sideOf = (file: string, r: VerifyReport['pairs'][number]): AcrossSide => {
+      const row = jsonl([file]).lines.find((l) => l['record'] === 'verdict' && l['kind'] === r.kind && l['firstFrame'] === r.frames.first && l['aPort'] === r.a.port)!;
+      return {
+        file, verdict: r.verdict, a: r.a.address, aPort: r.a.port, b: r.b.address, bPort: r.b.port, spis: r.spis, frames: r.frames,
+        firstTime: row['firstTime'] as string, lastTime: row['lastTime'] as string, reasons: r.reasons.map((c) => c.code),
+      };
+    };
+
+    it('join one row that cites both files, shows the row\'s endpoints from the first side and the other side\'s own', () => {
+      const { code, doc } = json([own, theirs]);
+      const [mine, other] = doc.files.map((f) => f.pairs);
+      expect([mine!.map((p) => [p.a.address, p.b.address, p.verdict, p.spis]), other!.map((p) => [p.a.address, p.b.address, p.verdict, p.spis])]).toEqual([
+        [[DA.client1.ll, DA.client2.ll, 'encrypted', ['0x5a5a0001', '0x5a5a0002']]],
+        [[PSEUDONYM.client1, PSEUDONYM.client2, 'encrypted', ['0x5a5a0001', '0x5a5a0002']]],
+      ]);
+      expect(acrossOf(doc)).toEqual({
+        pairs: [{
+          kind: 'pair', verdict: 'encrypted', a: DA.client1.ll, aPort: null, b: DA.client2.ll, bPort: null, protocol: null,
+          sides: [sideOf(own, mine![0]!), sideOf(theirs, other![0]!)], disagreements: [],
+        }],
+        // ESP with a cipher hides the sessions: only the pair is judged.
+        sessions: [],
+      });
+      expect(code).toBe(0);
+      const row = jsonl([own, theirs]).lines.filter((l) => String(l['record']).startsWith('fleet-'));
+      const frames = (r: VerifyReport['pairs'][number]): string => `frames ${r.frames.first}–${r.frames.last}, deciding ${r.frames.deciding.join(', ')}`;
+      expect(row).toEqual([expect.objectContaining({
+        record: 'fleet-pair', verdict: 'encrypted', a: DA.client1.ll, b: DA.client2.ll, reasons: [],
+        detail: `${own}: encrypted, ${frames(mine![0]!)} | ${theirs}: encrypted, seen as ${PSEUDONYM.client1} ↔ ${PSEUDONYM.client2}, SPI 0x5a5a0001, 0x5a5a0002, ${frames(other![0]!)}`,
+      })]);
+    });
+
+    it('the sessions inside ESP-NULL join too; plaintext beside the same SAs on the other side is a disagreement', () => {
+      const nullOwn = side('client1-null.pcapng', DA.client1.ll, esp({ ...SAS, cipher: 'null' }));
+      const nullTheirs = side('client2-null-pseudonymised.pcapng', PSEUDONYM.client2, esp({ ...SAS, cipher: 'null' }), pseudonymised);
+      const { doc } = json([nullOwn, nullTheirs]);
+      const sessions = doc.files.map((f) => f.sessions);
+      expect(sessions.map((x) => x.map((r) => [r.verdict, r.a.port, r.b.port, r.spis]))).toEqual([
+        [['integrity-only', expect.any(Number), VERIFY.clear.port, ['0x5a5a0001', '0x5a5a0002']]],
+        [['integrity-only', expect.any(Number), VERIFY.clear.port, ['0x5a5a0001', '0x5a5a0002']]],
+      ]);
+      const across = acrossOf(doc);
+      expect(across.sessions.map((m) => [m.verdict, m.a, m.aPort, m.b, m.bPort, m.protocol, m.sides])).toEqual([
+        ['integrity-only', DA.client1.ll, sessions[0]![0]!.a.port, DA.client2.ll, VERIFY.clear.port, 'tcp', [sideOf(nullOwn, sessions[0]![0]!), sideOf(nullTheirs, sessions[1]![0]!)]],
+      ]);
+      expect(across.pairs.map((m) => [m.verdict, m.sides.map((x) => x.file)])).toEqual([['integrity-only', [nullOwn, nullTheirs]]]);
+
+      // Client 2's capture also shows a Remote Assistance session in clear between the same (pseudonymous) ends.
+      const withClear = side('client2-sas-then-clear.pcapng', PSEUDONYM.client2, esp({ ...SAS, cipher: 'aes-cbc' }), { ...pseudonymised, thenClear: true });
+      const mixed = json([own, withClear]);
+      expect(mixed.doc.files.map((f) => f.pairs.map((p) => [p.verdict, p.spis]))).toEqual([[['encrypted', ['0x5a5a0001', '0x5a5a0002']]], [['clear', ['0x5a5a0001', '0x5a5a0002']]]]);
+      const pair = acrossOf(mixed.doc).pairs;
+      expect(pair.map((m) => [m.verdict, m.sides.map((x) => [x.file, x.verdict]), m.disagreements.map((d) => d.code)])).toEqual([
+        ['clear', [[own, 'encrypted'], [withClear, 'clear']], ['fleet.sides_disagree']],
+      ]);
+      expect(mixed.code).toBe(1);
+    });
+
+    it('do not join when apart beyond the clock skew, with other SPIs, or with SPI 0', () => {
+      const separate = (files: string[]): string[][] => acrossOf(json(files).doc).pairs.map((m) => m.sides.map((x) => x.file));
+      // The same SPIs an hour and more later: a receiver may pick an SPI again for a later SA.
+      const later = side('client2-later.pcapng', PSEUDONYM.client2, esp({ ...SAS, cipher: 'aes-cbc' }), { ...pseudonymised, t0: T0 + CLOCK_SKEW_SEC + 3600 });
+      expect(separate([own, later])).toEqual([[own], [later]]);
+      const otherSas = side('client2-other-sas.pcapng', PSEUDONYM.client2, esp({ spi: 0x5a5a0003, reverseSpi: 0x5a5a0004, cipher: 'aes-cbc' }), pseudonymised);
+      expect(separate([own, otherSas])).toEqual([[own], [otherSas]]);
+      // SPI 0 is never valid (RFC 4303 §2.1); the analysis still reports it on the record, and it joins nothing.
+      const zero = { spi: 0, reverseSpi: 0, cipher: 'aes-cbc' } as const;
+      const zeroOwn = side('client1-spi0.pcapng', DA.client1.ll, esp(zero));
+      const zeroTheirs = side('client2-spi0.pcapng', PSEUDONYM.client2, esp(zero), pseudonymised);
+      const { doc } = json([zeroOwn, zeroTheirs]);
+      expect(doc.files.map((f) => f.pairs.map((p) => p.spis))).toEqual([[['0x00000000']], [['0x00000000']]]);
+      expect(acrossOf(doc).pairs.map((m) => m.sides.map((x) => x.file))).toEqual([[zeroOwn], [zeroTheirs]]);
+    });
   });
 });
 
