@@ -1,7 +1,7 @@
 /** One ISAKMP message → JSON-ready facts: IKEv1 (RFC 2408/2409), IKEv2 (RFC 7296), AuthIP ([MS-AIPS] §2.2) and MS-IKEE §2.2. */
 
 import { A, anomalyDef } from '../anomalies/registry.js';
-import { hex, u16be, u16le, u32be } from '../util/bytes.js';
+import { hex, hex32, u16be, u16le, u32be } from '../util/bytes.js';
 
 export type IkeProtocol = 'IKEv1' | 'IKEv2' | 'AuthIP';
 
@@ -273,7 +273,7 @@ const WINDOWS_ERRORS: Record<number, string> = {
 function windowsError(code: number): WindowsError {
   const listed = WINDOWS_ERRORS[code];
   const name = listed ?? (code >= 0x35e8 && code <= 0x3649 ? 'ERROR_IPSEC_IKE_* (unlisted)' : null);
-  return { code, hex: `0x${code.toString(16).padStart(8, '0')}`, name };
+  return { code, hex: hex32(code), name };
 }
 
 /** [MS-AIPS] §2.2.3.3: GSS_ID holds a Unicode principal name (UTF-16LE assumed, protocols.md §4.4). */

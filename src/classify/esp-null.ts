@@ -8,7 +8,7 @@
 
 import { parseRdpRequest, type RdpRequest } from '../app/rdp.js';
 import type { EspSample, SaStats } from '../flow/sa.js';
-import { u16be, u32be } from '../util/bytes.js';
+import { hex32, u16be, u32be } from '../util/bytes.js';
 import { foldComplement, onesSum } from '../util/checksum.js';
 import { frameSpan, framesText, reason, type FactsOf, type Reason } from './reasons.js';
 
@@ -181,9 +181,6 @@ export function randomness(sa: SaStats): { chiSquare: number | null; verdict: Ra
   return { chiSquare: chi, verdict: chi < 255 + 5 * 22.6 ? 'uniform' : chi > 255 + 12 * 22.6 ? 'skewed' : 'unknown' };
 }
 
-function spiText(spi: number): string {
-  return `0x${(spi >>> 0).toString(16).padStart(8, '0')}`;
-}
 
 /**
  * Reads the visible start of cut ESP-NULL packets (the snaplen removed the trailer): a NULL-encrypted transport-mode
@@ -247,7 +244,7 @@ export function judgeEsp(sa: SaStats, snaplen = 0): EspJudgement {
   const cutSamples = sa.samples.filter((s) => !s.complete);
   const readings = complete.map(readAsNull).filter((r): r is NullReading => r !== null);
   const rnd = randomness(sa);
-  const spi = spiText(sa.spi);
+  const spi = hex32(sa.spi);
   const head = { spi, packets: sa.packets, span: frameSpan(sa.firstFrame, sa.lastFrame) };
   const base = { spi: sa.spi, readings, sessions: [] as NullSession[], completeSamples: complete.length, cutSamples: cutSamples.length, chiSquare: rnd.chiSquare, randomness: rnd.verdict };
   const nullFacts = (r: NullReading, proof: Proof | 'snaplen', frames: number[], pool: number): FactsOf<'esp.null'> => ({

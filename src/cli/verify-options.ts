@@ -6,6 +6,7 @@ import type { HostMatch } from '../fleet/filters.js';
 import type { ColourMode } from '../report/colour.js';
 import { escapeTerminal } from '../report/format.js';
 import type { Verdict } from '../rules/types.js';
+import { hex32 } from '../util/bytes.js';
 import type { AnalysisFlags } from './main.js';
 import type { VerifyFormat, VerifyOptions } from './verify.js';
 
@@ -65,7 +66,7 @@ export function resolveVerify(files: string[], f: VerifyFlags, given: (option: s
       maxFlows: f.maxFlows, flowIdle: f.flowIdle,
       filters: {
         host: f.host.map((h) => h.text), pair: f.pair.map(([a, b]) => `${a.text},${b.text}`), since: iso(f.since), until: iso(f.until),
-        spi: f.spi.map((n) => `0x${n.toString(16).padStart(8, '0')}`),
+        spi: f.spi.map(hex32),
       },
     },
   };

@@ -2,7 +2,7 @@
 
 import { reason, type Reason, type ReasonCode } from '../classify/reasons.js';
 import type { Verdict } from '../rules/types.js';
-import { spiText } from './format.js';
+import { hex32 } from '../util/bytes.js';
 import { EMPTY_ROW, type Row } from './rows.js';
 import type { Section } from './sections.js';
 
@@ -73,7 +73,7 @@ function sameEndpoints(s: Side, m: Merged): boolean {
  * "file: verdict, seen as A ↔ B, SPI 0x…, 0x…, frames …".
  */
 export function sideText(s: Side, m: Merged): string {
-  const own = sameEndpoints(s, m) ? '' : `seen as ${endpointText(s.a, s.aPort)} ↔ ${endpointText(s.b, s.bPort)}${s.spis.length > 0 ? `, SPI ${s.spis.map(spiText).join(', ')}` : ''}, `;
+  const own = sameEndpoints(s, m) ? '' : `seen as ${endpointText(s.a, s.aPort)} ↔ ${endpointText(s.b, s.bPort)}${s.spis.length > 0 ? `, SPI ${s.spis.map(hex32).join(', ')}` : ''}, `;
   return `${s.file}: ${s.verdict}, ${own}${frames(s)}`;
 }
 
@@ -120,7 +120,7 @@ export function acrossRow(m: Merged): Row {
 /** JSON `run.acrossFiles`. */
 export function acrossJson(pairs: Merged[], sessions: Merged[]): object {
   const side = (s: Side): object => ({
-    file: s.file, verdict: s.verdict, a: s.a, aPort: s.aPort, b: s.b, bPort: s.bPort, spis: s.spis.map(spiText), frames: s.frames, firstTime: s.firstTime, lastTime: s.lastTime, reasons: s.reasons,
+    file: s.file, verdict: s.verdict, a: s.a, aPort: s.aPort, b: s.b, bPort: s.bPort, spis: s.spis.map(hex32), frames: s.frames, firstTime: s.firstTime, lastTime: s.lastTime, reasons: s.reasons,
   });
   const one = (m: Merged): object => ({
     kind: m.kind, verdict: m.verdict, a: m.a, aPort: m.aPort, b: m.b, bPort: m.bPort, protocol: m.protocol, sides: m.sides.map(side),

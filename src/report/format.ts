@@ -22,11 +22,6 @@ export function secondsText(sec: number, nsec: number): string {
   return `${sec}.${String(nsec).padStart(9, '0')}`;
 }
 
-/** An SPI as reports write it: "0x1a2b3c4d" (8 hex digits). */
-export function spiText(spi: number): string {
-  return `0x${(spi >>> 0).toString(16).padStart(8, '0')}`;
-}
-
 /** "1,234,567" */
 export function count(n: number): string {
   return n.toLocaleString('en-US');

@@ -13,6 +13,7 @@ import type { PacketView } from '../decode/packet-view.js';
 import { LayerFlag, Status, STATUS_NAMES } from '../decode/status.js';
 import { tcpDstPort, tcpSrcPort } from '../decode/transport/tcp.js';
 import { udpDstPort, udpSrcPort } from '../decode/transport/udp.js';
+import { hex32 } from '../util/bytes.js';
 import { ipv4Text, ipv6Text } from './format.js';
 
 export interface LayerRecord {
@@ -51,9 +52,6 @@ function add(m: FieldMap, name: string, value: string | number): void {
   (m[name] ??= []).push(value);
 }
 
-function hex32(n: number): string {
-  return `0x${n.toString(16).padStart(8, '0')}`;
-}
 
 /** The fields of every layer in `v`, named as tshark names them. */
 export function frameFields(v: PacketView): FieldMap {

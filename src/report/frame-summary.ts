@@ -13,7 +13,7 @@ import type { PacketView } from '../decode/packet-view.js';
 import { LayerFlag, Status } from '../decode/status.js';
 import { tcpAck, tcpDstPort, tcpFlags, tcpSeq, tcpSrcPort, tcpWindow } from '../decode/transport/tcp.js';
 import { udpDstPort, udpSrcPort } from '../decode/transport/udp.js';
-import { u16be } from '../util/bytes.js';
+import { hex32, u16be } from '../util/bytes.js';
 import { ipv4Text, ipv6Text } from './format.js';
 
 const ICMPV6_TYPES: Record<number, string> = {
@@ -30,9 +30,6 @@ const ICMP_TYPES: Record<number, string> = {
 
 const TCP_FLAG_NAMES: [number, string][] = [[0x01, 'FIN'], [0x02, 'SYN'], [0x04, 'RST'], [0x08, 'PSH'], [0x10, 'ACK'], [0x20, 'URG'], [0x40, 'ECE'], [0x80, 'CWR']];
 
-function hex32(n: number): string {
-  return `0x${n.toString(16).padStart(8, '0')}`;
-}
 
 /** The IP layer whose addresses the line shows: the innermost one that is not quoted inside an ICMP error. */
 function addressLayer(v: PacketView): number {

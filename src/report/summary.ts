@@ -7,7 +7,7 @@ import type { Role, Roles } from '../classify/roles.js';
 import { TRAFFIC_CLASSES } from '../classify/traffic-class.js';
 import type { Flow } from '../flow/flow.js';
 import { VERSION } from '../version.js';
-import { addressFromHex } from '../util/bytes.js';
+import { addressFromHex, hex32 } from '../util/bytes.js';
 import { addressText } from './format.js';
 import { buildInfo, type InfoReport } from './info.js';
 
@@ -264,7 +264,7 @@ function sas(flows: FlowResult[], ref: (a: Uint8Array) => AddressRef): SaRow[] {
     if (!f.sas) continue;
     for (const sa of f.sas) {
       out.push({
-        protocol: sa.protocol === 'esp' ? 'ESP' : 'AH', spi: `0x${sa.spi.toString(16).padStart(8, '0')}`,
+        protocol: sa.protocol === 'esp' ? 'ESP' : 'AH', spi: hex32(sa.spi),
         from: ref(sa.fromOrig ? f.origAddr : f.respAddr), to: ref(sa.fromOrig ? f.respAddr : f.origAddr),
         // ESP in UDP (RFC 3948) is named by its port; AH protecting a UDP flow is carried by IP like any AH.
         carriedBy: sa.protocol === 'esp' && f.proto === 17 ? `udp/${f.respPort}` : f.carriedBy || (f.family === 4 ? 'ipv4' : 'ipv6'),

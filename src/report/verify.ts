@@ -4,9 +4,10 @@ import type { Analysis } from '../analyze.js';
 import { REASONS, type Reason } from '../classify/reasons.js';
 import { fixOf } from '../rules/remedies.js';
 import type { AuditResult, Endpoint, Verdict, VerdictRecord } from '../rules/types.js';
+import { hex32 } from '../util/bytes.js';
 import { VERSION } from '../version.js';
 import { checkOf, type Check } from './check.js';
-import { addressText, spiText } from './format.js';
+import { addressText } from './format.js';
 import { buildInfo } from './info.js';
 
 export const VERIFY_SCHEMA_VERSION = 2;
@@ -108,7 +109,7 @@ export function buildVerify(a: Analysis): VerifyReport {
   const record = (r: VerdictRecord): RecordJson => ({
     kind: r.kind, verdict: r.verdict, a: endpoint(r.a, r.kind === 'session'), b: endpoint(r.b, r.kind === 'session'),
     protocol: r.protocol || null, service: r.service, state: r.state,
-    path: r.path.map((p) => p.replace(/^ipv6 link-local$/, 'ipv6 fe80::')).join(' → '), spis: r.spis.map(spiText),
+    path: r.path.map((p) => p.replace(/^ipv6 link-local$/, 'ipv6 fe80::')).join(' → '), spis: r.spis.map(hex32),
     reasons: r.reasons.map(reasonJson), notes: r.notes.map((n) => {
       // Only a note of its own kind calls for action; a state note (a reset after a clear session) does not.
       const fix = REASONS[n.code].kind === 'note' ? fixOf(n, { linkLocal: false }) : null;
@@ -134,7 +135,7 @@ export function buildVerify(a: Analysis): VerifyReport {
     sessions, pairs,
     isolation: v.isolation.map((i) => ({ a: endpoint(i.a, true), b: endpoint(i.b, true), protocol: i.protocol, what: i.what, frames: i.frames, flow: i.flow, copyFlows: i.copyFlows })),
     esp: v.esp.map((e) => ({
-      flow: e.flow, copyFlows: e.copyFlows, spi: spiText(e.spi), verdict: e.judgement.verdict, confidence: e.judgement.confidence,
+      flow: e.flow, copyFlows: e.copyFlows, spi: hex32(e.spi), verdict: e.judgement.verdict, confidence: e.judgement.confidence,
       reasons: e.judgement.reasons.map(reasonJson), decidingFrames: e.judgement.decidingFrames, icvLength: e.judgement.reading?.icvLength ?? null,
       completeSamples: e.judgement.completeSamples, cutSamples: e.judgement.cutSamples, chiSquare: e.judgement.chiSquare,
     })),

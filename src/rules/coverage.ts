@@ -7,6 +7,7 @@
 import type { JudgedFlow } from '../classify/classified-flow.js';
 import { frameSpan, reason, type Reason } from '../classify/reasons.js';
 import type { Coverage } from '../flow/coverage.js';
+import { hex32 } from '../util/bytes.js';
 import type { VerdictRecord } from './types.js';
 import type { VerifyInput, VerifyResult } from './verdicts.js';
 
@@ -63,7 +64,7 @@ export function coverageOf(input: VerifyInput, pairs: readonly VerdictRecord[], 
   }
   const cut = esp.filter((e) => e.judgement.cutSamples > 0);
   if (cut.length > 0) {
-    add(reason('coverage.snaplen', { spis: cut.map((e) => `0x${(e.spi >>> 0).toString(16).padStart(8, '0')}`), undecided: cut.filter((e) => e.judgement.verdict === 'inconclusive').length },
+    add(reason('coverage.snaplen', { spis: cut.map((e) => hex32(e.spi)), undecided: cut.filter((e) => e.judgement.verdict === 'inconclusive').length },
       cut.flatMap((e) => e.judgement.decidingFrames.slice(0, 1))), false);
   }
   // A pure ACK from one side with nothing from the other acknowledges packets the capture does not hold (RFC 9293 §3.4):

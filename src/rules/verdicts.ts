@@ -10,7 +10,7 @@ import { frameSpan, reason, type Reason } from '../classify/reasons.js';
 import { FAILED_STATES, identifyService, packetTooBigNote, rdpSecurityNote, type Service, type ServiceOptions } from '../classify/sessions.js';
 import type { NameMap } from '../app/names.js';
 import { AddressClass } from '../classify/prefixes.js';
-import { hex, sameBytes } from '../util/bytes.js';
+import { hex, hex32, sameBytes } from '../util/bytes.js';
 import { linkFindings } from './link.js';
 import { coverageOf, type CoverageInput } from './coverage.js';
 import type { AuditResult, Endpoint, IsolationFinding, NegotiationLink, Verdict, VerdictRecord } from './types.js';
@@ -42,9 +42,6 @@ export interface VerifyResult {
   link: Reason[];
 }
 
-function spiText(spi: number): string {
-  return `0x${(spi >>> 0).toString(16).padStart(8, '0')}`;
-}
 
 function protoName(p: number): string {
   return p === 6 ? 'tcp' : p === 17 ? 'udp' : p === 58 ? 'icmpv6' : p === 50 ? 'esp' : p === 51 ? 'ah' : `protocol ${p}`;
@@ -309,8 +306,8 @@ function sessionRecord(group: JudgedFlow[], bucket: PairBucket, input: VerifyInp
   const path = basePath(main);
   const proto = protoName(f.proto);
   if (ahAll) {
-    path.push(`ah (SPI ${ahSpis.map(spiText).join(', ')}; integrity only)`, proto);
-    reasons.push(reason('ah.integrity_only', { scope: 'session', proto, spis: ahSpis.map(spiText), packets: f.packets, span: frameSpan(firstFrame, lastFrame), also: '' }, [firstFrame, lastFrame]));
+    path.push(`ah (SPI ${ahSpis.map(hex32).join(', ')}; integrity only)`, proto);
+    reasons.push(reason('ah.integrity_only', { scope: 'session', proto, spis: ahSpis.map(hex32), packets: f.packets, span: frameSpan(firstFrame, lastFrame), also: '' }, [firstFrame, lastFrame]));
     verdict = 'integrity-only';
   } else {
     path.push(proto, 'no IPsec');
@@ -379,7 +376,7 @@ function nullSessions(sas: PairSa[], bucket: PairBucket, input: VerifyInput, neg
     const src = from.e.aToB ? bucket.a : bucket.b;
     const r = from.e.r;
     const facts = (sameBytes(r.flow.origAddr, src) ? [r.orig, r.resp] : [r.resp, r.orig]) as [Endpoint, Endpoint];
-    const spis = s.sas.map((e) => `SPI ${spiText(e.sa.spi)}, NULL encryption, ${e.judgement.reading?.icvLength ?? '?'}-byte ICV`);
+    const spis = s.sas.map((e) => `SPI ${hex32(e.sa.spi)}, NULL encryption, ${e.judgement.reading?.icvLength ?? '?'}-byte ICV`);
     // The session's evidence is the ESP-NULL judgement of each SA it travels in.
     const reasons = s.sas.map((e) => e.judgement.reasons[0]!);
     const frames = s.frames;
@@ -413,7 +410,7 @@ function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: Negotiation
   const clearAttempts = viewsOf(clear.filter((r) => !clearData.includes(r))).map((v) => v.main);
   const firstEsp = esp.length > 0 ? Math.min(...esp.map((e) => e.sa.firstFrame)) : 0;
   if (esp.length > 0) {
-    path.push(`esp (${esp.map((e) => `SPI ${spiText(e.sa.spi)} ${e.aToB ? 'A→B' : 'B→A'}: ${e.judgement.verdict === 'null' ? 'NULL encryption' : e.judgement.verdict === 'encrypted' ? 'ciphertext' : 'undetermined'}`).join('; ')})`);
+    path.push(`esp (${esp.map((e) => `SPI ${hex32(e.sa.spi)} ${e.aToB ? 'A→B' : 'B→A'}: ${e.judgement.verdict === 'null' ? 'NULL encryption' : e.judgement.verdict === 'encrypted' ? 'ciphertext' : 'undetermined'}`).join('; ')})`);
   } else if (ah.length > 0) path.push('ah (integrity only)');
   else path.push('no IPsec');
   const service = pairService(flows, esp.length > 0, sessionServices);
@@ -426,7 +423,7 @@ function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: Negotiation
   const ahData = ah.filter((r) => r.flow.proto === 58 || r.flow.origPayload + r.flow.respPayload > 0 || (r.state !== null && !FAILED_STATES.includes(r.state.state)));
   const unjudged = flows.filter((r) => r.flow.sasNotTracked !== null);
   const deciding: number[] = [];
-  const spis = (list: PairSa[]): string[] => list.map((e) => spiText(e.sa.spi));
+  const spis = (list: PairSa[]): string[] => list.map((e) => hex32(e.sa.spi));
   let verdict: Verdict;
   if (clearData.length > 0) {
     verdict = 'clear';
@@ -465,7 +462,7 @@ function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: Negotiation
   } else if (encrypted.length > 0) {
     if (directions.size === 1 && !answered) {
       verdict = 'failed';
-      reasons.push(reason('esp.one_direction', { sas: encrypted.map((e) => `SPI ${spiText(e.sa.spi)}, ${e.sa.packets} packet(s) from frame ${e.sa.firstFrame}`) }, encrypted.map((e) => e.sa.firstFrame)));
+      reasons.push(reason('esp.one_direction', { sas: encrypted.map((e) => `SPI ${hex32(e.sa.spi)}, ${e.sa.packets} packet(s) from frame ${e.sa.firstFrame}`) }, encrypted.map((e) => e.sa.firstFrame)));
       deciding.push(...encrypted.map((e) => e.sa.firstFrame));
     } else {
       verdict = 'encrypted';

@@ -63,6 +63,11 @@ export function hex(b: Uint8Array, start = 0, end = b.length): string {
   return to > from ? Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('hex') : '';
 }
 
+/** "0x1a2b3c4d": a 32-bit value (an SPI, a Notify type, a header word) as tshark writes it, whatever its sign as a JS int. */
+export function hex32(n: number): string {
+  return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+}
+
 /** True when the two arrays hold the same bytes (and as many). */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
