@@ -1,7 +1,7 @@
 /** Classic pcap reader (draft-gharris-opsawg-pcap §4–§5; Wireshark wiretap/libpcap.c quirks). */
 
 import { A } from '../anomalies/registry.js';
-import { u16x, u32be, u32x } from '../util/bytes.js';
+import { hex32, u16x, u32be, u32x } from '../util/bytes.js';
 import { CaptureErrorCode } from '../util/errors.js';
 import { Direction, RecordKind } from './frame.js';
 import { MAX_RECORD_CAPLEN, type ReaderState, type RecordParser } from './state.js';
@@ -144,7 +144,7 @@ export class PcapParser implements RecordParser {
     const word = u32x(buf, pos + 20, le);
     // LT_RESERVED1 must be zero; Wireshark and libpcap reject the file otherwise.
     if ((word & 0x03ff0000) !== 0) {
-      throw st.error(CaptureErrorCode.BadHeader, `pcap link-type field has reserved bits set (0x${word.toString(16).padStart(8, '0')})`);
+      throw st.error(CaptureErrorCode.BadHeader, `pcap link-type field has reserved bits set (${hex32(word)})`);
     }
     const linkType = word & 0xffff;
     // LT_FCS_LENGTH_PRESENT (0x04000000): the top 4 bits give the FCS length in 16-bit units.

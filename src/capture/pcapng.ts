@@ -1,7 +1,7 @@
 /** pcapng reader (draft-ietf-opsawg-pcapng §3–§4): sections in either byte order, per-interface link type and clock. */
 
 import { A } from '../anomalies/registry.js';
-import { i64x, u16x, u32x, u64x } from '../util/bytes.js';
+import { hex32, i64x, u16x, u32x, u64x } from '../util/bytes.js';
 import { CaptureErrorCode } from '../util/errors.js';
 import { Direction, RecordKind, type CaptureInterface } from './frame.js';
 import { MAX_RECORD_CAPLEN, type ReaderState, type RecordParser } from './state.js';
@@ -118,7 +118,7 @@ export class PcapngParser implements RecordParser {
         const bom = dv.getUint32(pos + 8, true);
         if (bom === BYTE_ORDER_MAGIC) this.le = true;
         else if (dv.getUint32(pos + 8, false) === BYTE_ORDER_MAGIC) this.le = false;
-        else throw st.error(CaptureErrorCode.BadBlock, `section header block has an unknown byte-order magic 0x${bom.toString(16).padStart(8, '0')}`);
+        else throw st.error(CaptureErrorCode.BadBlock, `section header block has an unknown byte-order magic ${hex32(bom)}`);
         type = BlockType.SHB;
       } else if (!this.inSection) {
         throw st.error(CaptureErrorCode.BadBlock, 'pcapng file does not start with a section header block');

@@ -2,7 +2,7 @@
 
 import type { JudgedFlow } from '../classify/classified-flow.js';
 import type { VerdictRecord } from '../rules/types.js';
-import { sameBytes } from '../util/bytes.js';
+import { hex32, sameBytes } from '../util/bytes.js';
 
 /** A → B and B → A: the record's `a` and `b`; `clear`: a flow without IPsec (both directions: flows do not count frames per direction). */
 export type Lane = 'A → B' | 'B → A' | 'no IPsec';
@@ -30,7 +30,7 @@ export function directionMarks(judged: ReadonlyMap<number, JudgedFlow>, r: Verdi
     const origIsA = sameBytes(f.origAddr, r.a.address);
     for (const sa of f.sas ?? []) {
       const lane: Lane = sa.fromOrig === origIsA ? 'A → B' : 'B → A';
-      const name = `${sa.protocol.toUpperCase()} SPI 0x${sa.spi.toString(16).padStart(8, '0')}`;
+      const name = `${sa.protocol.toUpperCase()} SPI ${hex32(sa.spi)}`;
       const key = `${lane} ${name}`;
       const seen = sas.get(key);
       sas.set(key, { lane, name, first: Math.min(seen?.first ?? Infinity, sa.firstFrame), last: Math.max(seen?.last ?? 0, sa.lastFrame) });
