@@ -112,6 +112,7 @@ export function acrossRow(m: Merged): Row {
   return {
     ...EMPTY_ROW, record: m.kind === 'pair' ? 'fleet-pair' : 'fleet-session', kind: m.kind, verdict: m.verdict,
     a: m.a, aPort: m.aPort, b: m.b, bPort: m.bPort, protocol: m.protocol, reasons: disagree ? [SIDES_DISAGREE] : [], cause: disagree ? SIDES_DISAGREE : null,
+    spis: [...new Set(m.sides.flatMap((s) => s.spis))].sort((x, y) => x - y).map(hex32),
     firstTime: times[0] ?? null, lastTime: times[times.length - 1] ?? null,
     detail: [...m.sides.map((s) => sideText(s, m)), ...m.disagreements.map(disagreementText)].join(' | '),
   };

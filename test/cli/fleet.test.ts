@@ -4,6 +4,7 @@
  * exit-code precedence and --fail-on, JSONL fields, CSV quoting and formula injection, filters that never change a
  * verdict, --config under the command line, -o and --quiet.
  */
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -244,6 +245,15 @@ describe('JSONL and CSV', () => {
     expect(verdicts.map((l) => [l['file'], l['kind'], l['verdict'], l['a'], l['b'], l['reasons'], l['firstFrame'], l['lastFrame'], l['decidingFrames']])).toEqual(
       records.map(({ f, r }) => [f.file, r.kind, r.verdict, r.a.address, r.b.address, r.reasons.map((x) => x.code), r.frames.first, r.frames.last, r.frames.deciding]));
     expect(verdicts[0]).toMatchObject({ aNames: [], bNames: ['=1+2.corp.example'], service: 'remote-assistance', protocol: 'tcp', cause: 'ipsec.none' });
+    // Each verdict and file row names the exact bytes judged, and a verdict its SAs' SPIs, as the JSON report has them.
+    const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+    for (const l of lines.filter((x) => x['record'] === 'verdict' || x['record'] === 'file')) expect(l['fileSha256']).toBe(sha(l['file'] as string));
+    expect(verdicts.map((l) => l['spis'])).toEqual(records.map(({ r }) => r.spis));
+    expect(verdicts.some((l) => (l['spis'] as string[]).length > 0)).toBe(true);
+    // A row across files lists the SPIs of all its sides, once each.
+    const fleetPairs = lines.filter((l) => l['record'] === 'fleet-pair');
+    const spisOf = (a: unknown, b: unknown): string[] => [...new Set(verdicts.filter((l) => l['kind'] === 'pair' && [l['a'], l['b']].sort().join() === [a, b].sort().join()).flatMap((l) => l['spis'] as string[]))].sort();
+    expect(fleetPairs.map((l) => l['spis'])).toEqual(fleetPairs.map((l) => spisOf(l['a'], l['b'])));
     expect(verdicts[0]!['firstTime']).toMatch(/^2025-11-27T08:00:\d\d\.\d{9}Z$/);
     expect(lines.at(-1)).toEqual({
       record: 'totals', verdicts: { encrypted: 1, 'integrity-only': 0, clear: 4, failed: 0, inconclusive: 0 },
@@ -259,11 +269,12 @@ describe('JSONL and CSV', () => {
     expect(lines.at(-1)).toBe('');
     const session = lines[1]!;
     // The path holds a comma and quotes: quoted, quotes doubled. The name from the capture starts with '=': an apostrophe first.
-    expect(session.startsWith(`verdict,"${evil.replace(/"/g, '""')}",complete,findings,session,clear,${DA.client1.ll},`)).toBe(true);
+    const sha = createHash('sha256').update(readFileSync(evil)).digest('hex');
+    expect(session.startsWith(`verdict,"${evil.replace(/"/g, '""')}",${sha},complete,findings,session,clear,${DA.client1.ll},`)).toBe(true);
     expect(session).toContain(`,${DA.client2.ll},${VERIFY.clear.port},'=1+2.corp.example,tcp,remote-assistance,`);
     // Standard input's name, '-', would start a formula too.
     const stdin = cli(['verify', '-f', 'csv', '-'], readFileSync(evil));
-    expect(stdin.stdout.split('\r\n')[1]).toMatch(/^verdict,'-,complete,/);
+    expect(stdin.stdout.split('\r\n')[1]).toMatch(new RegExp(`^verdict,'-,${sha},complete,`));
   });
 });
 
