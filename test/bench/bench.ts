@@ -33,7 +33,7 @@
  *   --cli-max-flows N          --max-flows given to the real command on that capture (default 250,000)
  *   --fleet-files N            captures in the fleet folder (default 8)
  *   --fleet-size MiB           size of each (default 128)
- *   --runs N                   child runs per reader measurement, median and best reported (default 5);
+ *   --runs N                   child runs per reader and fleet measurement, median and best reported (default 5);
  *                              pipeline measurements take min(N, 3)
  *   --tshark-size MiB          mixed-capture size for the tshark comparisons (default: the ratio size)
  *   --no-tshark, --no-pcap-parser, --no-cli   skip those comparisons (for the real command, src/ is built into the
@@ -466,7 +466,7 @@ function main(): number {
   log();
   log(`Machine: ${m.cpu}, ${m.cores} logical CPUs, ${m.ramGiB.toFixed(1)} GiB RAM, ${m.os}, Node ${m.node}`);
   log(`tshark:  ${m.tshark ?? 'not installed'}`);
-  log(`Files:   ${tmp}${o.keep ? ' (kept)' : ' (deleted at the end)'}; ${o.runs} run(s) per reader measurement, ${pipelineRuns} per pipeline one`);
+  log(`Files:   ${tmp}${o.keep ? ' (kept)' : ' (deleted at the end)'}; ${o.runs} run(s) per reader and fleet measurement, ${pipelineRuns} per pipeline one`);
   log(`Groups:  ${[...o.only].join(', ')}`);
   log(`Load:    ${loadavg()} at start (other work on the machine skews every figure; compare median with best)`);
   log();
@@ -593,8 +593,9 @@ function main(): number {
       log(`generated fleet: ${o.fleetFiles} × ${g.sizeMiB} MiB mixed (${fmtInt(g.packets)} packets each), in ${g.seconds.toFixed(1)} s`);
       bin ??= buildCli(tmp);
       for (let i = 0; i < o.fleetFiles; i++) warm(join(folder, `capture-${i}.pcap`));
-      // Interleaved, so that a burst of other work on the machine falls on both alike.
-      for (let r = 0; r < pipelineRuns; r++) {
+      // Interleaved, so that a burst of other work on the machine falls on both alike; --runs of each, as the machine's
+      // speed changes by a third from one minute to the next (docs/performance.md, "Machine").
+      for (let r = 0; r < o.runs; r++) {
         for (const jobs of [1, 2]) fleet.push(verifyRun(bin, `--jobs ${jobs}, ${o.fleetFiles} × ${o.fleetSize} MiB`, jobs, [folder]));
       }
       if (fleet.some((f) => f.stdout !== fleet[0]!.stdout)) throw new Error('fleet: verify --jobs 2 printed something else than --jobs 1');
