@@ -34,6 +34,9 @@ class InOrder {
   }
 }
 
+/** The worker threads' code (worker.ts); tests give judgeAll one that fails on purpose. */
+const WORKER_SCRIPT = new URL('./worker.js', import.meta.url);
+
 /**
  * --jobs is the number of cores a run may keep busy. With `atOnce` captures read at the same time, a large capture's
  * SHA-256 runs on a thread of its own (beside its parse, as a single capture has it) only when a core is left over for
@@ -47,7 +50,7 @@ export function hashOnOwnThread(jobs: number, atOnce: number): boolean {
  * Judges `paths` with at most `jobs` worker threads. Standard input ('-') is read in this thread, where the
  * stream is; with one job or one capture no worker is started at all (a single capture costs what it did).
  */
-export async function judgeAll(paths: string[], options: AnalyzeOptions, jobs: number, events: PoolEvents): Promise<void> {
+export async function judgeAll(paths: string[], options: AnalyzeOptions, jobs: number, events: PoolEvents, script: URL = WORKER_SCRIPT): Promise<void> {
   const order = new InOrder(events.result);
   // A failure of the caller's handlers (a bug) must not be thrown inside a worker's message event, where nothing
   // would catch it: it is kept, and thrown once every capture is settled.
@@ -77,7 +80,7 @@ export async function judgeAll(paths: string[], options: AnalyzeOptions, jobs: n
     else await inline(i);
   }
   const runners: Promise<void>[] = [];
-  for (let w = 0; w < workers; w++) runners.push(runWorker(queue, paths, perCapture, events, done));
+  for (let w = 0; w < workers; w++) runners.push(runWorker(script, queue, paths, perCapture, events, done));
   await Promise.all([...runners, ...local]);
   if (failure !== null) throw (failure as { e: unknown }).e;
 }
@@ -91,9 +94,9 @@ export async function judgeAll(paths: string[], options: AnalyzeOptions, jobs: n
 const WORKER_YOUNG_GENERATION_MB = 32;
 
 /** One worker taking captures from the shared queue until it is empty; a worker that dies is replaced. */
-async function runWorker(queue: number[], paths: string[], options: AnalyzeOptions, events: PoolEvents, done: (i: number, r: FileResult) => void): Promise<void> {
+async function runWorker(script: URL, queue: number[], paths: string[], options: AnalyzeOptions, events: PoolEvents, done: (i: number, r: FileResult) => void): Promise<void> {
   while (queue.length > 0) {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    const worker = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     await new Promise<void>((resolve) => {
       let current = -1;
       const take = (): void => {
