@@ -2,6 +2,7 @@
 
 import { framesFilter } from '../report/check.js';
 import { escapeMarkdown, escapeTerminal, shellQuote } from '../report/format.js';
+import { endText } from '../report/verify-brief.js';
 import type { RecordJson } from '../report/verify.js';
 import { proofFrames, reasonCodes, type EvidenceDocument } from './document.js';
 
@@ -29,13 +30,12 @@ interface Check {
 
 function checks(doc: EvidenceDocument): Check[] {
   return doc.files.flatMap((f) => [...f.sessions, ...f.pairs].map((r) => {
-    const end = (e: RecordJson['a']): string => `${e.address}${e.port !== null ? ` port ${e.port}` : ''}`;
     const nego = [...new Set(r.negotiations.flatMap((n) => n.frames))].sort((x, y) => x - y);
     const args = [['-Y', framesFilter(proofFrames(r)), '-T', 'fields', ...fields(r).flatMap((x) => ['-e', x])]];
     if (nego.length > 0) args.push(['-Y', framesFilter(nego), '-T', 'fields', ...['frame.number', 'frame.protocols', 'isakmp.exchangetype', 'isakmp.ispi', 'isakmp.rspi'].flatMap((x) => ['-e', x])]);
     return {
       file: f.file,
-      title: `${r.kind} ${end(r.a)} → ${end(r.b)}${r.protocol ? ` ${r.protocol}` : ''}: ${r.verdict.toUpperCase()} (${reasonCodes(r).join(', ')})`,
+      title: `${r.kind} ${endText(r.a, true, ' ')} → ${endText(r.b, true, ' ')}${r.protocol ? ` ${r.protocol}` : ''}: ${r.verdict.toUpperCase()} (${reasonCodes(r).join(', ')})`,
       claim: r.cause !== null ? r.cause.text : r.reasons.map((x) => x.text).join(' ') || r.verdict,
       evidence: r.evidence, args,
     };
