@@ -80,8 +80,13 @@ export interface CaptureResult {
   fileBytes: number;
 }
 
-/** Names of capture formats we recognise but do not read, for a helpful error. */
-function otherFormat(b: Uint8Array): string | null {
+/** What is said of a capture format da-audit recognises but does not read. */
+export function unsupportedText(format: string): string {
+  return `${format} is not supported; convert it to pcapng first (e.g. editcap -F pcapng)`;
+}
+
+/** Names of capture formats we recognise but do not read (from at least 8 bytes), for a helpful error. */
+export function otherFormat(b: Uint8Array): string | null {
   const ascii = (n: number): string => String.fromCharCode(...b.subarray(0, n));
   if (b.length >= 8 && ascii(8) === 'snoop\0\0\0') return 'Sun snoop';
   if (b.length >= 4 && ascii(4) === 'GMBU') return 'Microsoft Network Monitor 2.x';
@@ -259,7 +264,7 @@ function pickParser(head: Uint8Array, st: ReaderState, result: CaptureResult): R
     }
   }
   const other = otherFormat(head);
-  if (other) throw st.error(CaptureErrorCode.UnsupportedFormat, `${other} is not supported; convert it to pcapng first (e.g. editcap -F pcapng)`, 0);
+  if (other) throw st.error(CaptureErrorCode.UnsupportedFormat, unsupportedText(other), 0);
   if (head.length < 4) throw st.error(CaptureErrorCode.BadMagic, `file is only ${head.length} byte(s) long, too short for a capture header`, 0);
   let hex = '';
   for (let i = 0; i < 4; i++) hex += head[i]!.toString(16).padStart(2, '0');

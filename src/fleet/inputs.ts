@@ -2,6 +2,7 @@
 
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { otherFormat, unsupportedText } from '../capture/open.js';
 import { isPcapMagic } from '../capture/pcap.js';
 import { openSource } from '../capture/source.js';
 import { BlockType } from '../capture/pcapng.js';
@@ -21,8 +22,13 @@ export interface Inputs {
   problems: string[];
 }
 
+/** Bytes read to tell what a file is: a pcap or pcapng magic takes 4, a format named by otherFormat up to 8. */
+const SNIFF_BYTES = 8;
+
 /** What the first bytes of a file (decompressed when it is gzip) say it is: a capture, or why it is not one. */
 export function sniff(head: Uint8Array): { capture: true } | { capture: false; reason: string } {
+  const other = otherFormat(head);
+  if (other !== null) return { capture: false, reason: unsupportedText(other) };
   if (head.length < 4) return { capture: false, reason: head.length === 0 ? 'empty file' : `only ${head.length} byte(s) long` };
   const magic = u32be(head, 0);
   if (isPcapMagic(magic) || magic === BlockType.SHB) return { capture: true };
@@ -37,13 +43,14 @@ export function sniff(head: Uint8Array): { capture: true } | { capture: false; r
 async function sniffFile(path: string): Promise<{ capture: true } | { capture: false; reason: string }> {
   const { source, compression } = await openSource(path, 'none');
   try {
-    const head = new Uint8Array(4);
+    const head = new Uint8Array(SNIFF_BYTES);
     let n = 0;
     try {
       for (let got = -1; got !== 0 && n < head.length; n += got) got = await source.read(head, n, head.length - n);
     } catch {
-      // A gzip error before the first 4 bytes: nothing in it can be read.
-      return { capture: false, reason: 'gzip data that cannot be inflated' };
+      // A gzip error before the first 4 bytes: nothing in it can be read. After them the magic decides, and the damage
+      // is the reader's business.
+      if (n < 4) return { capture: false, reason: 'gzip data that cannot be inflated' };
     }
     const r = sniff(head.subarray(0, n));
     return r.capture || compression === 'none' ? r : { capture: false, reason: `gzip-compressed, but not a capture inside (${r.reason})` };

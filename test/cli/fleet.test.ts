@@ -91,6 +91,23 @@ describe('inputs: folders, lists, standard input', () => {
     expect(doc.run.exitCode).toBe(1);
   });
 
+  it('names the capture formats it recognises but does not read, as the reader does for a file named alone', () => {
+    const other = testTempDir('da-fleet-other-');
+    // Network Monitor 2.x ("GMBU", what older Windows tools wrote) and Sun snoop, each with enough of a header to be told.
+    writeFileSync(join(other, 'netmon.cap'), Buffer.concat([Buffer.from('GMBU'), Buffer.alloc(124)]));
+    writeFileSync(join(other, 'trace.snoop'), Buffer.concat([Buffer.from('snoop\0\0\0'), Buffer.alloc(8)]));
+    writeFileSync(join(other, 'netmon.cap.gz'), gzipSync(Buffer.concat([Buffer.from('GMBU'), Buffer.alloc(124)])));
+    const { doc } = json([other]);
+    const unsupported = (format: string): string => `${format} is not supported; convert it to pcapng first (e.g. editcap -F pcapng)`;
+    expect(doc.run.skipped).toEqual([
+      { path: join(other, 'netmon.cap'), reason: unsupported('Microsoft Network Monitor 2.x') },
+      { path: join(other, 'netmon.cap.gz'), reason: `gzip-compressed, but not a capture inside (${unsupported('Microsoft Network Monitor 2.x')})` },
+      { path: join(other, 'trace.snoop'), reason: unsupported('Sun snoop') },
+    ]);
+    // The same words as the reader's error for the file named on its own.
+    expect(cli(['verify', join(other, 'trace.snoop')]).stderr).toContain(unsupported('Sun snoop'));
+  });
+
   it('the table ends with the totals and the skipped files', () => {
     const r = cli(['verify', '--width', '0', dir]);
     const totals = r.stdout.slice(r.stdout.lastIndexOf('All files of this run'));
