@@ -198,7 +198,7 @@ interface Statement {
   frames: number[];
 }
 
-/** Every coded statement of a verify JSON report: reasons, notes, causes, negotiations, SA judgements, coverage, assumptions. */
+/** Every coded statement of a verify JSON report: reasons, notes, causes, negotiations, SA judgements, coverage, assumptions, links. */
 function statementsOf(file: Record<string, unknown>): Statement[] {
   const records = [...(file['sessions'] as Record<string, unknown>[]), ...(file['pairs'] as Record<string, unknown>[])];
   return [
@@ -207,6 +207,7 @@ function statementsOf(file: Record<string, unknown>): Statement[] {
       ...(r['negotiations'] as { reason: Statement }[]).map((n) => n.reason)]),
     ...(file['esp'] as { reasons: Statement[] }[]).flatMap((e) => e.reasons),
     ...(file['coverage'] as Statement[]),
+    ...(file['link'] as Statement[]),
   ];
 }
 
