@@ -513,6 +513,15 @@ export class TcpConnection {
     this.segment(false, TcpFlag.RST | TcpFlag.ACK, undefined, { seq: 0 });
   }
 
+  /**
+   * The server's SYN-ACK arrives after the client gave up on its `attempt`: the client's connection is CLOSED, so
+   * it answers with a RST whose sequence number is the SYN-ACK's acknowledgement (RFC 9293 §3.10.7.1).
+   */
+  lateSynAck(): void {
+    this.segment(false, TcpFlag.SYN | TcpFlag.ACK);
+    this.segment(true, TcpFlag.RST, undefined, { seq: this.next.client });
+  }
+
   open(): this {
     this.segment(true, TcpFlag.SYN);
     this.segment(false, TcpFlag.SYN | TcpFlag.ACK);
