@@ -418,7 +418,9 @@ function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: Negotiation
   const undetermined = esp.filter((e) => e.judgement.verdict === 'inconclusive');
   const encrypted = esp.filter((e) => e.judgement.verdict === 'encrypted');
   const directions = new Set(esp.map((e) => e.aToB));
-  const answered = flows.some((r) => r.flow.proto !== 58 && r.flow.respPackets > 0);
+  // An answer outside ESP is a packet back in one of the pair's sessions; the IKE/AuthIP that keyed the SAs answering
+  // is none (protocols.md §7 row 16: the negotiation completes, then ESP goes one way because the peer has no SA).
+  const answered = traffic.some((r) => r.flow.proto !== 58 && r.flow.respPackets > 0);
   // AH that carried something: data, an established session, or ICMPv6; a failed AH attempt is only a note.
   const ahData = ah.filter((r) => r.flow.proto === 58 || r.flow.origPayload + r.flow.respPayload > 0 || (r.state !== null && !FAILED_STATES.includes(r.state.state)));
   const unjudged = flows.filter((r) => r.flow.sasNotTracked !== null);

@@ -3,22 +3,27 @@
  * ESP findings (test/helpers/fixtures/verify-example-fixtures.ts): every verdict, and every code with the frames that
  * show it, computed from each story's ledger (its labels), so an example cannot silently disappear from the page.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RecordJson, VerifyReport } from '../../src/report/verify.js';
 import { cli } from '../helpers/cli.js';
 import { DA } from '../helpers/fixtures/da-fixtures.js';
 import { EXAMPLES, verifyCaptureDropsStory, verifyNegotiationsStory, verifyNoRuleStory } from '../helpers/fixtures/verify-example-fixtures.js';
-import { VERIFY } from '../helpers/fixtures/verify-fixtures.js';
+import { authip as authipWith, onTunnel, VERIFY } from '../helpers/fixtures/verify-fixtures.js';
 import type { Capture } from '../helpers/pcapng-edit.js';
+import { esp } from '../helpers/scenario.js';
 import { expectSchemaValid } from '../helpers/schema.js';
+import { testTempDir } from '../helpers/temp.js';
 
 const C1 = DA.client1;
 const C2 = DA.client2;
 const C3 = VERIFY.client3;
 const C4 = VERIFY.client4;
 
+/** `verify --format json` on a fixture (by its name) or on a file (by its path). */
 function verify(name: string): { code: number | null; r: VerifyReport } {
-  const out = cli(['verify', '--format', 'json', `fixtures/captures/${name}`]);
+  const out = cli(['verify', '--format', 'json', name.includes('/') ? name : `fixtures/captures/${name}`]);
   const doc = JSON.parse(out.stdout) as { files: VerifyReport[] };
   expectSchemaValid(doc);
   return { code: out.code, r: doc.files[0]! };
@@ -164,5 +169,24 @@ describe('verify-capture-drops.pcapng: the capture tool dropped the end of Main 
     expect(r.coverage.map((x) => [x.code, x.blocking, x.facts])).toEqual([['coverage.interface_drops', true, { interfaces: [{ interface: 0, dropped: 2 }] }]]);
     expect(r.result).toBe('incomplete');
     expect(code).toBe(5);
+  });
+});
+
+describe('AuthIP completes, then the expert\'s ESP goes one way (protocols.md §7 row 16)', () => {
+  it('is failed with esp.one_direction: the AuthIP answers are no answer to the traffic (they once made it "encrypted", "answered outside ESP")', () => {
+    const { s, tunnel } = onTunnel(1_764_320_400, 404);
+    s.label('authip', () => authipWith(s, tunnel, C2));
+    // The SYN of a Remote Assistance connection in ESP, sent and retransmitted 4 times: client 2 installed no SA.
+    s.label('syn', () => s.tcp({ client: C1.ll, server: C2.ll, sport: 50410, dport: 49910, via: tunnel, protect: esp({ spi: 0x8b000001, reverseSpi: 0x8b000002, cipher: 'aes-cbc' }) }).attempt(4));
+    const path = join(testTempDir('da-verify-one-direction-'), 'authip-then-esp-one-way.pcapng');
+    writeFileSync(path, s.bytes());
+    const syn = frames(s, 'syn');
+    const { code, r } = verify(path);
+    expect(r.pairs.map((x) => x.verdict)).toEqual(['failed']);
+    expect(r.pairs[0]!.reasons.map((x) => [x.code, x.frames])).toEqual([['esp.one_direction', [syn[0]!]]]);
+    expect(r.pairs[0]!.notes.map((x) => x.code)).toEqual(['keying.negotiated']);
+    expect(r.pairs[0]!.negotiations.map((n) => n.reason.code)).toEqual(['ike.complete']);
+    expect(r.result).toBe('failed');
+    expect(code).toBe(0);
   });
 });

@@ -104,6 +104,16 @@ describe('verdicts on hand-built flows', () => {
     expect(v.pairs[0]!.reasons[0]!.text).toMatch(/one direction only/);
   });
 
+  it('ESP one way after a negotiation the peer answered: still failed (the IKE answer is no answer to the traffic)', () => {
+    const ike = flow({ proto: 17, aPort: 500, bPort: 500, first: 1, last: 7, origPackets: 4, respPackets: 3, origPayload: 1200, respPayload: 900 });
+    const e = flow({ proto: 50, first: 8, last: 12, origPackets: 5, respPackets: 0 });
+    withSa(e, 0x1111, true, ciphertext(5, 3), 8);
+    const v = run([ike, e]);
+    expect(v.pairs[0]!.verdict).toBe('failed');
+    expect(v.pairs[0]!.reasons.map((x) => x.code)).toEqual(['esp.one_direction']);
+    expect(v.pairs[0]!.notes.map((x) => x.code)).not.toContain('esp.one_way_answered');
+  });
+
   it('ESP-NULL carrying Remote Assistance: integrity-only, and the session is read from the plaintext', () => {
     const e = flow({ proto: 50, first: 100, last: 140, origPackets: 3, respPackets: 0 });
     // TPKT + X.224 CR with a cookie and RDP_NEG_REQ (type 1, length 8, requestedProtocols TLS).
