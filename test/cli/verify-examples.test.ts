@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { RecordJson, VerifyReport } from '../../src/report/verify.js';
 import { cli } from '../helpers/cli.js';
 import { DA } from '../helpers/fixtures/da-fixtures.js';
-import { EXAMPLES, verifyCaptureDropsStory, verifyNegotiationsStory, verifyNoRuleStory } from '../helpers/fixtures/verify-example-fixtures.js';
+import { EXAMPLES, verifyCaptureDropsStory, verifyIpHttpsMidstreamStory, verifyNegotiationsStory, verifyNoRuleStory } from '../helpers/fixtures/verify-example-fixtures.js';
 import { authip as authipWith, onTunnel, VERIFY } from '../helpers/fixtures/verify-fixtures.js';
 import type { Capture } from '../helpers/pcapng-edit.js';
 import { esp } from '../helpers/scenario.js';
@@ -169,6 +169,26 @@ describe('verify-capture-drops.pcapng: the capture tool dropped the end of Main 
     expect(r.coverage.map((x) => [x.code, x.blocking, x.facts])).toEqual([['coverage.interface_drops', true, { interfaces: [{ interface: 0, dropped: 2 }] }]]);
     expect(r.result).toBe('incomplete');
     expect(code).toBe(5);
+  });
+});
+
+describe('verify-iphttps-midstream.pcapng: the capture starts after the IP-HTTPS tunnel came up', () => {
+  const c = verifyIpHttpsMidstreamStory();
+  const { code, r } = verify('verify-iphttps-midstream.pcapng');
+
+  it('the sample\'s verdicts; the prefix from the address the client sends from, the tunnel from its records', () => {
+    expect(c.framesWith('rd')).toEqual([]);
+    expect(r.pairs.map((x) => [x.a.address, x.b.address, x.verdict])).toEqual([[C1.ll, C2.ll, 'encrypted'], [C1.ipHttps, DA.client3.ipHttps, 'clear']]);
+    expect(r.sessions.map((x) => [x.a.address, x.b.address, x.verdict])).toEqual([[C1.ipHttps, DA.client3.ipHttps, 'clear']]);
+    // The first packet the client sent from its global address: the DNS query for client 3, inside IP-HTTPS.
+    const query = c.innerWith('dns6')[0]!;
+    expect(r.assumptions.map((x) => [x.code, x.frames])).toEqual([['context.source_prefix', [query.lastByteFrame]]]);
+    expect(r.assumptions[0]!.text).toMatch(/^assumed IP-HTTPS prefix 2001:db8:1:1000::\/64 from the address the client sent from inside IP-HTTPS flow \d+ \(frame \d+; the tunnel's start and its Router Advertisement are not in the capture\)/);
+    // The tunnel is recognised from the client's first three records.
+    const records = c.framesWith('ip-https').filter((f) => f.outbound).slice(0, 3).map((f) => f.number);
+    expect(r.coverage.map((x) => [x.code, x.blocking, x.frames])).toEqual([['coverage.midstream_tunnel', false, records]]);
+    expect(r.result).toBe('findings');
+    expect(code).toBe(1);
   });
 });
 
