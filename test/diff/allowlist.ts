@@ -122,6 +122,7 @@ export const ALLOWED: Allowance[] = [
     ['fixtures/captures/trust-esp-empty.pcapng', [5, 6, 7]],
     ['fixtures/captures/verify-negotiations.pcapng', [10, 11, 12]],
     ['fixtures/captures/verify-capture-drops.pcapng', [5]],
+    ['fixtures/captures/verify-iphttps-midstream.pcapng', [13, 16, 17]],
   ] as const).map(([input, frames]) => ({
     input, check: 'tshark-isakmp' as const, frames: [...frames],
     why: 'AuthIP Main Mode #5–#7 have the E flag set. MS-AIPS §2.2.3.2.1 keeps the Crypto payload\'s generic header (next payload 0, length) in clear before seqNUM, IV and ciphertext, and we list that payload (133); tshark shows everything after an E=1 header as encrypted data and lists no payload.',
