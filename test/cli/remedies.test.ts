@@ -44,7 +44,7 @@ describe('cause, fix and check', () => {
   it('the fixtures hold verdicts of every kind but the rare ones, so the checks below cover many causes', () => {
     expect(new Set(notEncrypted.map((v) => v.r.cause!.code))).toEqual(new Set([
       'ipsec.none', 'esp.null', 'ah.integrity_only', 'esp.undetermined', 'tcp.syn_unanswered', 'tcp.refused', 'icmpv6.admin_prohibited',
-      'icmpv6.unreachable', 'iphttps.auth_none', 'pair.no_data', 'authip.notify',
+      'icmpv6.unreachable', 'iphttps.auth_none', 'pair.no_data', 'authip.notify', 'esp.one_direction', 'ike.failed_after_auth',
     ]));
   });
 

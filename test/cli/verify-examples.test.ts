@@ -195,7 +195,7 @@ describe('verify-iphttps-midstream.pcapng: the capture starts after the IP-HTTPS
 describe('AuthIP completes, then the expert\'s ESP goes one way (protocols.md §7 row 16)', () => {
   it('is failed with esp.one_direction: the AuthIP answers are no answer to the traffic (they once made it "encrypted", "answered outside ESP")', () => {
     const { s, tunnel } = onTunnel(1_764_320_400, 404);
-    s.label('authip', () => authipWith(s, tunnel, C2));
+    authipWith(s, tunnel, C2);
     // The SYN of a Remote Assistance connection in ESP, sent and retransmitted 4 times: client 2 installed no SA.
     s.label('syn', () => s.tcp({ client: C1.ll, server: C2.ll, sport: 50410, dport: 49910, via: tunnel, protect: esp({ spi: 0x8b000001, reverseSpi: 0x8b000002, cipher: 'aes-cbc' }) }).attempt(4));
     const path = join(testTempDir('da-verify-one-direction-'), 'authip-then-esp-one-way.pcapng');
