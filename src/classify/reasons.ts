@@ -243,9 +243,11 @@ export const REASONS = {
     kind: 'reason', meaning: 'The capture ends in the middle of the negotiation.', evidence: 'Messages from both sides and no end.',
     text: (f) => `the ${f.protocol} negotiation between them was still under way when the capture ended (in-progress): ${f.detail}`,
   }),
-  'keying.end_not_seen': spec<{ protocol: string; detail: string; state: string; firstFrame: number; lastFrame: number }>({
+  'keying.end_not_seen': spec<{ protocol: string; state: string; firstFrame: number; lastFrame: number }>({
     kind: 'note', meaning: 'The capture does not show how the negotiation ended, but ESP flows both ways after it: it did not fail.', evidence: 'An incomplete negotiation followed by ESP in both directions.',
-    text: (f) => `the capture does not show the ${f.protocol} negotiation of frames ${f.firstFrame}–${f.lastFrame} complete, but ESP flows both ways after it, so it did not fail (${f.detail})`,
+    // Its messages alone read as failed or unfinished; the ESP after it refutes that reading, so the sentence names it as
+    // what the messages show, never as what happened.
+    text: (f) => `the capture does not show the ${f.protocol} negotiation of frames ${f.firstFrame}–${f.lastFrame} complete (its messages alone read as ${f.state}), but ESP flows both ways after it, so it did not fail: the messages that completed it are not in the capture`,
   }),
   'keying.negotiations': spec<{ list: string[] }>({
     kind: 'note', meaning: 'The IKE/AuthIP negotiations between the two clients.', evidence: 'ISAKMP messages between them.',

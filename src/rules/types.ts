@@ -36,7 +36,10 @@ export interface Endpoint extends EndpointFacts {
 export interface NegotiationLink {
   protocol: string;
   initiator: Uint8Array;
-  /** The negotiation's outcome state (complete, no-response, notify-error, failed-after-authentication, in-progress). */
+  /**
+   * The negotiation's outcome for the pair: its state (complete, no-response, notify-error, failed-after-authentication,
+   * in-progress), or end-not-seen when ESP flows both ways after a negotiation the capture does not show finished.
+   */
   outcome: string;
   /** Its outcome, coded (ike.complete, ike.no_response, authip.notify, …). */
   reason: Reason;

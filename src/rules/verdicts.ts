@@ -193,6 +193,9 @@ function modeNoneCause(bucket: PairBucket, input: VerifyInput, attemptFrame: num
   return reason('iphttps.auth_none', { connections: relevant.map((m) => ({ flow: m.flow.flow.id, frame: m.frame })) }, relevant.map((m) => m.frame));
 }
 
+/** The outcome of a negotiation whose end the capture does not show, with ESP both ways after it: it did not fail. */
+const END_NOT_SEEN = 'end-not-seen';
+
 /** The coded outcome of a negotiation, as a statement about the pair. */
 function negotiationReason(n: IkeNegotiation, espBothWaysAfter: boolean): Reason {
   const facts = { protocol: n.protocol, detail: n.outcome.reason, state: n.outcome.state };
@@ -205,7 +208,7 @@ function negotiationReason(n: IkeNegotiation, espBothWaysAfter: boolean): Reason
       return reason(n.protocol === 'AuthIP' ? 'authip.notify' : 'ike.notify', { ...facts, notify: e.name, side: e.direction === 'i→r' ? 'initiator' : 'responder' }, frames);
     }
     // A negotiation whose end the capture does not show, with ESP both ways after it, did not fail: its SAs are in use.
-    default: return espBothWaysAfter ? reason('keying.end_not_seen', { ...facts, firstFrame: n.firstFrame, lastFrame: n.lastFrame }, [n.firstFrame, n.lastFrame])
+    default: return espBothWaysAfter ? reason('keying.end_not_seen', { protocol: n.protocol, state: n.outcome.state, firstFrame: n.firstFrame, lastFrame: n.lastFrame }, [n.firstFrame, n.lastFrame])
       : reason(n.outcome.state === 'in-progress' ? 'ike.in_progress' : 'ike.failed_after_auth', facts, frames);
   }
 }
@@ -217,8 +220,11 @@ function linkNegotiations(a: Uint8Array, b: Uint8Array, all: readonly IkeNegotia
     .map((n) => {
       const after = esp.filter((e) => e.sa.firstFrame > n.lastFrame || e.sa.lastFrame > n.lastFrame);
       const bothWays = new Set(after.map((e) => e.aToB)).size === 2;
+      const coded = negotiationReason(n, bothWays);
       return {
-        protocol: n.protocol, initiator: n.initiator.address === x ? a : b, outcome: n.outcome.state, reason: negotiationReason(n, bothWays),
+        // The outcome is what the pair's evidence says, decided once: ESP both ways after an unfinished negotiation
+        // overrides what its messages alone suggest, in every sentence and label that names the outcome.
+        protocol: n.protocol, initiator: n.initiator.address === x ? a : b, outcome: coded.code === 'keying.end_not_seen' ? END_NOT_SEEN : n.outcome.state, reason: coded,
         authMethods: n.authMethods, frames: [n.firstFrame, ...n.outcome.frames, n.lastFrame].filter((v, i, s) => s.indexOf(v) === i),
         firstFrame: n.firstFrame, lastFrame: n.lastFrame,
       };
@@ -475,7 +481,7 @@ function pairRecord(bucket: PairBucket, esp: PairSa[], negotiations: Negotiation
       if (directions.size === 1) notes.push(reason('esp.one_way_answered', {}, encrypted.map((e) => e.sa.firstFrame)));
     }
   } else {
-    const failedNeg = negotiations.find((n) => n.outcome !== 'complete');
+    const failedNeg = negotiations.find((n) => n.outcome !== 'complete' && n.outcome !== END_NOT_SEEN);
     if (clearAttempts.length > 0 || failedNeg) {
       verdict = 'failed';
       for (const r of clearAttempts) {
