@@ -6,6 +6,7 @@ import { AddressClass, teredoFacts, embeddedIpv4 } from '../classify/prefixes.js
 import type { Role, Roles } from '../classify/roles.js';
 import { TRAFFIC_CLASSES } from '../classify/traffic-class.js';
 import type { Flow } from '../flow/flow.js';
+import { EspAfter, END_NOT_SEEN, endNotSeenReason } from '../rules/keying-outcome.js';
 import { VERSION } from '../version.js';
 import { addressFromHex, hex32 } from '../util/bytes.js';
 import { addressText } from './format.js';
@@ -126,6 +127,7 @@ export function buildSummary(a: Analysis, topN = 10): SummaryReport {
   };
   const withPort = (addr: Uint8Array, port: number): AddressRef & { port: number } => ({ ...ref(addr), port });
   const flows = a.flows;
+  const espAfter = new EspAfter(flows.map((r) => r.flow));
   return {
     file: a.capture.file,
     capture: buildInfo(a.capture),
@@ -144,7 +146,7 @@ export function buildSummary(a: Analysis, topN = 10): SummaryReport {
         client: withPort(r.flow.origAddr, r.flow.origPort), server: withPort(r.flow.respAddr, r.flow.respPort), reasons: r.label.reasons,
       })),
     ipsecSas: sas(flows, ref),
-    negotiations: a.negotiations.map((n) => negotiation(n, ref)),
+    negotiations: a.negotiations.map((n) => negotiation(n, ref, espAfter)),
     negotiationBound: { bound: MAX_NEGOTIATIONS, messagesNotTracked: a.ikeMessagesNotTracked },
     topConversations: [...flows].sort((x, y) => y.flow.bytes - x.flow.bytes || x.flow.firstFrame - y.flow.firstFrame).slice(0, topN).map((r) => ({
       flow: r.flow.id, a: withPort(r.flow.origAddr, r.flow.origPort), b: withPort(r.flow.respAddr, r.flow.respPort),
@@ -275,14 +277,17 @@ function sas(flows: FlowResult[], ref: (a: Uint8Array) => AddressRef): SaRow[] {
   return out.sort((x, y) => x.firstFrame - y.firstFrame);
 }
 
-function negotiation(n: IkeNegotiation, ref: (a: Uint8Array) => AddressRef): NegotiationRow {
+/** A negotiation as the whole capture shows it: its outcome and why, as verify gives them (rules/keying-outcome.ts). */
+function negotiation(n: IkeNegotiation, ref: (a: Uint8Array) => AddressRef, espAfter: EspAfter): NegotiationRow {
+  const outcome = espAfter.outcome(n);
+  const ended = outcome === END_NOT_SEEN ? endNotSeenReason(n) : null;
   return {
     protocol: n.protocol,
     initiator: { ...ref(addressFromHex(n.initiator.address)), port: n.initiator.port },
     responder: { ...ref(addressFromHex(n.responder.address)), port: n.responder.port },
     initiatorSpi: n.initiatorSpi, responderSpi: n.responderSpi,
     exchanges: n.messages.map((m) => ({ frame: m.frame, exchange: m.exchange, direction: m.direction, encrypted: m.encrypted, summary: m.summary })),
-    authMethods: n.authMethods, outcome: n.outcome.state, reason: n.outcome.reason, decidingFrames: n.outcome.frames,
+    authMethods: n.authMethods, outcome, reason: ended?.text ?? n.outcome.reason, decidingFrames: ended?.frames ?? n.outcome.frames,
     firstFrame: n.firstFrame, lastFrame: n.lastFrame,
   };
 }

@@ -11,6 +11,7 @@ import { FAILED_STATES, identifyService, packetTooBigNote, rdpSecurityNote, type
 import type { NameMap } from '../app/names.js';
 import { AddressClass } from '../classify/prefixes.js';
 import { hex, hex32, sameBytes } from '../util/bytes.js';
+import { EspAfter, END_NOT_SEEN, endNotSeenReason } from './keying-outcome.js';
 import { linkFindings } from './link.js';
 import { coverageOf, type CoverageInput } from './coverage.js';
 import type { AuditResult, Endpoint, IsolationFinding, NegotiationLink, Verdict, VerdictRecord } from './types.js';
@@ -193,11 +194,8 @@ function modeNoneCause(bucket: PairBucket, input: VerifyInput, attemptFrame: num
   return reason('iphttps.auth_none', { connections: relevant.map((m) => ({ flow: m.flow.flow.id, frame: m.frame })) }, relevant.map((m) => m.frame));
 }
 
-/** The outcome of a negotiation whose end the capture does not show, with ESP both ways after it: it did not fail. */
-const END_NOT_SEEN = 'end-not-seen';
-
-/** The coded outcome of a negotiation, as a statement about the pair. */
-function negotiationReason(n: IkeNegotiation, espBothWaysAfter: boolean): Reason {
+/** The coded outcome of a negotiation (`outcome`: EspAfter.outcome), as a statement about the pair. */
+function negotiationReason(n: IkeNegotiation, outcome: string): Reason {
   const facts = { protocol: n.protocol, detail: n.outcome.reason, state: n.outcome.state };
   const frames = n.outcome.frames;
   switch (n.outcome.state) {
@@ -208,23 +206,22 @@ function negotiationReason(n: IkeNegotiation, espBothWaysAfter: boolean): Reason
       return reason(n.protocol === 'AuthIP' ? 'authip.notify' : 'ike.notify', { ...facts, notify: e.name, side: e.direction === 'i→r' ? 'initiator' : 'responder' }, frames);
     }
     // A negotiation whose end the capture does not show, with ESP both ways after it, did not fail: its SAs are in use.
-    default: return espBothWaysAfter ? reason('keying.end_not_seen', { protocol: n.protocol, state: n.outcome.state, firstFrame: n.firstFrame, lastFrame: n.lastFrame }, [n.firstFrame, n.lastFrame])
+    default: return outcome === END_NOT_SEEN ? endNotSeenReason(n)
       : reason(n.outcome.state === 'in-progress' ? 'ike.in_progress' : 'ike.failed_after_auth', facts, frames);
   }
 }
 
-function linkNegotiations(a: Uint8Array, b: Uint8Array, all: readonly IkeNegotiation[], esp: readonly PairSa[]): NegotiationLink[] {
+function linkNegotiations(a: Uint8Array, b: Uint8Array, all: readonly IkeNegotiation[], flows: readonly JudgedFlow[]): NegotiationLink[] {
   const x = hex(a);
   const y = hex(b);
+  const espAfter = new EspAfter(flows.map((r) => r.flow));
   return all.filter((n) => (n.initiator.address === x && n.responder.address === y) || (n.initiator.address === y && n.responder.address === x))
     .map((n) => {
-      const after = esp.filter((e) => e.sa.firstFrame > n.lastFrame || e.sa.lastFrame > n.lastFrame);
-      const bothWays = new Set(after.map((e) => e.aToB)).size === 2;
-      const coded = negotiationReason(n, bothWays);
+      // Decided once (rules/keying-outcome.ts): ESP both ways after an unfinished negotiation overrides what its
+      // messages alone suggest, in every sentence and label that names the outcome.
+      const outcome = espAfter.outcome(n);
       return {
-        // The outcome is what the pair's evidence says, decided once: ESP both ways after an unfinished negotiation
-        // overrides what its messages alone suggest, in every sentence and label that names the outcome.
-        protocol: n.protocol, initiator: n.initiator.address === x ? a : b, outcome: coded.code === 'keying.end_not_seen' ? END_NOT_SEEN : n.outcome.state, reason: coded,
+        protocol: n.protocol, initiator: n.initiator.address === x ? a : b, outcome, reason: negotiationReason(n, outcome),
         authMethods: n.authMethods, frames: [n.firstFrame, ...n.outcome.frames, n.lastFrame].filter((v, i, s) => s.indexOf(v) === i),
         firstFrame: n.firstFrame, lastFrame: n.lastFrame,
       };
@@ -262,7 +259,7 @@ function judgePair(bucket: PairBucket, input: VerifyInput, result: VerifyResult)
   const clear = traffic.filter((r) => r.flow.packets > r.flow.ahPackets);
   const nameResolution = flows.filter((r) => r.kind === 'name-resolution' && r.flow.packets > r.flow.ahPackets);
   const answers = flows.filter((r) => r.kind === 'icmp-errors' && [...errorFrames].some((n) => n >= r.flow.firstFrame && n <= r.flow.lastFrame));
-  const negotiations = linkNegotiations(a, b, input.negotiations, esp);
+  const negotiations = linkNegotiations(a, b, input.negotiations, flows);
 
   // Sessions we can see: clear or AH-protected TCP/UDP/ICMPv6, one record per 5-tuple.
   for (const v of viewsOf(traffic)) result.sessions.push(sessionRecord([v.main, ...v.copies], bucket, input, negotiations));

@@ -172,6 +172,9 @@ describe('verify-capture-drops.pcapng: the capture tool dropped the end of Main 
     const said = [...r.pairs[0]!.reasons, ...r.pairs[0]!.notes].map((x) => x.text);
     expect(said.find((t) => t.startsWith('keyed by'))).toBe(`keyed by AuthIP (end-not-seen, Kerberos; frames ${authip.join(', ')}) before the first ESP packet (frame ${authip[4]! + 1})`);
     expect(said.filter((t) => /failed/.test(t))).toEqual([]);
+    // The summary tells the same negotiation the same way: one outcome, one sentence, the same frames.
+    const summary = JSON.parse(cli(['summary', '--format', 'json', 'fixtures/captures/verify-capture-drops.pcapng']).stdout) as { files: { negotiations: { outcome: string; reason: string; decidingFrames: number[] }[] }[] };
+    expect(summary.files[0]!.negotiations.map((x) => [x.outcome, x.reason, x.decidingFrames])).toEqual([['end-not-seen', n[0]!.reason.text, n[0]!.reason.frames]]);
     expect(r.coverage.map((x) => [x.code, x.blocking, x.facts])).toEqual([['coverage.interface_drops', true, { interfaces: [{ interface: 0, dropped: 2 }] }]]);
     expect(r.result).toBe('incomplete');
     expect(code).toBe(5);
