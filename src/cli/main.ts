@@ -72,7 +72,7 @@ function buildProgram(io: Io, setCode: (c: ExitCode) => void): Command {
     .option('-o, --output <file>', 'write the report to this file instead of standard output')
     .option('-q, --quiet', 'no report and no progress: the exit code and the problem lines only', false)
     .option('--files-from <list>', "read capture paths from this file, one per line ('-': standard input)")
-    .addOption(new Option('-j, --jobs <n>', 'captures analysed at once, in worker threads').argParser(positiveInt).default(availableParallelism(), `the number of cores, ${availableParallelism()}`))
+    .addOption(new Option('-j, --jobs <n>', 'cores to keep busy: captures analysed at once, in worker threads (a large capture is hashed on a thread of its own only when a core is left over)').argParser(positiveInt).default(availableParallelism(), `the number of cores, ${availableParallelism()}`))
     .option('--fail-on <verdicts>', `verdicts that make the exit code 1, comma-separated among ${FAIL_ON_CHOICES.join(', ')} (default: ${DEFAULT_FAIL_ON.join(',')})`, failOnList)
     .option('--host <addr|name>', 'report only verdicts with this endpoint (an address, or a name the capture gives it); repeatable', collectHost, [])
     .option('--pair <a,b>', 'report only verdicts between these two endpoints (addresses or names); repeatable', collectPair, [])
