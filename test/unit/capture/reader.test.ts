@@ -226,6 +226,14 @@ describe('streaming', () => {
     const path = join(testTempDir('da-audit-hash-'), 'large.pcap');
     writeFileSync(path, bytes);
     const want = createHash('sha256').update(bytes).digest('hex');
+    // Which way is taken shows before a byte is parsed: a hash on its own thread already covers the whole file.
+    const { openSource } = await import('../../../src/capture/source.js');
+    for (const [hashing, whole] of [['own-thread', true], ['in-pass', false]] as const) {
+      const opened = await openSource(path, hashing);
+      expect(opened.tap.whole).toBe(whole);
+      await opened.source.close();
+      await opened.tap.digest();
+    }
     for (const hashThread of [true, false]) {
       const o = await readPath(path, { hashThread });
       expect(o.result.error).toBeNull();
